@@ -1,0 +1,157 @@
+"""The engine: one time loop over years on arrays whose leading axis is ``draw``.
+
+The same code runs one central scenario (draw axis of length 1) for a widget and a
+million draws for a sweep: nothing here loops over draws or sectors in Python — only
+over years. Inputs are plain arrays keyed by dotted parameter names; outputs are
+plain arrays with dims ``(draw, year, sector)`` (``results.py`` labels them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jdmodel import growth
+from jdmodel.params.schema import LEVER_YEARS, SECTORS, YEARS
+
+Array = NDArray[np.float64]
+Noise = Callable[[str, tuple[int, ...]], Array]
+
+SECTOR_PARAMS = ("base_output", "capital_output_ratio", "depreciation", "investment_rate", "leverage",
+                 "talent_base", "talent_attrition", "talent_organic", "land_base", "alpha", "beta", "gamma",
+                 "tfp_growth", "infra_effect", "environment_effect")
+LEVERS = ("funds", "talent", "land")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Engine inputs gathered from dotted keys: per-sector arrays stacked on axis 1."""
+
+    sector: Mapping[str, Array]      # name -> (D, S)
+    levers: Mapping[str, Array]      # funds/talent/land -> (D, S, T)
+    infrastructure: Array            # (D, Y), 2020 = 1
+    environment: Array               # (D, Y), 2020 = 1
+    land_budget: Array               # (D,)
+    sales_base: Array                # (D,)
+    sales_elasticity: Array          # (D,)
+    values: Mapping[str, Array]      # every input, for the blocks that read their own keys (counting)
+    n_draws: int
+
+
+def gather(values: Mapping[str, Array]) -> Inputs:
+    """Stack per-sector keys into ``(draw, sector[, year])`` arrays.
+
+    Parameters
+    ----------
+    values : mapping
+        Dotted key → array with a leading draw axis (length D or 1): shape ``(D,)`` for a
+        number, ``(D, T)`` for a lever path over 2021–2030.
+    """
+    n = max(np.shape(v)[0] for v in values.values())
+
+    def stack(keys: list[str]) -> Array:
+        arrays = [np.asarray(values[k], dtype=float) for k in keys]
+        arrays = [np.broadcast_to(a, (n, *a.shape[1:])) for a in arrays]
+        return np.stack(arrays, axis=1)
+
+    sector = {name: stack([f"sectors.{s}.{name}" for s in SECTORS]) for name in SECTOR_PARAMS}
+    levers = {lv: stack([f"levers.{lv}.{s}" for s in SECTORS]) for lv in LEVERS}
+    ones = np.ones((n, 1))
+
+    def path(key: str) -> Array:
+        arr = np.broadcast_to(np.asarray(values[key], dtype=float), (n, len(LEVER_YEARS)))
+        return np.concatenate([ones, arr], axis=1)
+
+    def scalar(key: str) -> Array:
+        return np.broadcast_to(np.asarray(values[key], dtype=float).reshape(-1), (n,))
+
+    return Inputs(sector=sector, levers=levers, infrastructure=path("district.infrastructure"),
+                  environment=path("district.business_environment"), land_budget=scalar("district.land_budget"),
+                  sales_base=scalar("ecommerce_sales.base_2020"), sales_elasticity=scalar("ecommerce_sales.elasticity"),
+                  values=values, n_draws=n)
+
+
+def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None = None,
+        io=None) -> dict[str, Array]:
+    """Run the model chain 2020–2030 for every draw at once.
+
+    Parameters
+    ----------
+    values : mapping
+        Dotted key → array with a leading draw axis (see :func:`gather`).
+    composition : array (S,) of bool
+        Sectors counted in the online-economy total.
+    noise : callable, optional
+        ``noise(stream, shape_tail) -> uniforms (D, *shape_tail)`` for the counting models'
+        randomness, keyed by draw index; ``None`` gives their deterministic mean paths.
+    io : RegionalIO, optional
+        Regional input–output system; when given, economy-wide output follows.
+
+    Returns
+    -------
+    dict of arrays
+        ``output``, ``capital``, ``talent``, ``land``, ``tfp`` with dims (draw, year, sector);
+        ``ecommerce_sales``, ``online_economy_output`` (draw, year); counting and IO results
+        when those blocks run.
+    """
+    x = gather(values)
+    p = x.sector
+    Y0 = p["base_output"]
+    K = p["capital_output_ratio"] * Y0
+    H = np.broadcast_to(p["talent_base"], Y0.shape).astype(float)
+    L = np.broadcast_to(p["land_base"], Y0.shape).astype(float)
+    A = growth.calibrate_tfp(Y0, K, H, L, p["alpha"], p["beta"], p["gamma"])
+    investment = p["investment_rate"] * Y0
+    remaining = x.land_budget.astype(float).copy()
+    d_infra = np.diff(x.infrastructure, axis=1)
+    d_env = np.diff(x.environment, axis=1)
+    granted_path = np.zeros_like(x.levers["land"])
+
+    path = {"output": [Y0], "capital": [K], "talent": [H], "land": [L], "tfp": [A]}
+    for t in range(len(LEVER_YEARS)):
+        K = growth.capital_step(K, p["depreciation"], investment, p["leverage"], x.levers["funds"][:, :, t])
+        H = growth.talent_step(H, p["talent_attrition"], p["talent_organic"], x.levers["talent"][:, :, t])
+        granted, remaining = growth.land_grant(x.levers["land"][:, :, t], remaining)
+        granted_path[:, :, t] = granted
+        L = L + granted
+        A = growth.tfp_step(A, p["tfp_growth"], p["infra_effect"], d_infra[:, t, None],
+                            p["environment_effect"], d_env[:, t, None])
+        Y = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
+        for name, arr in zip(("output", "capital", "talent", "land", "tfp"), (Y, K, H, L, A), strict=True):
+            path[name].append(arr)
+    out = {name: np.stack(arrs, axis=1) for name, arrs in path.items()}
+    ec = SECTORS.index("ecommerce")
+    out["ecommerce_sales"] = growth.ecommerce_sales(x.sales_base[:, None], out["output"][:, :, ec],
+                                                    Y0[:, ec, None], x.sales_elasticity[:, None])
+    out["online_economy_output"] = out["output"][:, :, np.asarray(composition, bool)].sum(axis=-1)
+    out["land_granted"] = granted_path
+    out.update(_counting(x, out, granted_path, noise))
+    if io is not None:
+        from jdmodel.inputoutput.link import economy_wide
+
+        out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), Y0))
+    return out
+
+
+def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None) -> dict[str, Array]:
+    """Run the counting models when they and their parameters are present."""
+    if not any(k.startswith("counting.") for k in x.values):
+        return {}
+    from jdmodel.counting import simulate_counts
+
+    counts = simulate_counts(
+        {k: np.asarray(v) for k, v in x.values.items() if k.startswith("counting.")},
+        funds=x.levers["funds"], talent=x.levers["talent"], land=granted,
+        output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise)
+    res = {}
+    for name, arr in counts.items():
+        arr = np.asarray(arr)
+        if arr.ndim == 3 and arr.shape[1] == len(SECTORS) and arr.shape[2] == len(YEARS):
+            arr = np.moveaxis(arr, 1, 2)  # (D, S, Y) -> (D, Y, S)
+        res[name] = arr
+    if "enterprises" in res:
+        res["enterprises_total"] = res["enterprises"].sum(axis=-1)
+    return res

@@ -1,0 +1,36 @@
+"""``jdmodel check FILE``: validate any parameter file and say what it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jdmodel.errors import ParameterError
+from jdmodel.params.loader import read_toml
+
+
+def check_file(path: str | Path) -> str:
+    """Validate a scenario/baseline, targets or observations file; return a one-line summary.
+
+    Raises
+    ------
+    ParameterError
+        Listing every problem found, each with the file and the dotted key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"{path}: no such file")
+    data = read_toml(path)
+    if "observation" in data:
+        from jdmodel.params.observed import _load
+
+        obs = _load(str(path.resolve()))
+        return f"{path}: OK — {len(obs)} observations"
+    if "targets" in data or "composition" in data:
+        from jdmodel.params.targets import _load as load_targets
+
+        ts = load_targets(str(path.resolve()))
+        return f"{path}: OK — {len(ts.targets)} targets, {len(ts.paths)} growth path(s)"
+    from jdmodel.params.scenario import load_scenario
+
+    sc = load_scenario(path.resolve())
+    return f"{path}: OK — scenario {sc.name!r}, {len(sc.params)} parameters, sha256 {sc.sha256[:12]}"

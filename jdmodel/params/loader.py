@@ -1,0 +1,286 @@
+"""Reading parameter files: TOML → flat dotted keys → validated :class:`Param` values.
+
+Nothing read from a file is ever evaluated as code: TOML is parsed by :mod:`tomllib`
+and every value is checked against :mod:`jdmodel.params.schema` before use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jdmodel._paths import parameters_dir
+from jdmodel.errors import ParameterError
+from jdmodel.params.schema import LEVER_YEARS, META_KEYS, SECTORS, Spec, concrete_keys, spec_for, unknown_sector
+from jdmodel.params.units import accepted_units, canonical_unit, conversion_factor
+
+# keys of a value table that are quantities in the parameter's unit (converted with it)
+_SCALED_KEYS = ("low", "high", "mode", "mean", "median", "sd")
+_TABLE_KEYS = frozenset({"value", "unit", "low", "high", "dist", "source", "years", "mode", "mean", "median", "sd",
+                         "sigma", "note"})
+_KNOWN_DISTS = frozenset({"uniform", "triangular", "normal", "truncnorm", "lognormal", "pert"})
+
+
+@dataclass(frozen=True)
+class Param:
+    """One resolved parameter in canonical units.
+
+    ``value`` is a float, a bool, or a float array (a path over the lever years, or a
+    per-sector list). ``dist`` holds the distribution table (canonical units) when the
+    parameter is uncertain; ``origin`` is the file (or ``"override"``) that set it.
+    """
+
+    key: str
+    value: Any
+    unit: str
+    source: str
+    low: float | None = None
+    high: float | None = None
+    dist: Mapping[str, Any] | None = None
+    origin: str = ""
+    derived: bool = False
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-friendly record (used for the hash and for reports)."""
+        value = self.value.tolist() if isinstance(self.value, np.ndarray) else self.value
+        rec = {"key": self.key, "value": value, "unit": self.unit, "source": self.source}
+        for name in ("low", "high"):
+            if getattr(self, name) is not None:
+                rec[name] = getattr(self, name)
+        if self.dist:
+            rec["dist"] = dict(self.dist)
+        return rec
+
+
+@dataclass
+class Problems:
+    """Collects every problem found in a file so they are reported together."""
+
+    where: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{self.where}: {key}: {message}" if key else f"{self.where}: {message}")
+
+    def raise_if_any(self, summary: str) -> None:
+        if self.items:
+            raise ParameterError(summary, self.items)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error becomes a :class:`ParameterError` naming the file."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ParameterError(f"{path}: no such parameter file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ParameterError(f"{path}: not valid TOML ({err})") from None
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested tables to dotted keys; a table with ``value`` (or ``dist``) is a leaf."""
+    out: dict[str, Any] = {}
+    for name, item in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(item, Mapping) and not ({"value", "dist"} & set(item)):
+            out.update(flatten(item, key + "."))
+        else:
+            out[key] = item
+    return out
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _suggest(key: str) -> str:
+    close = difflib.get_close_matches(key, concrete_keys(), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _path_value(raw: Any, table: Mapping[str, Any], key: str, probs: Problems) -> np.ndarray | None:
+    """A per-year lever path over 2021–2030 from a scalar or a list (with optional ``years = [first, last]``)."""
+    if _is_number(raw):
+        return np.full(len(LEVER_YEARS), float(raw))
+    if not (isinstance(raw, list) and raw and all(_is_number(v) for v in raw)):
+        probs.add(key, f"expected a number or a list of numbers per year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}, "
+                       f"got {raw!r}")
+        return None
+    years = table.get("years", [LEVER_YEARS[0], LEVER_YEARS[0] + len(raw) - 1])
+    if not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years)):
+        probs.add(key, f"'years' must be [first, last], got {years!r}")
+        return None
+    first, last = years
+    if first < LEVER_YEARS[0] or last > LEVER_YEARS[-1] or last < first:
+        probs.add(key, f"years {first}–{last} out of range: lever paths cover {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}")
+        return None
+    if last - first + 1 != len(raw):
+        probs.add(key, f"{len(raw)} values given for the {last - first + 1} years {first}–{last}")
+        return None
+    # years outside the given span hold the nearest given value (documented in docs/parameters.md)
+    span = np.asarray(raw, dtype=float)
+    idx = np.clip(np.asarray(LEVER_YEARS) - first, 0, len(span) - 1)
+    return span[idx]
+
+
+def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: bool) -> Param | None:
+    """Validate one leaf and convert it to canonical units; record problems instead of raising."""
+    if key in META_KEYS:
+        return None
+    spec, _sector = spec_for(key)
+    if spec is None:
+        bad = unknown_sector(key)
+        if bad is not None:
+            probs.add(key, f"unknown sector {bad!r} (expected one of {', '.join(SECTORS)})")
+        else:
+            probs.add(key, f"unknown parameter{_suggest(key)}")
+        return None
+    table = dict(raw) if isinstance(raw, Mapping) else {"value": raw}
+    if not isinstance(raw, Mapping) and not bare_ok:
+        probs.add(key, f"a bare value {raw!r} needs a table with value, unit and source in a base file "
+                       f"(e.g. {{ value = {raw!r}, unit = \"{_canon(spec)}\", source = \"...\" }})")
+        return None
+    extra = set(table) - _TABLE_KEYS
+    if extra:
+        probs.add(key, f"unknown field(s) {sorted(extra)} (expected some of value, unit, low, high, dist, source)")
+    if "value" not in table:
+        probs.add(key, "missing 'value'")
+        return None
+    if spec.dimension == "bool":
+        if not isinstance(table["value"], bool):
+            probs.add(key, f"expected true or false, got {table['value']!r}")
+            return None
+        return Param(key, table["value"], "1", str(table.get("source", f"set in {origin}")), origin=origin)
+    unit = table.get("unit", _canon(spec) if bare_ok else None)
+    if unit is None:
+        probs.add(key, f"missing 'unit' (expected {_canon(spec)})")
+        return None
+    factor = conversion_factor(str(unit), spec.dimension)
+    if factor is None:
+        probs.add(key, f"unit {unit!r} is not a unit of {spec.dimension.replace('_', ' ')} "
+                       f"(expected one of {', '.join(accepted_units(spec.dimension))})")
+        return None
+    source = table.get("source", f"override in {origin}" if bare_ok else None)
+    if not isinstance(source, str) or not source.strip():
+        probs.add(key, "missing 'source' (say where the number comes from, or 'assumption: ...')")
+        return None
+    value = _value_for_shape(key, table["value"], table, spec, probs)
+    if value is None:
+        return None
+    value = value * factor if isinstance(value, np.ndarray) else float(value) * factor
+    scaled = {k: float(table[k]) * factor for k in _SCALED_KEYS if _is_number(table.get(k))}
+    for k in _SCALED_KEYS:
+        if k in table and not _is_number(table[k]):
+            probs.add(key, f"'{k}' must be a number, got {table[k]!r}")
+    ok = _check_bounds(key, value, spec, probs, unit=_canon(spec))
+    low, high = scaled.get("low"), scaled.get("high")
+    if low is not None and high is not None and low > high:
+        probs.add(key, f"low > high (low={table['low']}, high={table['high']})")
+        ok = False
+    elif spec.shape == "scalar" and low is not None and high is not None and not (low <= value <= high):
+        probs.add(key, f"value {table['value']} lies outside its range [{table['low']}, {table['high']}]")
+        ok = False
+    if (spec.shape == "scalar" and source.strip().lower().startswith("assumption")
+            and (low is None or high is None)):
+        probs.add(key, "an assumption needs a range: give 'low' and 'high'")
+        ok = False
+    dist = _parse_dist(key, table, scaled, value, probs)
+    if not ok or dist is False:
+        return None
+    return Param(key, value, _canon(spec), source.strip(), low=low, high=high, dist=dist or None, origin=origin)
+
+
+def _canon(spec: Spec) -> str:
+    return "1" if spec.dimension == "bool" else canonical_unit(spec.dimension)
+
+
+def _value_for_shape(key: str, raw: Any, table: Mapping, spec: Spec, probs: Problems):
+    if spec.shape == "path":
+        return _path_value(raw, table, key, probs)
+    if spec.shape == "list":
+        if isinstance(raw, list) and len(raw) == len(SECTORS) and all(_is_number(v) for v in raw):
+            return np.asarray(raw, dtype=float)
+        probs.add(key, f"expected a list of {len(SECTORS)} numbers, one per sector ({', '.join(SECTORS)}), "
+                       f"got {raw!r}")
+        return None
+    if not _is_number(raw):
+        probs.add(key, f"expected a number, got {raw!r}")
+        return None
+    return raw
+
+
+def _check_bounds(key: str, value, spec: Spec, probs: Problems, unit: str) -> bool:
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if not np.all(np.isfinite(arr)):
+        probs.add(key, f"value {value!r} is not finite")
+        return False
+    if spec.min is not None:
+        bad = arr <= spec.min if spec.open_min else arr < spec.min
+        if np.any(bad):
+            word = "positive" if spec.min == 0 and spec.open_min else f"≥ {spec.min}" if not spec.open_min else \
+                f"> {spec.min}"
+            if spec.min == 0 and not spec.open_min:
+                word = "non-negative"
+            probs.add(key, f"value {_fmt(value)} {unit} must be {word}")
+            return False
+    if spec.max is not None and np.any(arr > spec.max):
+        probs.add(key, f"value {_fmt(value)} {unit} must be ≤ {spec.max}")
+        return False
+    return True
+
+
+def _fmt(value) -> str:
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}"
+
+
+def _parse_dist(key: str, table: Mapping, scaled: Mapping, value, probs: Problems):
+    """Return the distribution table in canonical units, None when there is none, False on error."""
+    name = table.get("dist")
+    if name is None:
+        return None
+    if not isinstance(name, str) or name not in _KNOWN_DISTS:
+        probs.add(key, f"unknown distribution {name!r} (expected one of {', '.join(sorted(_KNOWN_DISTS))})")
+        return False
+    if not isinstance(value, float):
+        probs.add(key, "a distribution can only be given for a single number, not a path or a list")
+        return False
+    dist = {"dist": name, "value": value, **scaled}
+    if "sigma" in table:
+        dist["sigma"] = table["sigma"]
+    try:
+        from jdmodel.uncertainty.distributions import validate_dist
+    except ImportError:
+        return dist
+    before = len(probs.items)
+    for line in validate_dist(dist, key):
+        probs.items.append(f"{probs.where}: {line}")
+    return False if len(probs.items) > before else dist
+
+
+def resolve_reference(ref: str, relative_to: Path | None) -> Path:
+    """Resolve an ``extends`` reference: a scenario name, ``baseline``, or a path to a TOML file."""
+    if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+        path = Path(ref)
+        if not path.is_absolute() and relative_to is not None:
+            path = relative_to / path
+        return path
+    pdir = parameters_dir()
+    for candidate in (pdir / "scenarios" / f"{ref}.toml", pdir / f"{ref}.toml"):
+        if candidate.is_file():
+            return candidate
+    return pdir / "scenarios" / f"{ref}.toml"
+
+
+def available_scenarios() -> list[str]:
+    """Names of the shipped scenarios (``baseline`` first)."""
+    pdir = parameters_dir()
+    return ["baseline"] + sorted(p.stem for p in (pdir / "scenarios").glob("*.toml"))

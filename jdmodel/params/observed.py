@@ -1,0 +1,153 @@
+"""Published observations of the district (``parameters/observed/<name>.toml``).
+
+Each observation has an indicator, a period (a full year ``"2022"`` or part of one:
+``"2021-01..10"`` for January–October, ``"2021-H1"`` for January–June), a value with
+its unit, a class (``OS`` official statistics, ``OG`` government document, ``NR`` news
+report, ``SE`` secondary) and a source. A missing value is absent from the file, never
+zero; a partial year is never compared with a full-year model value without a stated
+conversion (see the ex-post functions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jdmodel._paths import parameters_dir
+from jdmodel.errors import ParameterError
+from jdmodel.params.loader import Problems, read_toml
+from jdmodel.params.units import UNIT_DIMENSION, canonical_unit, conversion_factor
+
+CLASSES = {
+    "OS": "official statistics (district statistics bureau)",
+    "OG": "government document (work report, plan-execution report, reply to a deputy)",
+    "NR": "news report",
+    "SE": "secondary (encyclopaedia, mirror site)",
+}
+_PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<m0>\d{2})\.\.(?P<m1>\d{2})|H(?P<half>[12])))?$")
+_REQUIRED = ("id", "indicator", "period", "value", "unit", "class", "source")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year or a run of months within it."""
+
+    year: int
+    first_month: int = 1
+    last_month: int = 12
+
+    @property
+    def full_year(self) -> bool:
+        return self.first_month == 1 and self.last_month == 12
+
+    def __str__(self) -> str:
+        if self.full_year:
+            return str(self.year)
+        return f"{self.year}-{self.first_month:02d}..{self.last_month:02d}"
+
+
+def parse_period(text: str) -> Period | None:
+    """Parse ``"2022"``, ``"2021-01..10"`` or ``"2021-H1"``; return None when malformed."""
+    m = _PERIOD.match(str(text).strip())
+    if not m:
+        return None
+    year = int(m["year"])
+    if m["half"]:
+        return Period(year, 1, 6) if m["half"] == "1" else Period(year, 7, 12)
+    if m["m0"]:
+        m0, m1 = int(m["m0"]), int(m["m1"])
+        if not 1 <= m0 <= m1 <= 12:
+            return None
+        return Period(year, m0, m1)
+    return Period(year)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One published number, in canonical units."""
+
+    id: str
+    indicator: str
+    period: Period
+    value: float
+    unit: str
+    cls: str
+    source: dict
+    growth: float | None = None
+    quote: str = ""
+    note: str = ""
+    bound: str | None = None
+
+    @property
+    def year(self) -> int:
+        return self.period.year
+
+
+def load_observed(name_or_path: str | Path = "jiading") -> tuple[Observation, ...]:
+    """Load and validate an observations file (a name in ``parameters/observed/`` or a path)."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = parameters_dir() / "observed" / f"{name_or_path}.toml"
+    return _load(str(path))
+
+
+@cache
+def _load(path: str) -> tuple[Observation, ...]:
+    data = read_toml(Path(path))
+    probs = Problems(path)
+    out = []
+    seen = set()
+    for i, item in enumerate(data.get("observation", [])):
+        where = f"observation[{i}]" + (f" (id {item.get('id')})" if isinstance(item, dict) and "id" in item else "")
+        obs = _parse(item, where, probs)
+        if obs is not None:
+            if obs.id in seen:
+                probs.add(where, f"duplicate id {obs.id!r}")
+            seen.add(obs.id)
+            out.append(obs)
+    if not data.get("observation"):
+        probs.add("observation", "no [[observation]] entries found")
+    probs.raise_if_any(f"{path}: invalid observations file")
+    return tuple(out)
+
+
+def _parse(item, where: str, probs: Problems) -> Observation | None:
+    if not isinstance(item, dict):
+        probs.add(where, "expected a table")
+        return None
+    missing = [k for k in _REQUIRED if k not in item]
+    if missing:
+        probs.add(where, f"missing {', '.join(missing)}")
+        return None
+    period = parse_period(item["period"])
+    if period is None:
+        probs.add(where, f"period {item['period']!r} not understood (expected 2022, 2021-01..10 or 2021-H1)")
+    value = item["value"]
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        probs.add(where, f"value must be a number, got {value!r} (leave a missing value out; never write 0)")
+        value = None
+    dim = UNIT_DIMENSION.get(str(item["unit"]))
+    if dim is None:
+        probs.add(where, f"unknown unit {item['unit']!r}")
+    if item["class"] not in CLASSES:
+        probs.add(where, f"class {item['class']!r} unknown (expected one of {', '.join(CLASSES)})")
+    source = item["source"]
+    if not (isinstance(source, dict) and {"title", "publisher", "date"} <= set(source)):
+        probs.add(where, "source must be a table with title, publisher and date (and url where there is one)")
+    growth = item.get("growth")
+    if growth is not None and not isinstance(growth, int | float):
+        probs.add(where, f"growth must be a number (a fraction, 0.309 for +30.9 %), got {growth!r}")
+    bound = item.get("bound")
+    if bound not in (None, "lower", "upper"):
+        probs.add(where, f"bound must be 'lower' or 'upper', got {bound!r}")
+    if period is None or value is None or dim is None or item["class"] not in CLASSES or not isinstance(source, dict):
+        return None
+    factor = conversion_factor(str(item["unit"]), dim)
+    return Observation(
+        id=str(item["id"]), indicator=str(item["indicator"]), period=period, value=float(value) * factor,
+        unit=canonical_unit(dim), cls=item["class"], source=dict(source),
+        growth=None if growth is None else float(growth), quote=str(item.get("quote", "")),
+        note=str(item.get("note", "")), bound=bound,
+    )

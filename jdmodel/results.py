@@ -1,0 +1,97 @@
+"""numpy → xarray: named dims, coordinates, units and provenance; NetCDF in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from jdmodel.params.schema import SECTOR_LABELS_EN, SECTOR_LABELS_ZH, SECTORS, YEARS
+
+# variable -> (dims without draw, units, long_name)
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "output": (("year", "sector"), "亿元", "sector output (总产出)"),
+    "capital": (("year", "sector"), "亿元", "capital stock"),
+    "talent": (("year", "sector"), "人", "talent stock"),
+    "land": (("year", "sector"), "公顷", "land in use"),
+    "tfp": (("year", "sector"), "1", "total factor productivity (level, calibrated)"),
+    "ecommerce_sales": (("year",), "亿元", "e-commerce sales of enterprises above designated size (限额以上电子商务销售额)"),
+    "online_economy_output": (("year",), "亿元", "online-economy total output (在线新经济总产出)"),
+    "enterprises": (("year", "sector"), "firms", "high-growth innovative enterprises (高成长型创新企业)"),
+    "enterprises_total": (("year",), "firms", "high-growth innovative enterprises, all sectors"),
+    "candidates": (("year", "sector"), "firms", "candidate innovative firms"),
+    "projects": (("year",), "projects", "demonstration projects landed, cumulative (示范引领项目)"),
+    "scenarios": (("year",), "scenarios", "application scenarios, cumulative (应用场景)"),
+    "io_output": (("year", "io_sector"), "亿元", "regional gross output by input–output sector"),
+    "io_value_added": (("year", "io_sector"), "亿元", "regional value added by input–output sector"),
+}
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _v
+
+    try:
+        return _v("jdmodel")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, design: str | None,
+               keep_draw: bool, io=None) -> xr.Dataset:
+    """Wrap engine arrays (leading draw axis) in a labelled Dataset with provenance attrs."""
+    coords: dict[str, object] = {
+        "year": np.asarray(YEARS, dtype=np.int64),
+        "sector": np.asarray(SECTORS, dtype=object).astype(str),
+        "sector_zh": ("sector", [SECTOR_LABELS_ZH[s] for s in SECTORS]),
+        "sector_en": ("sector", [SECTOR_LABELS_EN[s] for s in SECTORS]),
+    }
+    n_draws = next(iter(out.values())).shape[0]
+    if io is not None:
+        coords["io_sector"] = list(io.codes)
+        coords["io_name_zh"] = ("io_sector", list(io.name_zh))
+        coords["io_name_en"] = ("io_sector", list(io.name_en))
+    if keep_draw:
+        coords["draw"] = np.arange(n_draws, dtype=np.int64)
+    data_vars = {}
+    for name, arr in out.items():
+        if name not in VARIABLES:
+            continue
+        dims, units, long_name = VARIABLES[name]
+        arr = np.asarray(arr)
+        if keep_draw:
+            data_vars[name] = (("draw", *dims), arr, {"units": units, "long_name": long_name})
+        else:
+            data_vars[name] = (dims, arr[0], {"units": units, "long_name": long_name})
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds["year"].attrs.update(long_name="calendar year")
+    ds.attrs.update(
+        title="jdmodel scenario results",
+        scenario=scenario.name,
+        parameters_sha256=scenario.sha256,
+        jdmodel_version=version(),
+        draws=int(n_draws),
+        seed=-1 if seed is None else int(seed),
+        design=design or "central",
+        online_economy_composition=",".join(scenario.targets.composition),
+        base_year=int(YEARS[0]),
+    )
+    return ds
+
+
+def save(ds: xr.Dataset, path) -> None:
+    """Write a Dataset to NetCDF atomically (temporary file, then rename)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,270 @@
+"""Target assessment: the plan's targets against a scenario's results.
+
+``assess`` works on a central run (dims ``year``, …) and on an ensemble (with a ``draw``
+dim) alike: for an ensemble the "reached" column is a probability with its Monte Carlo
+standard error and a Wilson 95 % interval.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from jdmodel.params.targets import GrowthPath, Target, TargetSet, load_targets
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def wilson_interval(p: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(0.5, 100)
+    >>> round(lo, 4), round(hi, 4)
+    (0.4038, 0.5962)
+    """
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass
+class TargetResult:
+    """One target's assessment."""
+
+    target: Target
+    value: float                         # central value (or median over draws) in the target year
+    low: float | None = None             # 5 % quantile (draws)
+    high: float | None = None            # 95 % quantile (draws)
+    probability: float | None = None     # P(reached) (draws); None for a central run
+    se: float | None = None
+    interval: tuple[float, float] | None = None
+    reached: bool | None = None          # central run
+    first_year: int | None = None        # central run: first year reached; draws: median first year
+    first_year_dist: dict[str, float] = field(default_factory=dict)
+    shortfall: float = 0.0               # central: threshold − value if not reached; draws: expected shortfall
+
+    @property
+    def status(self) -> str:
+        if self.probability is None:
+            return "reached" if self.reached else "missed"
+        return f"P = {self.probability:.1%}"
+
+
+@dataclass
+class PathResult:
+    """The e-commerce sales path against the plan's 15 %/yr line."""
+
+    path: GrowthPath
+    years: list[int]
+    model: list[float]
+    line: list[float]
+    model_cagr: float
+    required_cagr_6y: float
+    required_cagr_5y: float
+    implied_base_2020: float
+    line_target_year: float
+    probability_above_line: float | None = None
+
+
+@dataclass
+class TargetReport:
+    """What ``jd.assess`` returns: ``.table()`` for a terminal, an HTML repr in notebooks."""
+
+    scenario: str
+    sha256: str
+    draws: int
+    results: list[TargetResult]
+    paths: list[PathResult]
+    joint_probability: float | None = None
+    joint_se: float | None = None
+    joint_all_targets: bool | None = None
+    missing: list[str] = field(default_factory=list)
+    quantiles: xr.Dataset | None = None
+
+    def table(self) -> str:
+        """A plain-text table of the targets (and the e-commerce path)."""
+        unit_w = 10
+        lines = [f"Targets for scenario {self.scenario!r} (parameters sha256 {self.sha256[:12]}, "
+                 f"{'central values' if self.draws == 1 else f'{self.draws} draws'})"]
+        head = f"{'target':<12} {'2025 value':>22} {'threshold':>12}  {'result':<26} {'first year':>10} {'shortfall':>10}"
+        lines += [head, "-" * len(head)]
+        for r in self.results:
+            t = r.target
+            val = f"{r.value:,.1f}"
+            if r.low is not None:
+                val = f"{r.value:,.0f} [{r.low:,.0f}–{r.high:,.0f}]"
+            result = r.status
+            if r.interval is not None:
+                result += f" [{r.interval[0]:.1%}, {r.interval[1]:.1%}]"
+            fy = "never" if r.first_year is None else str(r.first_year)
+            lines.append(f"{t.id:<12} {val:>22} {t.comparison + ' ' + f'{t.threshold:,.0f}':>12}  {result:<26} "
+                         f"{fy:>10} {r.shortfall:>10,.1f}")
+        if self.draws > 1 and self.joint_probability is not None:
+            lines.append(f"{'all targets':<12} {'':>22} {'':>12}  P = {self.joint_probability:.1%} "
+                         f"(± {self.joint_se:.1%} s.e.)")
+        elif self.joint_all_targets is not None:
+            lines.append(f"{'all targets':<12} {'':>22} {'':>12}  {'reached' if self.joint_all_targets else 'missed'}")
+        if self.missing:
+            lines.append(f"not assessed (indicator not modelled in this run): {', '.join(self.missing)}")
+        lines.append("values: central run, or median [5 %–95 %] over draws; units: "
+                     + ", ".join(f"{r.target.id} {r.target.unit}" for r in self.results))
+        del unit_w
+        for p in self.paths:
+            lines.append("")
+            lines.append(f"E-commerce sales path ({p.path.label_en}) — {p.path.citation.split(',')[0]}")
+            lines.append("  year   " + " ".join(f"{y:>7d}" for y in p.years))
+            lines.append("  model  " + " ".join(f"{v:>7,.0f}" for v in p.model))
+            lines.append("  plan   " + " ".join(f"{v:>7,.0f}" for v in p.line))
+            lines.append(f"  model CAGR 2020–{p.path.target_year}: {p.model_cagr:.2%}/yr;  plan: "
+                         f"{p.path.growth:.0%}/yr → {p.line_target_year:,.0f} in {p.path.target_year} "
+                         f"({p.path.base_value:,.0f} × 1.15^5); doubling {p.path.base_value:,.0f} → "
+                         f"{p.path.target_value:,.0f} needs {p.required_cagr_6y:.2%}/yr over 2019–2025 or "
+                         f"{p.required_cagr_5y:.2%}/yr over five years (implied 2020 base "
+                         f"{p.implied_base_2020:,.1f})")
+            if p.probability_above_line is not None:
+                lines.append(f"  P(model ≥ {p.path.target_value:,.0f} in {p.path.target_year}) = "
+                             f"{p.probability_above_line:.1%}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for r in self.results:
+            t = r.target
+            colour = _traffic(r)
+            val = f"{r.value:,.1f}" + (f" <small>[{r.low:,.0f}–{r.high:,.0f}]</small>" if r.low is not None else "")
+            res = html.escape(r.status)
+            if r.interval is not None:
+                res += f" <small>[{r.interval[0]:.1%}, {r.interval[1]:.1%}]</small>"
+            rows.append(
+                f"<tr><td><span style='color:{colour}'>&#9679;</span> <b>{html.escape(t.id)}</b><br>"
+                f"<small>{html.escape(t.label_zh)}</small></td><td style='text-align:right'>{val}</td>"
+                f"<td>{html.escape(t.comparison)} {t.threshold:,.0f} {html.escape(t.unit)}</td><td>{res}</td>"
+                f"<td>{r.first_year or 'never'}</td><td style='text-align:right'>{r.shortfall:,.1f}</td></tr>")
+        joint = ""
+        if self.joint_probability is not None and self.draws > 1:
+            joint = f"<p>P(all targets) = <b>{self.joint_probability:.1%}</b> (± {self.joint_se:.1%})</p>"
+        paths = "".join(f"<pre>{html.escape(chunk)}</pre>" for chunk in self.table().split("\n\n")[1:])
+        return (f"<div><p><b>Targets — scenario {html.escape(self.scenario)}</b> "
+                f"<small>sha256 {self.sha256[:12]} · {self.draws} draw(s)</small></p>"
+                "<table><tr><th>target</th><th>2025 value</th><th>threshold</th><th>result</th>"
+                "<th>first year</th><th>shortfall</th></tr>" + "".join(rows) + "</table>" + joint + paths + "</div>")
+
+
+def _traffic(r: TargetResult) -> str:
+    p = r.probability if r.probability is not None else (1.0 if r.reached else 0.0)
+    return "#2ca02c" if p >= 0.8 else "#ff7f0e" if p >= 0.5 else "#d62728"
+
+
+def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
+    """Assess every target whose indicator the results contain.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`jdmodel.simulate` (central run or ensemble with a ``draw`` dim).
+    targets : TargetSet, optional
+        Defaults to ``parameters/targets.toml``.
+
+    Returns
+    -------
+    TargetReport
+        Value in the target year, threshold, reached (or P(reach) with its standard error and
+        Wilson interval), first year reached, shortfall; the joint probability of all assessed
+        targets; the e-commerce path against the plan's 15 %/yr line; quantiles by year.
+    """
+    targets = targets or load_targets()
+    has_draws = "draw" in ds.dims
+    n = int(ds.sizes.get("draw", 1))
+    results, missing, reached_all = [], [], None
+    for t in targets.targets:
+        if t.indicator not in ds:
+            missing.append(t.id)
+            continue
+        series = ds[t.indicator]
+        ok = t.reached(series)                       # (draw?, year)
+        reached_by = ok  # first year over the whole horizon: "reached in 2026" says how late
+        value = series.sel(year=t.year)
+        hit = ok.sel(year=t.year)
+        reached_all = hit if reached_all is None else (reached_all & hit)
+        gap = np.maximum(t.threshold - value, 0.0) if t.comparison in (">", ">=") else np.maximum(
+            value - t.threshold, 0.0)
+        first = _first_year(reached_by)
+        if has_draws:
+            p = float(hit.mean())
+            q = value.quantile([0.05, 0.5, 0.95], dim="draw").values
+            dist = _first_year_distribution(first, n)
+            finite = first[np.isfinite(first)]
+            results.append(TargetResult(
+                t, value=float(q[1]), low=float(q[0]), high=float(q[2]), probability=p,
+                se=float(np.sqrt(p * (1 - p) / n)), interval=wilson_interval(p, n),
+                first_year=int(np.median(finite)) if finite.size > n / 2 else None,
+                first_year_dist=dist, shortfall=float(gap.mean())))
+        else:
+            fy = first.item()
+            results.append(TargetResult(t, value=float(value), reached=bool(hit), shortfall=float(gap),
+                                        first_year=None if not np.isfinite(fy) else int(fy)))
+    joint = joint_se = joint_all = None
+    if reached_all is not None:
+        if has_draws:
+            joint = float(reached_all.mean())
+            joint_se = float(np.sqrt(joint * (1 - joint) / n))
+        else:
+            joint_all = bool(reached_all)
+    paths = [_path_result(p, ds) for p in targets.paths if p.indicator in ds]
+    quant = None
+    if has_draws:
+        names = [v for v in ("online_economy_output", "ecommerce_sales", "enterprises_total", "projects",
+                             "scenarios") if v in ds]
+        quant = ds[names].quantile(list(QUANTILES), dim="draw")
+    return TargetReport(scenario=str(ds.attrs.get("scenario", "?")), sha256=str(ds.attrs.get("parameters_sha256", "")),
+                        draws=n, results=results, paths=paths, joint_probability=joint, joint_se=joint_se,
+                        joint_all_targets=joint_all, missing=missing, quantiles=quant)
+
+
+def _first_year(reached_by: xr.DataArray) -> np.ndarray:
+    """First year in which the target holds (NaN if never), per draw."""
+    years = reached_by["year"].values.astype(float)
+    arr = reached_by.transpose(..., "year").values
+    any_hit = arr.any(axis=-1)
+    idx = arr.argmax(axis=-1)
+    return np.where(any_hit, years[idx], np.nan)
+
+
+def _first_year_distribution(first: np.ndarray, n: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    finite = first[np.isfinite(first)]
+    for y in np.unique(finite):
+        out[str(int(y))] = float((finite == y).sum() / n)
+    out["never"] = float((~np.isfinite(first)).sum() / n)
+    return out
+
+
+def _path_result(p: GrowthPath, ds: xr.Dataset) -> PathResult:
+    years = [int(y) for y in ds["year"].values if y <= max(p.target_year, 2025)]
+    series = ds[p.indicator]
+    central = series.median("draw") if "draw" in series.dims else series
+    model = [float(central.sel(year=y)) for y in years]
+    line = [float(p.line(y)) for y in years]
+    first = int(ds["year"].values[0])
+    v0, v1 = float(central.sel(year=first)), float(central.sel(year=p.target_year))
+    cagr = (v1 / v0) ** (1.0 / (p.target_year - first)) - 1.0
+    prob = None
+    if "draw" in series.dims:
+        prob = float((series.sel(year=p.target_year) >= p.target_value).mean())
+    return PathResult(
+        path=p, years=years, model=model, line=line, model_cagr=cagr,
+        required_cagr_6y=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year)) - 1.0,
+        required_cagr_5y=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year - 1)) - 1.0,
+        implied_base_2020=p.target_value / (1.0 + p.growth) ** (p.target_year - p.base_year - 1),
+        line_target_year=float(p.line(p.target_year)), probability_above_line=prob)
