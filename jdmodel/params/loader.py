@@ -158,7 +158,8 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
             probs.add(key, f"expected true or false, got {table['value']!r}")
             return None
         return Param(key, table["value"], "1", str(table.get("source", f"set in {origin}")), origin=origin)
-    unit = table.get("unit", _canon(spec) if bare_ok else None)
+    # a bare number (override files only) is in the canonical unit; a table always says its unit
+    unit = table.get("unit") if isinstance(raw, Mapping) else _canon(spec)
     if unit is None:
         probs.add(key, f"missing 'unit' (expected {_canon(spec)})")
         return None
@@ -167,7 +168,7 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
         probs.add(key, f"unit {unit!r} is not a unit of {spec.dimension.replace('_', ' ')} "
                        f"(expected one of {', '.join(accepted_units(spec.dimension))})")
         return None
-    source = table.get("source", f"override in {origin}" if bare_ok else None)
+    source = table.get("source") if isinstance(raw, Mapping) else f"override in {origin}"
     if not isinstance(source, str) or not source.strip():
         probs.add(key, "missing 'source' (say where the number comes from, or 'assumption: ...')")
         return None

@@ -1,0 +1,79 @@
+"""The base year is derived from the statistics bureau's figures, in code."""
+
+from __future__ import annotations
+
+import pytest
+
+import jdmodel as jd
+from jdmodel.params.baseyear import BUREAU_COMPONENTS, PLAN_IMPLIED_BASE, base_outputs, jan_oct_2020
+from jdmodel.params.observed import CLASSES, load_observed
+
+
+def test_jan_oct_2020_components_by_division():
+    jo = jan_oct_2020(load_observed("jiading"))
+    # worked by hand: 2448.7 / 1.322, 57.6 / 1.456, 126.7 / 0.923, 151.9 / 1.539
+    assert jo["ecommerce"] == pytest.approx(1852.27, abs=0.01)
+    assert jo["industrial_internet"] == pytest.approx(39.56, abs=0.01)
+    assert jo["online_entertainment"] == pytest.approx(137.27, abs=0.01)
+    assert jo["online_services"] == pytest.approx(98.70, abs=0.01)
+    total = sum(jo.values())
+    assert total == pytest.approx(2128, abs=1.0)
+    # the published total divided by its own growth rate agrees with the sum of the parts
+    assert total == pytest.approx(2784.9 / 1.309, rel=2e-3)
+    # and already exceeds the full-year base that 倍增 implies
+    assert total > PLAN_IMPLIED_BASE
+
+
+def test_baseline_2020_values_follow_from_the_stated_scaling(baseline):
+    share = baseline["base_year.jan_oct_share"]
+    expected = base_outputs(load_observed("jiading"), share)
+    for s in BUREAU_COMPONENTS:
+        assert baseline[f"sectors.{s}.base_output"] == pytest.approx(expected[s], rel=1e-12)
+        assert baseline.params[f"sectors.{s}.base_output"].source.startswith("derived")
+    assert baseline["sectors.ecommerce.base_output"] == pytest.approx(1852.27 / 0.8333, rel=1e-4)
+
+
+def test_online_economy_total_is_the_sum_of_the_declared_composition(baseline):
+    ds = jd.simulate(baseline, io=False)
+    comp = list(baseline.targets.composition)
+    assert set(comp) == set(BUREAU_COMPONENTS)
+    total = ds.output.sel(sector=comp).sum("sector")
+    assert float(abs(total - ds.online_economy_output).max()) < 1e-9
+    assert "smart_transport" not in comp  # reported beside the total, not in it
+
+
+def test_composition_can_be_redefined(baseline):
+    from dataclasses import replace
+
+    sc = replace(baseline, targets=baseline.targets.with_composition(["ecommerce", "smart_transport"]))
+    ds = jd.simulate(sc, io=False)
+    expected = ds.output.sel(sector=["ecommerce", "smart_transport"]).sum("sector")
+    assert float(abs(expected - ds.online_economy_output).max()) < 1e-9
+
+
+def test_every_observation_loads_with_period_and_class():
+    obs = load_observed("jiading")
+    assert len(obs) >= 15
+    for o in obs:
+        assert o.cls in CLASSES
+        assert 2018 <= o.period.year <= 2025
+        assert o.unit == "亿元" and o.value > 0
+        assert o.source["title"] and o.source["publisher"]
+    by_id = {o.id: o for o in obs}
+    assert by_id["1.1"].period.full_year is False and str(by_id["1.1"].period) == "2021-01..10"
+    assert by_id["1.6"].period.full_year and by_id["1.6"].value == 3119.2 and by_id["1.6"].cls == "NR"
+    assert by_id["3.3"].period.last_month == 6
+    assert by_id["3.9"].bound == "lower"
+
+
+def test_a_malformed_observation_is_rejected(tmp_path):
+    from jdmodel.errors import ParameterError
+    from jdmodel.params.observed import load_observed as lo
+
+    f = tmp_path / "obs.toml"
+    f.write_text('[[observation]]\nid = "x"\nindicator = "gdp"\nperiod = "2021-13..14"\nvalue = 0\nunit = "亿元"\n'
+                 'class = "ZZ"\nsource = { title = "t", publisher = "p", date = "d" }\n', encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        lo(f)
+    text = str(info.value)
+    assert "period" in text and "class 'ZZ'" in text

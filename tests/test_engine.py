@@ -1,0 +1,75 @@
+"""The engine: calibration, monotonicity, the draw axis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import jdmodel as jd
+from jdmodel import engine
+from jdmodel.params.scenario import central_values
+from jdmodel.params.schema import SECTORS
+from jdmodel.simulate import composition_mask
+
+
+@pytest.mark.parametrize("name", jd.available_scenarios())
+def test_2020_output_equals_the_base_year_exactly(name):
+    sc = jd.load_scenario(name)
+    ds = jd.simulate(sc, io=False)
+    for s in SECTORS:
+        assert float(ds.output.sel(year=2020, sector=s)) == pytest.approx(sc[f"sectors.{s}.base_output"], rel=1e-13)
+
+
+_BASE = jd.load_scenario("baseline")
+_REF = jd.simulate(_BASE, io=False).output
+
+
+@settings(max_examples=25, deadline=None)
+@given(lever=st.sampled_from(["funds", "talent"]), sector=st.sampled_from(SECTORS),
+       extra=st.lists(st.floats(0.0, 50.0), min_size=10, max_size=10))
+def test_more_funds_or_talent_never_lowers_any_sectors_output(lever, sector, extra):
+    scale = {"funds": 1.0, "talent": 100.0}[lever]
+    key = f"levers.{lever}.{sector}"
+    sc = _BASE.with_overrides({key: list(np.asarray(_BASE[key]) + scale * np.asarray(extra))})
+    out = jd.simulate(sc, io=False).output
+    assert bool((out >= _REF - 1e-9).all())
+
+
+@settings(max_examples=25, deadline=None)
+@given(sector=st.sampled_from(SECTORS), extra=st.lists(st.floats(0.0, 20.0), min_size=10, max_size=10),
+       budget=st.floats(0.0, 500.0))
+def test_more_land_never_lowers_any_sectors_output(sector, extra, budget):
+    # with a budget that does not bind, one sector's extra land leaves the others untouched
+    base = _BASE.with_overrides({"district.land_budget": 1e6})
+    ref = jd.simulate(base, io=False).output
+    key = f"levers.land.{sector}"
+    more = base.with_overrides({key: list(np.asarray(base[key]) + np.asarray(extra))})
+    assert bool((jd.simulate(more, io=False).output >= ref - 1e-9).all())
+    # a larger district land budget never lowers anyone's output, binding or not
+    lo = _BASE.with_overrides({"district.land_budget": budget})
+    hi = _BASE.with_overrides({"district.land_budget": budget + 50.0})
+    assert bool((jd.simulate(hi, io=False).output >= jd.simulate(lo, io=False).output - 1e-9).all())
+
+
+def test_land_constrained_differs_visibly_from_plan():
+    plan = jd.simulate("plan", io=False)
+    tight = jd.simulate("land_constrained", io=False)
+    assert float(tight.land.sel(year=2030).sum()) < float(plan.land.sel(year=2030).sum()) - 100
+    assert float(tight.online_economy_output.sel(year=2025)) < float(plan.online_economy_output.sel(year=2025))
+
+
+def test_one_call_runs_many_draws_identically_to_one_draw():
+    values = central_values(_BASE)
+    many = {k: np.repeat(v, 7, axis=0) for k, v in values.items()}
+    one = engine.run(values, composition=composition_mask(_BASE))
+    seven = engine.run(many, composition=composition_mask(_BASE))
+    assert seven["output"].shape == (7, 11, 5)
+    np.testing.assert_array_equal(seven["output"], np.repeat(one["output"], 7, axis=0))
+
+
+def test_no_new_policy_is_below_plan_everywhere():
+    a = jd.simulate("no_new_policy", io=False).output.sel(year=slice(2021, None))
+    b = jd.simulate("plan", io=False).output.sel(year=slice(2021, None))
+    assert bool((a < b).all())

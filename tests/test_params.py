@@ -1,0 +1,131 @@
+"""Parameter files: loading, validation of malformed files, units, overrides, hashing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import jdmodel as jd
+from jdmodel.errors import ParameterError
+from jdmodel.params.loader import Param
+from jdmodel.params.schema import SECTORS
+
+BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.toml"))
+
+
+def _expectations(path: Path) -> list[str]:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect:"), path
+    return [part.strip() for part in first.removeprefix("# expect:").split("|")]
+
+
+def test_there_are_at_least_fifteen_malformed_files():
+    assert len(BAD) >= 15
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_malformed_file_is_rejected_naming_file_and_key(path):
+    with pytest.raises(ParameterError) as info:
+        jd.load_scenario(path)
+    message = str(info.value)
+    for expected in _expectations(path):
+        assert expected in message, f"{expected!r} not in:\n{message}"
+    assert path.name in message
+
+
+def test_all_problems_of_a_file_are_reported_together(tmp_path):
+    f = tmp_path / "many.toml"
+    f.write_text('extends = "baseline"\nlevers.funds.ecommerce = -1.0\nlevers.funds.nowhere = 1.0\n'
+                 'sectors.ecommerce.alpha = "x"\n', encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        jd.load_scenario(f)
+    assert len(info.value.problems) == 3
+    assert all(str(f) in p for p in info.value.problems)
+
+
+def test_every_number_in_shipped_files_has_unit_and_source():
+    for name in jd.available_scenarios():
+        sc = jd.load_scenario(name)
+        for key, p in sc.params.items():
+            assert p.unit, key
+            assert p.source and len(p.source) > 3, key
+            if p.source.lower().startswith("assumption") and not isinstance(p.value, np.ndarray | bool):
+                assert p.low is not None and p.high is not None, key
+
+
+def test_shipped_scenarios_extend_baseline_and_differ():
+    hashes = {name: jd.load_scenario(name).sha256 for name in jd.available_scenarios()}
+    assert {"baseline", "no_new_policy", "plan", "funds_heavy", "talent_first", "land_constrained"} <= set(hashes)
+    assert len(set(hashes.values())) == len(hashes)
+
+
+def test_units_wan_yuan_equals_yi_yuan_and_mu_equals_hectare(tmp_path):
+    yi = tmp_path / "yi.toml"
+    wan = tmp_path / "wan.toml"
+    yi.write_text('extends = "baseline"\n'
+                  'levers.funds.ecommerce = { value = 3.5, unit = "亿元/yr", source = "test" }\n'
+                  'district.land_budget = { value = 120.0, unit = "公顷", source = "test" }\n', encoding="utf-8")
+    wan.write_text('extends = "baseline"\n'
+                   'levers.funds.ecommerce = { value = 35000, unit = "万元/yr", source = "test" }\n'
+                   'district.land_budget = { value = 1800, unit = "亩", source = "test" }\n', encoding="utf-8")
+    a, b = jd.load_scenario(yi), jd.load_scenario(wan)
+    np.testing.assert_allclose(a["levers.funds.ecommerce"], b["levers.funds.ecommerce"], rtol=1e-12)
+    assert a["district.land_budget"] == pytest.approx(b["district.land_budget"], rel=1e-12)
+    da, db = jd.simulate(a, io=False), jd.simulate(b, io=False)
+    np.testing.assert_allclose(da.output.values, db.output.values, rtol=1e-12)
+
+
+def test_yuan_converts_to_yi_yuan(baseline):
+    sc = baseline.with_overrides({"levers.funds.ecommerce": {"value": 2e8, "unit": "元/yr", "source": "t"}})
+    assert sc["levers.funds.ecommerce"][0] == pytest.approx(2.0)
+
+
+def test_with_overrides_scalar_for_path_means_every_year(baseline):
+    sc = baseline.with_overrides({"levers.funds.ecommerce": 30.0})
+    np.testing.assert_array_equal(sc["levers.funds.ecommerce"], np.full(10, 30.0))
+    assert sc.sha256 != baseline.sha256
+
+
+def test_with_overrides_is_validated_like_a_file(baseline):
+    with pytest.raises(ParameterError) as info:
+        baseline.with_overrides({"levers.funds.ecommerce": -1, "sectors.nowhere.alpha": 0.3})
+    text = str(info.value)
+    assert "levers.funds.ecommerce" in text and "unknown sector 'nowhere'" in text
+
+
+def test_path_with_years_holds_nearest_value(baseline):
+    sc = baseline.with_overrides({"levers.talent.ecommerce": {"value": [100, 200], "years": [2023, 2024],
+                                                              "unit": "人/yr", "source": "t"}})
+    np.testing.assert_array_equal(sc["levers.talent.ecommerce"], [100, 100, 100, 200, 200, 200, 200, 200, 200, 200])
+
+
+def test_extends_by_name_resolves_against_parameters_wherever_the_file_lives(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text('extends = "plan"\nlevers.funds.ecommerce = 9.0\n', encoding="utf-8")
+    sc = jd.load_scenario(f)
+    assert sc["levers.funds.online_services"][0] == jd.load_scenario("plan")["levers.funds.online_services"][0]
+    assert sc["levers.funds.ecommerce"][0] == 9.0
+
+
+def test_hash_is_stable_and_independent_of_file_location(tmp_path):
+    import shutil
+
+    from jdmodel._paths import parameters_dir
+
+    src = parameters_dir() / "scenarios" / "plan.toml"
+    dst = tmp_path / "plan.toml"
+    shutil.copy(src, dst)
+    assert jd.load_scenario(dst).sha256 == jd.load_scenario("plan").sha256
+    assert len(jd.load_scenario("plan").sha256) == 64
+
+
+def test_param_record_roundtrip():
+    p = Param("a.b", np.array([1.0, 2.0]), "亿元/yr", "s")
+    assert p.as_record()["value"] == [1.0, 2.0]
+
+
+def test_sectors_are_the_plans_four_plus_online_services():
+    assert SECTORS == ("industrial_internet", "online_entertainment", "ecommerce", "smart_transport",
+                       "online_services")
