@@ -39,7 +39,7 @@ def version() -> str:
 
 
 def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, design: str | None,
-               keep_draw: bool, io=None) -> xr.Dataset:
+               keep_draw: bool, io=None, start: int = 0) -> xr.Dataset:
     """Wrap engine arrays (leading draw axis) in a labelled Dataset with provenance attrs."""
     coords: dict[str, object] = {
         "year": np.asarray(YEARS, dtype=np.int64),
@@ -47,14 +47,19 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
         "sector_zh": ("sector", [SECTOR_LABELS_ZH[s] for s in SECTORS]),
         "sector_en": ("sector", [SECTOR_LABELS_EN[s] for s in SECTORS]),
     }
-    n_draws = next(iter(out.values())).shape[0]
+    n_draws = np.shape(out["output"])[0]
     if io is not None:
         coords["io_sector"] = list(io.codes)
         coords["io_name_zh"] = ("io_sector", list(io.name_zh))
         coords["io_name_en"] = ("io_sector", list(io.name_en))
     if keep_draw:
-        coords["draw"] = np.arange(n_draws, dtype=np.int64)
+        coords["draw"] = np.arange(start, start + n_draws, dtype=np.int64)
     data_vars = {}
+    if keep_draw and "inputs" in out:
+        coords["parameter"] = list(out["_input_keys"])
+        data_vars["inputs"] = (("draw", "parameter"), np.asarray(out["inputs"]),
+                               {"units": "canonical unit of each parameter",
+                                "long_name": "sampled parameter values"})
     for name, arr in out.items():
         if name not in VARIABLES:
             continue
