@@ -184,6 +184,8 @@ def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
         targets; the e-commerce path against the plan's 15 %/yr line; quantiles by year.
     """
     targets = targets or load_targets()
+    if ds.attrs.get("kind") == "sweep":
+        return _assess_sweep(ds, targets)
     has_draws = "draw" in ds.dims
     n = int(ds.sizes.get("draw", 1))
     results, missing, reached_all = [], [], None
@@ -268,3 +270,48 @@ def _path_result(p: GrowthPath, ds: xr.Dataset) -> PathResult:
         required_cagr_5y=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year - 1)) - 1.0,
         implied_base_2020=p.target_value / (1.0 + p.growth) ** (p.target_year - p.base_year - 1),
         line_target_year=float(p.line(p.target_year)), probability_above_line=prob)
+
+
+def _assess_sweep(red: xr.Dataset, targets: TargetSet) -> TargetReport:
+    """The same report from the streaming reductions of ``jd.sweep``."""
+    n = int(red.attrs["draws"])
+    results, missing = [], []
+    tids = list(red["target"].values) if "target" in red.coords else []
+    for t in targets.targets:
+        if t.id not in tids:
+            missing.append(t.id)
+            continue
+        q = red[f"{t.indicator}_quantile"].sel(year=t.year)
+        p = float(red["p_reach"].sel(target=t.id))
+        counts = red["first_year_count"].sel(target=t.id).values
+        labels = list(red["first_year"].values)
+        dist = {lab: float(c / n) for lab, c in zip(labels, counts, strict=True) if c > 0 or lab == "never"}
+        cum = np.cumsum(counts[:-1])
+        first = int(labels[int(np.argmax(cum > n / 2))]) if cum.size and cum[-1] > n / 2 else None
+        results.append(TargetResult(
+            t, value=float(q.sel(quantile=0.5)), low=float(q.sel(quantile=0.05)), high=float(q.sel(quantile=0.95)),
+            probability=p, se=float(np.sqrt(p * (1 - p) / n)), interval=wilson_interval(p, n), first_year=first,
+            first_year_dist=dist, shortfall=float(red["expected_shortfall"].sel(target=t.id))))
+    joint = red.attrs.get("p_all")
+    paths = []
+    for pth in targets.paths:
+        name = f"{pth.indicator}_quantile"
+        if name not in red:
+            continue
+        med = red[name].sel(quantile=0.5)
+        years = [int(y) for y in red["year"].values if y <= max(pth.target_year, 2025)]
+        first = int(red["year"].values[0])
+        v0, v1 = float(med.sel(year=first)), float(med.sel(year=pth.target_year))
+        paths.append(PathResult(
+            path=pth, years=years, model=[float(med.sel(year=y)) for y in years],
+            line=[float(pth.line(y)) for y in years],
+            model_cagr=(v1 / v0) ** (1.0 / (pth.target_year - first)) - 1.0,
+            required_cagr_6y=(pth.target_value / pth.base_value) ** (1.0 / (pth.target_year - pth.base_year)) - 1.0,
+            required_cagr_5y=(pth.target_value / pth.base_value) ** (1.0 / (pth.target_year - pth.base_year - 1)) - 1.0,
+            implied_base_2020=pth.target_value / (1.0 + pth.growth) ** (pth.target_year - pth.base_year - 1),
+            line_target_year=float(pth.line(pth.target_year)),
+            probability_above_line=red.attrs.get(f"p_path_{pth.id}")))
+    return TargetReport(scenario=str(red.attrs.get("scenario")), sha256=str(red.attrs.get("parameters_sha256", "")),
+                        draws=n, results=results, paths=paths, joint_probability=joint,
+                        joint_se=None if joint is None else float(np.sqrt(joint * (1 - joint) / n)),
+                        missing=missing)
