@@ -129,3 +129,10 @@ def test_param_record_roundtrip():
 def test_sectors_are_the_plans_four_plus_online_services():
     assert SECTORS == ("industrial_internet", "online_entertainment", "ecommerce", "smart_transport",
                        "online_services")
+
+
+def test_parameter_reference_in_docs_is_generated_from_the_schema():
+    from jdmodel.params.reference import markdown
+
+    doc = Path(__file__).parent.parent / "docs" / "parameters_reference.md"
+    assert doc.read_text(encoding="utf-8") == markdown(), "regenerate: python -m jdmodel.params.reference"
