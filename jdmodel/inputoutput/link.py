@@ -1,0 +1,201 @@
+"""The link between the growth model and the district input-output table (mixed model).
+
+The growth model sets the output of the focus sectors; through the concordance this fixes the
+output of the IO sectors they belong to (exogenous), and the other IO sectors follow from the
+mixed model with their final demand held at the 2020 level (Miller & Blair 2009, section 13.1).
+Everything here is plain numpy with a leading draw axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jdmodel.errors import ParameterError
+from jdmodel.inputoutput import algebra as alg
+from jdmodel.inputoutput import data
+from jdmodel.inputoutput.regional import regionalise
+from jdmodel.inputoutput.table import IOTable
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class RegionalIO:
+    """Everything the engine needs from the regional table, as read-only numpy arrays.
+
+    Attributes
+    ----------
+    codes, name_zh, name_en : tuple of str (n,)
+        IO sector codes and names.
+    A : array (n, n)
+        Regional technical coefficients, unit 1.
+    x_base : array (n,)
+        2020 regional gross output, 亿元.
+    f_base : array (n,)
+        2020 regional final demand (including exports out of the district), 亿元.
+    va_coef : array (n,)
+        Value added per unit of output, unit 1.
+    concordance : array (S, n)
+        Share of each focus sector's output in each IO sector; rows sum to 1.
+    exogenous : int array (k,)
+        Indices of IO sectors whose output the growth model sets (columns of the concordance
+        with a positive share), increasing.
+    source : str
+        One line: table, year, method, delta.
+    output_ratio : array (S,)
+        IO gross output per unit of focus-sector output as the growth model measures it
+        (``parameters/io/link.toml``; e.g. trade margin per unit of e-commerce sales). Ones
+        reproduce ``x_j = x_base_j + sum_s C[s, j] (focus_output_s - focus_base_s)`` exactly.
+    """
+
+    codes: tuple[str, ...]
+    name_zh: tuple[str, ...]
+    name_en: tuple[str, ...]
+    A: FloatArray
+    x_base: FloatArray
+    f_base: FloatArray
+    va_coef: FloatArray
+    concordance: FloatArray
+    exogenous: NDArray[np.int64]
+    source: str
+    output_ratio: FloatArray = field(default_factory=lambda: np.ones(len(data.FOCUS_SECTORS)))
+
+
+_SETTING_KEYS = ("method", "delta", "output_ratio")
+
+
+def _frozen(settings: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    items = []
+    for k, v in sorted((settings or {}).items()):
+        if isinstance(v, Mapping):
+            v = tuple(sorted(v.items()))
+        elif isinstance(v, (list, np.ndarray)):
+            v = tuple(np.asarray(v).tolist())
+        items.append((k, v))
+    return tuple(items)
+
+
+def regional_table(settings: Mapping[str, Any] | None = None) -> IOTable:
+    """The regionalised district table (an :class:`IOTable`) for the same settings as :func:`load_regional`.
+
+    Examples
+    --------
+    >>> regional_table().source[:25]
+    'regionalised (FLQ, delta='
+    """
+    return _regional_cached(_frozen(settings))[0]
+
+
+def load_regional(settings: Mapping[str, Any] | None = None) -> RegionalIO:
+    """Regionalise the shipped national table to the district and package it for the engine.
+
+    Reads ``parameters/io/`` (cached per settings). Without settings: NBS 2020 table
+    (domestic form), district gross output from ``jiading_2020.toml``, FLQ with delta 0.3.
+
+    Parameters
+    ----------
+    settings : mapping, optional
+        Overrides: ``"method"`` ("slq", "cilq", "flq", "aflq"), ``"delta"``, any dotted key of
+        ``jiading_2020.toml`` (e.g. ``"assumptions.transport_equipment_share": 0.65``) and
+        ``"output_ratio"``: False for ones, or a mapping focus sector -> ratio.
+
+    Examples
+    --------
+    >>> io = load_regional()
+    >>> io.A.shape, io.concordance.shape, [io.codes[j] for j in io.exogenous]
+    ((42, 42), (5, 42), ['18', '20', '28', '29', '31', '34', '41'])
+    """
+    return _regional_cached(_frozen(settings))[1]
+
+
+@lru_cache(maxsize=32)
+def _regional_cached(key: tuple[tuple[str, Any], ...]) -> tuple[IOTable, RegionalIO]:
+    settings = {k: dict(v) if isinstance(v, tuple) and v and isinstance(v[0], tuple) else v for k, v in key}
+    inputs = data.regional_inputs()
+    unknown = [k for k in settings if k not in _SETTING_KEYS and k not in inputs]
+    if unknown:
+        raise ParameterError(f"load_regional: unknown setting(s) {unknown}; expected 'method', 'delta', "
+                             "'output_ratio' or a key of parameters/io/jiading_2020.toml, e.g. "
+                             "'assumptions.transport_equipment_share'")
+    values = {k: e["value"] for k, e in inputs.items()}
+    values.update({k: v for k, v in settings.items() if k in inputs})
+    method = settings.get("method", values["regionalisation.method"])
+    delta = float(settings.get("delta", values["regionalisation.delta"]))
+    national = data.load_national()
+    x_region = data.regional_output(national, values)
+    table, _ = regionalise(national, x_region, method=method, delta=delta)
+    C = data.load_concordance(table.codes)
+    ratio = data.load_output_ratio()
+    spec = settings.get("output_ratio", True)
+    if spec is False:
+        ratio = np.ones_like(ratio)
+    elif isinstance(spec, Mapping):
+        bad = [s for s in spec if s not in data.FOCUS_SECTORS]
+        if bad:
+            raise ParameterError(f"load_regional: output_ratio names unknown focus sectors {bad}")
+        ratio = np.array([float(spec.get(s, r)) for s, r in zip(data.FOCUS_SECTORS, ratio, strict=True)])
+    va_coef = np.where(table.x > 0, np.divide(table.v, table.x, out=np.zeros(table.n), where=table.x > 0),
+                       national.v / national.x)
+    arrays = [table.A.copy(), table.x.copy(), table.f.copy(), va_coef, C, np.flatnonzero(C.sum(axis=0) > 0), ratio]
+    for a in arrays:
+        a.setflags(write=False)
+    lq_note = f", delta={delta:g}" if method in ("flq", "aflq") else ""
+    source = (f"NBS Input-Output Table of China 2020 (42 sectors, domestic form), regionalised to Jiading 2020 "
+              f"by {method.upper()}{lq_note} on assumed district gross output (parameters/io/jiading_2020.toml)")
+    return table, RegionalIO(table.codes, table.name_zh, table.name_en, *arrays[:6], source, arrays[6])
+
+
+def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray) -> dict[str, FloatArray]:
+    r"""Economy-wide output and value added implied by the focus sectors' output (mixed model).
+
+    Exogenous IO sectors X: :math:`x_j = x^{base}_j + \sum_s C_{sj} r_s (y_s - y^{base}_s)`
+    (``r`` = ``io.output_ratio``); the others keep their base final demand and follow
+    :math:`x_N = (I - A_{NN})^{-1}(f_N + A_{NX} x_X)`; value added :math:`v = c_v \odot x`.
+    One factorisation of :math:`I - A_{NN}`, one solve on all draws and years stacked.
+
+    Parameters
+    ----------
+    io : RegionalIO
+    focus_output : array (D, S, Y)
+        Growth-model output of the focus sectors, 亿元.
+    focus_base : array (D, S)
+        Their 2020 values, 亿元 (D may be 1 and broadcasts).
+
+    Returns
+    -------
+    dict with
+        ``"io_output"`` (D, Y, n) gross output, 亿元; ``"io_value_added"`` (D, Y, n), 亿元;
+        ``"io_final_demand_implied"`` (D, Y, k) final demand of the exogenous sectors that the
+        mixed model implies, 亿元.
+
+    References
+    ----------
+    Miller & Blair (2009), section 13.1.
+
+    Examples
+    --------
+    >>> io = load_regional()
+    >>> base = np.array([[57.0, 165.0, 2222.0, 50.0, 118.0]])
+    >>> out = economy_wide(io, np.repeat(base[:, :, None], 3, axis=2), base)
+    >>> bool(np.allclose(out["io_output"][0, 0], io.x_base))
+    True
+    """
+    y = np.asarray(focus_output, dtype=float)
+    y0 = np.asarray(focus_base, dtype=float)
+    S = io.concordance.shape[0]
+    if y.ndim != 3 or y.shape[1] != S:
+        raise ParameterError(f"economy_wide: focus_output has shape {y.shape}; expected (D, {S}, Y)")
+    if y0.ndim != 2 or y0.shape[1] != S:
+        raise ParameterError(f"economy_wide: focus_base has shape {y0.shape}; expected (D, {S})")
+    exo = io.exogenous
+    change = (y - y0[:, :, None]) * io.output_ratio[None, :, None]               # (D, S, Y)
+    x_exo = io.x_base[exo] + np.einsum("sk,dsy->dyk", io.concordance[:, exo], change)
+    endo = np.setdiff1d(np.arange(io.A.shape[0]), exo)
+    x, f_exo = alg.mixed_model(io.A, exo, x_exo, io.f_base[endo])   # factorises I - A_NN once
+    return {"io_output": x, "io_value_added": x * io.va_coef, "io_final_demand_implied": f_exo}
