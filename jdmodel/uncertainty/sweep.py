@@ -4,7 +4,7 @@
 of an N-draw design and folds each chunk into running reductions whose size does not
 depend on N: target hit counts (so P(reach) is exact), first-year-reached counts,
 fixed-bin histograms of each indicator by year (quantiles to a relative resolution of
-about 3e-4 for money, exact for counts) and moments (sum, sum of squares, min, max).
+about 3e-4 for money, exact for counts) and moments (mean and M2 merged by Chan et al.'s parallel algorithm, min, max).
 With ``out=PATH`` the full per-draw results are also written there, chunk by chunk, into
 a temporary file renamed into place at the end: an interrupted or failed sweep leaves no
 half-written file. With a ``dask.distributed`` client the chunks run on the cluster.
@@ -57,8 +57,9 @@ def chunk_reductions(ds: xr.Dataset, targets) -> dict[str, np.ndarray]:
         nb = len(_edges(name)) - 1
         idx = _bin_index(name, v) + nb * np.arange(len(years))[None, :]
         red[f"hist:{name}"] = np.bincount(idx.ravel(), minlength=nb * len(years)).reshape(len(years), nb)
-        red[f"sum:{name}"] = v.sum(axis=0)
-        red[f"sumsq:{name}"] = (v * v).sum(axis=0)
+        mean = v.mean(axis=0)
+        red[f"mean:{name}"] = mean
+        red[f"m2:{name}"] = ((v - mean) ** 2).sum(axis=0)
         red[f"min:{name}"] = v.min(axis=0)
         red[f"max:{name}"] = v.max(axis=0)
     joint = None
@@ -83,10 +84,18 @@ def chunk_reductions(ds: xr.Dataset, targets) -> dict[str, np.ndarray]:
 
 
 def merge(a: dict | None, b: dict) -> dict:
-    """Fold chunk reductions ``b`` into ``a`` (counts add; min/max combine)."""
+    """Fold chunk reductions ``b`` into ``a`` (counts add; min/max combine; means and M2 by Chan et al.)."""
     if a is None:
         return {k: np.array(v, copy=True) for k, v in b.items()}
+    na, nb = float(a["n"]), float(b["n"])
+    for k in [k for k in b if k.startswith("mean:")]:
+        name = k.split(":", 1)[1]
+        delta = b[k] - a[k]
+        a[f"m2:{name}"] = a[f"m2:{name}"] + b[f"m2:{name}"] + delta**2 * na * nb / (na + nb)
+        a[k] = a[k] + delta * nb / (na + nb)
     for k, v in b.items():
+        if k.startswith(("mean:", "m2:")):
+            continue
         if k.startswith("min:"):
             a[k] = np.minimum(a[k], v)
         elif k.startswith("max:"):
@@ -124,8 +133,8 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
             qv = np.stack([np.argmax(cum >= max(1, np.ceil(q * n)), axis=-1) for q in QUANTILES], axis=-1)
         else:
             qv = hist_quantiles(red[f"hist:{name}"], edges, QUANTILES)
-        mean = red[f"sum:{name}"] / n
-        var = np.maximum(red[f"sumsq:{name}"] / n - mean**2, 0.0) * n / max(n - 1, 1)
+        mean = red[f"mean:{name}"]
+        var = red[f"m2:{name}"] / max(n - 1, 1)
         data[f"{name}_quantile"] = (("year", "quantile"), qv.astype(float))
         data[f"{name}_mean"] = (("year",), mean)
         data[f"{name}_std"] = (("year",), np.sqrt(var))
