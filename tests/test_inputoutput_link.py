@@ -99,3 +99,10 @@ def test_summary_of_the_shipped_regional_table():
     mult = np.array([r[s.header.index("output I")] for r in s.rows])
     np.testing.assert_allclose(mult, t.multipliers())
     assert (mult >= 1.0 - 1e-12).all() and (mult < t.multipliers().max() + 1).all()
+
+
+def test_district_table_holds_the_focus_sectors(io):
+    # The 2020 focus-sector output mapped onto each exogenous IO sector (at the output ratio) must
+    # fit inside that sector's 2020 district output, or the base year would be inconsistent.
+    mapped = (io.concordance * (io.output_ratio * BASE[0])[:, None]).sum(axis=0)
+    assert (mapped[io.exogenous] <= io.x_base[io.exogenous]).all()
