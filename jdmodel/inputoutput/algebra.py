@@ -45,7 +45,7 @@ def technical_coefficients(Z: ArrayLike, x: ArrayLike) -> FloatArray:
 
     References
     ----------
-    Miller & Blair (2009), eq. (2.4).
+    Miller & Blair (2009), ch. 2.
 
     Examples
     --------
@@ -74,7 +74,7 @@ def allocation_coefficients(Z: ArrayLike, x: ArrayLike) -> FloatArray:
 
     References
     ----------
-    Miller & Blair (2009), eq. (12.1).
+    Miller & Blair (2009), ch. 12 (Ghosh supply-side model).
 
     Examples
     --------
@@ -118,7 +118,7 @@ def check_productive(A: ArrayLike, codes: Sequence[str] | None = None, what: str
 
     References
     ----------
-    Miller & Blair (2009), section 2.3.4 and appendix 2.
+    Miller & Blair (2009), ch. 2 (Hawkins-Simon conditions).
 
     Examples
     --------
@@ -203,7 +203,7 @@ def leontief_inverse(A: ArrayLike) -> FloatArray:
 
     References
     ----------
-    Miller & Blair (2009), eq. (2.11).
+    Miller & Blair (2009), ch. 2.
 
     Examples
     --------
@@ -224,7 +224,7 @@ def ghosh_inverse(B: ArrayLike) -> FloatArray:
 
     References
     ----------
-    Miller & Blair (2009), eq. (12.4).
+    Miller & Blair (2009), ch. 12.
 
     Examples
     --------
@@ -269,7 +269,7 @@ def coefficient_multipliers(A: ArrayLike, c: ArrayLike | None = None) -> FloatAr
 
     References
     ----------
-    Miller & Blair (2009), sections 6.2.1-6.2.3.
+    Miller & Blair (2009), ch. 6 (output, income and employment multipliers).
 
     Examples
     --------
@@ -303,7 +303,7 @@ def close_households(A: ArrayLike, income_coef: ArrayLike, consumption_coef: Arr
 
     References
     ----------
-    Miller & Blair (2009), section 2.5, eq. (2.23).
+    Miller & Blair (2009), ch. 2 (model closed with respect to households).
 
     Examples
     --------
@@ -332,7 +332,7 @@ def rasmussen_linkages(M: ArrayLike) -> tuple[FloatArray, FloatArray]:
 
     References
     ----------
-    Rasmussen, P. N. (1956). *Studies in Inter-Sectoral Relations*. Miller & Blair (2009), 12.2.
+    Rasmussen, P. N. (1956). *Studies in Inter-Sectoral Relations*. Miller & Blair (2009), ch. 12 (linkages).
 
     Examples
     --------
@@ -394,7 +394,7 @@ def mixed_model(A: ArrayLike, exogenous: ArrayLike, x_exogenous: ArrayLike,
 
     References
     ----------
-    Miller & Blair (2009), section 13.1, eqs. (13.1)-(13.4).
+    Miller & Blair (2009), section 13.1.
 
     Examples
     --------

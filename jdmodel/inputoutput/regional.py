@@ -13,7 +13,7 @@ Flegg, A. T. and Webber, C. D. (1997). On the appropriate use of location quotie
 regional input-output tables: reply. *Regional Studies* 31(8), 795-805.
 McCann, P. and Dewhurst, J. H. Ll. (1998). Regional size, industrial location and input-output
 expenditure coefficients. *Regional Studies* 32(5), 435-444.
-Miller, R. E. and Blair, P. D. (2009), section 8.2.
+Miller, R. E. and Blair, P. D. (2009), ch. 8 (location quotients).
 """
 
 from __future__ import annotations

@@ -22,38 +22,12 @@ from numpy.typing import ArrayLike, NDArray
 from jdmodel.errors import ParameterError
 from jdmodel.inputoutput import algebra as alg
 from jdmodel.inputoutput._csv import TableFolder
+from jdmodel.inputoutput._helpers import aggregation_matrix, read_only, vector
+from jdmodel.inputoutput._helpers import final_demand as final_demand_matrix
 from jdmodel.inputoutput.linkages import Linkages
 
 FloatArray = NDArray[np.float64]
 _VECTORS = ("v", "imports", "compensation", "consumption", "employment")
-
-
-def _vector(name: str, value: ArrayLike | None, n: int) -> FloatArray | None:
-    if value is None:
-        return None
-    arr = np.array(value, dtype=float)
-    if arr.shape != (n,):
-        raise ParameterError(f"IO table: '{name}' has shape {arr.shape}; expected ({n},)")
-    if not np.isfinite(arr).all():
-        raise ParameterError(f"IO table: '{name}' has non-finite values; expected finite numbers")
-    arr.setflags(write=False)
-    return arr
-
-
-def _final_demand(f: Any, n: int, categories: Sequence[str] | None) -> tuple[FloatArray, tuple[str, ...]]:
-    if isinstance(f, Mapping):
-        categories = tuple(f)
-        f = np.column_stack([np.asarray(f[k], dtype=float) for k in categories])
-    F = np.array(f, dtype=float)
-    if F.ndim == 1:
-        F = F[:, None]
-    if F.ndim != 2 or F.shape[0] != n:
-        raise ParameterError(f"IO table: final demand has shape {np.shape(f)}; expected ({n},) or ({n}, c)")
-    cats = tuple(categories) if categories is not None else (
-        ("final_demand",) if F.shape[1] == 1 else tuple(f"fd{k + 1}" for k in range(F.shape[1])))
-    if len(cats) != F.shape[1]:
-        raise ParameterError(f"IO table: {len(cats)} final-demand category names for {F.shape[1]} columns")
-    return F, cats
 
 
 class IOTable:
@@ -93,11 +67,11 @@ class IOTable:
         if not np.isfinite(Zarr).all():
             raise ParameterError("IO table: Z has non-finite values; expected finite numbers")
         self.Z = Zarr
-        self.F, self.categories = _final_demand(F, n, categories)
+        self.F, self.categories = final_demand_matrix(F, n, categories)
         self.f = self.F.sum(axis=1)
-        self.x = _vector("x", x, n)
+        self.x = vector("x", x, n)
         self.v, self.imports, self.compensation, self.consumption, self.employment = (
-            _vector(k, val, n) for k, val in zip(_VECTORS, (v, imports, compensation, consumption, employment), strict=True))
+            vector(k, val, n) for k, val in zip(_VECTORS, (v, imports, compensation, consumption, employment), strict=True))
         self.codes = tuple(str(c) for c in codes) if codes is not None else tuple(str(i + 1) for i in range(n))
         self.name_en = tuple(name_en) if name_en is not None else self.codes
         self.name_zh = tuple(name_zh) if name_zh is not None else self.name_en
@@ -161,7 +135,7 @@ class IOTable:
         array([[0.15, 0.25],
                [0.2 , 0.05]])
         """
-        F, cats = _final_demand(f, np.shape(Z)[0], categories)
+        F, cats = final_demand_matrix(f, np.shape(Z)[0], categories)
         if x is None:
             x = np.asarray(Z, dtype=float).sum(axis=1) + F.sum(axis=1)
         if labels is None:
@@ -239,12 +213,12 @@ class IOTable:
     @cached_property
     def A(self) -> FloatArray:
         """Technical coefficients ``A = Z diag(x)^-1`` (read-only)."""
-        return _ro(alg.technical_coefficients(self.Z, self.x))
+        return read_only(alg.technical_coefficients(self.Z, self.x))
 
     @cached_property
     def B(self) -> FloatArray:
         """Ghosh allocation coefficients ``B = diag(x)^-1 Z`` (read-only)."""
-        return _ro(alg.allocation_coefficients(self.Z, self.x))
+        return read_only(alg.allocation_coefficients(self.Z, self.x))
 
     @cached_property
     def _lu(self) -> alg.LU:
@@ -253,12 +227,12 @@ class IOTable:
     @cached_property
     def L(self) -> FloatArray:
         """Leontief inverse ``(I - A)^-1``, computed once when first asked for (read-only)."""
-        return _ro(alg.inverse_from_lu(self._lu))
+        return read_only(alg.inverse_from_lu(self._lu))
 
     def ghosh_inverse(self) -> FloatArray:
-        """Ghosh inverse ``G = (I - B)^-1`` (Miller & Blair 2009, eq. 12.4); cached."""
+        """Ghosh inverse ``G = (I - B)^-1`` (Miller & Blair 2009, ch. 12); cached."""
         if "_G" not in self.__dict__:
-            self.__dict__["_G"] = _ro(alg.ghosh_inverse(self.B))
+            self.__dict__["_G"] = read_only(alg.ghosh_inverse(self.B))
         return self.__dict__["_G"]
 
     # ----------------------------------------------------------------- Leontief quantity model
@@ -344,7 +318,7 @@ class IOTable:
     def linkages(self, forward: Literal["ghosh", "leontief"] = "ghosh") -> Linkages:
         """Normalised Rasmussen backward (columns of L) and forward linkages, key-sector classes.
 
-        Forward linkages use the row sums of the Ghosh inverse (Miller & Blair 2009, 12.2.2) or,
+        Forward linkages use the row sums of the Ghosh inverse (Miller & Blair 2009, ch. 12) or,
         with ``forward="leontief"``, Rasmussen's row sums of ``L``.
 
         Examples
@@ -431,20 +405,7 @@ class IOTable:
         array([[4., 2.],
                [2., 1.]])
         """
-        if isinstance(concordance, Mapping):
-            missing = [c for c in self.codes if c not in concordance]
-            if missing:
-                raise ParameterError(f"aggregate: sectors {missing} are not in the concordance")
-            new = list(dict.fromkeys(str(concordance[c]) for c in self.codes))
-            S = np.zeros((len(new), self.n))
-            S[[new.index(str(concordance[c])) for c in self.codes], np.arange(self.n)] = 1.0
-        else:
-            S = np.asarray(concordance, dtype=float)
-            if S.ndim != 2 or S.shape[1] != self.n or not np.allclose(S.sum(axis=0), 1.0) \
-                    or not np.isin(S, (0.0, 1.0)).all():
-                raise ParameterError(f"aggregate: concordance must be a 0/1 array (m, {self.n}) with one 1 "
-                                     "per column (many-to-one)")
-            new = [str(i + 1) for i in range(S.shape[0])]
+        S, new = aggregation_matrix(self.codes, concordance)
         lab = labels or {}
         opt = {k: None if getattr(self, k) is None else S @ getattr(self, k) for k in _VECTORS}
         return IOTable(S @ self.Z @ S.T, S @ self.F, S @ self.x, codes=new,
@@ -454,8 +415,3 @@ class IOTable:
     def __repr__(self) -> str:
         return (f"<IOTable {self.n} sectors, x total {self.x.sum():.6g} {self.unit}, "
                 f"final demand {list(self.categories)}; {self.source[:80]}>")
-
-
-def _ro(a: FloatArray) -> FloatArray:
-    a.setflags(write=False)
-    return a
