@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,7 +84,7 @@ def test_string_streams_do_not_depend_on_hash_randomisation():
             "print(repr(uniforms(4, 'stream-name', np.arange(3)).tolist()))")
     outs = set()
     for hashseed in ("0", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": os.getcwd()}
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                 check=True).stdout)
     assert len(outs) == 1
