@@ -25,6 +25,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "scenarios": (("year",), "scenarios", "application scenarios, cumulative (应用场景)"),
     "io_output": (("year", "io_sector"), "亿元", "regional gross output by input–output sector"),
     "io_value_added": (("year", "io_sector"), "亿元", "regional value added by input–output sector"),
+    "io_effect": (("year", "io_sector"), "亿元",
+                  "change in regional gross output against the no-new-policy levers (same structure, same draws)"),
+    "io_direct_effect": (("year",), "亿元", "direct effect: output change of the IO sectors holding the focus sectors"),
+    "io_indirect_effect": (("year",), "亿元", "indirect effect: output change of all other IO sectors (linkages)"),
+    "io_value_added_effect": (("year",), "亿元", "change in regional value added (GDP) against the no-new-policy levers"),
 }
 
 
