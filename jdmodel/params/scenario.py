@@ -144,8 +144,11 @@ def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], descrip
     """Fill derived values and run the checks that involve several keys."""
     params = _derive_base_outputs(params, probs)
     present = set(params)
+    counting = any(k.startswith("counting.") for k in present)  # the counting block runs when it has parameters
     for key in concrete_keys():
         spec = SCHEMA.get(key) or SCHEMA.get(_pattern(key))
+        if key.startswith("counting.") and not counting:
+            continue
         if spec is not None and spec.required and key not in present:
             probs.add(key, "missing (required)")
     crs = params.get("model.constant_returns")
