@@ -14,8 +14,10 @@ from jdmodel.params import Scenario, available_scenarios, load_observed, load_sc
 from jdmodel.results import version as _version
 from jdmodel.simulate import simulate
 from jdmodel.targets import TargetReport, assess
+from jdmodel.uncertainty.analysis import discover, sensitivity
+from jdmodel.uncertainty.sweep import sweep
 
 __version__ = _version()
 
-__all__ = ["load_scenario", "simulate", "assess", "Scenario", "TargetReport", "available_scenarios",
+__all__ = ["load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "Scenario", "TargetReport", "available_scenarios",
            "load_targets", "load_observed", "JdmodelError", "ParameterError", "ModelError", "__version__"]

@@ -61,6 +61,11 @@ def sample_values(sc: Scenario, draws: int, seed: int, design: str, start: int =
     keys = [k for k, _ in specs]
     if specs:
         u = unit_sample(design, n_total=draws, k=len(specs), seed=seed, start=start, stop=stop)
+        corr = _correlation(sc, keys)
+        if corr is not None:  # a Gaussian copula row by row: chunk-invariant
+            from jdmodel.uncertainty.correlation import correlate
+
+            u = correlate(u, corr)
         sampled = np.empty((stop - start, len(specs)))
         for j, (key, table) in enumerate(specs):
             sampled[:, j] = ppf(table, u[:, j], default=DEFAULT_DIST, where=key)
@@ -70,6 +75,18 @@ def sample_values(sc: Scenario, draws: int, seed: int, design: str, start: int =
     n = stop - start
     values = {k: (np.broadcast_to(v, (n, *np.shape(v)[1:])) if np.shape(v)[0] == 1 else v) for k, v in values.items()}
     return rederive(sc, dict(values)), keys, sampled
+
+
+def _correlation(sc: Scenario, keys: list[str]):
+    if not sc.correlations:
+        return None
+    from jdmodel.params.scenario import correlation_of
+
+    full = correlation_of(sc)
+    names = [k for k, _ in uncertain_parameters(sc)]
+    idx = [names.index(k) for k in keys]
+    c = full[np.ix_(idx, idx)]
+    return None if np.array_equal(c, np.eye(len(keys))) else c
 
 
 def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None, start: int = 0,

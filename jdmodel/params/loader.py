@@ -23,7 +23,7 @@ from jdmodel.params.units import accepted_units, canonical_unit, conversion_fact
 # keys of a value table that are quantities in the parameter's unit (converted with it)
 _SCALED_KEYS = ("low", "high", "mode", "mean", "median", "sd")
 _TABLE_KEYS = frozenset({"value", "unit", "low", "high", "dist", "source", "years", "mode", "mean", "median", "sd",
-                         "sigma", "note"})
+                         "sigma", "lambda", "note"})
 _KNOWN_DISTS = frozenset({"uniform", "triangular", "normal", "truncnorm", "lognormal", "pert"})
 
 
@@ -255,8 +255,9 @@ def _parse_dist(key: str, table: Mapping, scaled: Mapping, value, probs: Problem
         probs.add(key, "a distribution can only be given for a single number, not a path or a list")
         return False
     dist = {"dist": name, "value": value, **scaled}
-    if "sigma" in table:
-        dist["sigma"] = table["sigma"]
+    for name in ("sigma", "lambda"):  # shape parameters: no unit, not converted
+        if name in table:
+            dist[name] = table[name]
     try:
         from jdmodel.uncertainty.distributions import validate_dist
     except ImportError:

@@ -41,6 +41,7 @@ class Scenario:
     description: str = ""
     targets: TargetSet = field(default_factory=load_targets)
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    correlations: tuple[Mapping[str, Any], ...] = ()
 
     # ---------------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
@@ -57,7 +58,8 @@ class Scenario:
     @property
     def sha256(self) -> str:
         """SHA-256 of the resolved parameters and targets (canonical JSON), independent of file paths."""
-        payload = {"parameters": self.records(), "targets": self.targets.records()}
+        payload = {"parameters": self.records(), "targets": self.targets.records(),
+                   "correlations": [dict(c) for c in self.correlations]}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -82,7 +84,7 @@ class Scenario:
                 params[key] = param
         probs.raise_if_any(f"invalid overrides for scenario {self.name!r}")
         merged = {**self.overrides, **overrides}
-        return _finish(name or self.name, params, self.files, self.description, probs, merged)
+        return _finish(name or self.name, params, self.files, self.description, probs, merged, self.correlations)
 
     def __repr__(self) -> str:
         return f"<Scenario {self.name!r}: {len(self.params)} parameters, sha256 {self.sha256[:12]}…>"
@@ -104,13 +106,13 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
 
         raise ParameterError(f"no scenario {str(name_or_path)!r}: {path} does not exist "
                              f"(shipped scenarios: {', '.join(available_scenarios())})")
-    params, files, description = _read_chain(path, [])
+    params, files, description, corr = _read_chain(path, [])
     probs = Problems(str(path))
     name = path.stem
-    return _finish(name, params, tuple(files), description, probs, {})
+    return _finish(name, params, tuple(files), description, probs, {}, corr)
 
 
-def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[str], str]:
+def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[str], str, tuple]:
     path = path.resolve()
     if path in stack:
         chain = " → ".join(p.name for p in [*stack, path])
@@ -120,6 +122,7 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[s
     parent = data.get("extends")
     params: dict[str, Param] = {}
     files: list[str] = []
+    corr: tuple = ()
     description = str(data.get("description", ""))
     if parent is not None:
         if not isinstance(parent, str):
@@ -129,18 +132,26 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[s
         if not ppath.is_file():
             probs.add("extends", f"parent {parent!r} not found (looked for {ppath})")
             probs.raise_if_any("invalid parameter file")
-        params, files, pdesc = _read_chain(ppath, [*stack, path])
+        params, files, pdesc, corr = _read_chain(ppath, [*stack, path])
         description = description or pdesc
     for key, raw in flatten(data).items():
         param = parse_leaf(key, raw, probs, origin=path.name, bare_ok=parent is not None)
         if param is not None:
             params[key] = param
+    own = data.get("correlations", [])
+    if not (isinstance(own, list) and all(isinstance(c, dict) for c in own)):
+        probs.add("correlations", "expected [[correlations]] tables with params = [key_a, key_b] and rho")
+        own = []
+    # a pair given again in a derived file replaces the parent's entry for that pair
+    mine = {frozenset(c.get("params", [])) for c in own}
+    corr = tuple(c for c in corr if frozenset(c.get("params", [])) not in mine) + tuple(
+        {**c, "origin": path.name} for c in own)
     probs.raise_if_any("invalid parameter file")
-    return params, [str(path), *files], description
+    return params, [str(path), *files], description, corr
 
 
 def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], description: str,
-            probs: Problems, overrides: Mapping[str, Any]) -> Scenario:
+            probs: Problems, overrides: Mapping[str, Any], correlations: tuple = ()) -> Scenario:
     """Fill derived values and run the checks that involve several keys."""
     params = _derive_base_outputs(params, probs)
     present = set(params)
@@ -160,7 +171,25 @@ def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], descrip
                 probs.add(f"sectors.{s}", f"alpha + beta + gamma = {total:g}, but model.constant_returns = true "
                                           "requires exactly 1")
     probs.raise_if_any("invalid parameters")
-    return Scenario(name=name, params=params, files=files, description=description, overrides=dict(overrides))
+    sc = Scenario(name=name, params=params, files=files, description=description, overrides=dict(overrides),
+                  correlations=tuple(correlations))
+    if correlations:
+        correlation_of(sc, where=files[0] if files else name)  # validates: known keys, [-1, 1], PSD
+    return sc
+
+
+def correlation_of(sc: Scenario, where: str = "correlations"):
+    """The rank-correlation matrix over the scenario's sampled parameters (None when there is none)."""
+    if not sc.correlations:
+        return None
+    from jdmodel.sampling import uncertain_parameters
+    from jdmodel.uncertainty.correlation import check_correlation, correlation_matrix
+
+    names = [k for k, _ in uncertain_parameters(sc)]
+    c = correlation_matrix(names, [{"params": x.get("params"), "rho": x.get("rho")} for x in sc.correlations],
+                           where=f"{where}: correlations")
+    check_correlation(c, names, where=f"{where}: correlations")
+    return c
 
 
 def _pattern(key: str) -> str:

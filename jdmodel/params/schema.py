@@ -98,7 +98,7 @@ SCHEMA: dict[str, Spec] = {
                                  required=False),
 }
 
-META_KEYS = frozenset({"extends", "name", "description", "title"})
+META_KEYS = frozenset({"extends", "name", "description", "title", "correlations"})
 
 
 def _register_extra() -> None:
