@@ -1,0 +1,92 @@
+"""Pipelines with a fractional lag: what matures in each year from a stream of arrivals.
+
+An arrival stream ``a(t)`` (per year) is known for the lever years ``t = 1..T`` (2021..2030)
+and is constant, ``a(0)``, in every year ``t <= 0`` before them: the pipeline inherited in
+2020 is in steady state. A lag of ``l >= 0`` years (not necessarily whole) is spread over the
+two neighbouring whole years, ``floor(l)`` with weight ``1 - frac(l)`` and ``floor(l) + 1`` with
+weight ``frac(l)``, so the mean lag is ``l`` and results move smoothly with it. By Poisson
+splitting, if arrivals are Poisson the counts maturing in different years are independent
+Poisson variables with the means :func:`matured` returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+
+def _split(stream: Array, lag: Array) -> tuple[NDArray[np.intp], Array]:
+    lag = np.broadcast_to(np.asarray(lag, dtype=np.float64), stream.shape[:-1])
+    whole = np.floor(lag)
+    return whole.astype(np.intp)[..., None], (lag - whole)[..., None]
+
+
+def matured(stream: Array, lag: Array) -> Array:
+    r"""Expected number maturing in each lever year from the arrivals ``stream``.
+
+    .. math:: m(\tau) = (1 - \varphi)\, a(\tau - f) + \varphi\, a(\tau - f - 1),
+              \qquad f = \lfloor \ell \rfloor,\ \varphi = \ell - f,
+
+    with ``a(t) = a(0)`` for ``t <= 0``.
+
+    Parameters
+    ----------
+    stream : array (..., T + 1)
+        ``stream[..., 0]``: the steady arrival rate before the lever years (per year);
+        ``stream[..., t]``: arrivals in lever year ``t`` (per year).
+    lag : array broadcastable to ``stream.shape[:-1]``
+        Lag from arrival to maturity, years, ``>= 0``.
+
+    Returns
+    -------
+    array (..., T)
+        Expected number maturing in each lever year.
+
+    Examples
+    --------
+    >>> matured(np.array([1.0, 2.0, 3.0, 4.0]), 1.5)
+    array([1. , 1.5, 2.5])
+    """
+    T = stream.shape[-1] - 1
+    f, phi = _split(stream, lag)
+    first = np.clip(np.arange(1, T + 1) - f, 0, T)
+    second = np.maximum(first - 1, 0)
+    return (1.0 - phi) * np.take_along_axis(stream, first, axis=-1) + phi * np.take_along_axis(stream, second, -1)
+
+
+def pending(stream: Array, lag: Array) -> Array:
+    r"""Expected number that has arrived but not yet matured, at the end of each year 0..T.
+
+    .. math:: c(\tau) = \sum_{j=0}^{f-1} a(\tau - j) + \varphi\, a(\tau - f)
+
+    (arrivals of year ``tau - j`` are still pending with probability ``P(lag > j)``).
+
+    Parameters
+    ----------
+    stream : array (..., T + 1)
+        As in :func:`matured`.
+    lag : array broadcastable to ``stream.shape[:-1]``
+        Lag, years, ``>= 0``.
+
+    Returns
+    -------
+    array (..., T + 1)
+        Expected pending count at the end of 2020 (index 0) and of each lever year. In steady
+        state it is ``a(0) * lag`` (Little's law).
+
+    Examples
+    --------
+    >>> pending(np.array([2.0, 2.0, 4.0]), 1.5)
+    array([3., 3., 5.])
+    """
+    T = stream.shape[-1] - 1
+    f, phi = _split(stream, lag)
+    pad = int(f.max(initial=0)) + 1
+    ext = np.concatenate([np.repeat(stream[..., :1], pad, axis=-1), stream], axis=-1)
+    csum = np.concatenate([np.zeros(stream.shape[:-1] + (1,)), np.cumsum(ext, axis=-1)], axis=-1)
+    end = pad + np.arange(T + 1)                          # position of year tau in ext
+    end = np.broadcast_to(end, f.shape[:-1] + (T + 1,))
+    window = np.take_along_axis(csum, end + 1, axis=-1) - np.take_along_axis(csum, end + 1 - f, axis=-1)
+    return window + phi * np.take_along_axis(ext, end - f, axis=-1)

@@ -1,0 +1,352 @@
+"""The three counting models on a leading draw axis: enterprises, projects, scenarios.
+
+Equations, parameters and closed forms are in ``docs/counting.md``. Every count is an
+inverse-CDF transform of a uniform (Poisson or binomial quantile), and every Poisson mean
+and binomial probability is a deterministic, non-decreasing function of the levers, so for
+fixed uniforms more of any lever never gives a lower count in any draw or year (the
+frontier solver relies on this). With ``noise=None`` the same code returns the expected
+paths, which are exact expectations: the models are linear in the random state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jdmodel.counting import lags
+from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
+from jdmodel.errors import ModelError, ParameterError
+from jdmodel.params.schema import LEVER_YEARS, SECTORS, YEARS
+
+Array = NDArray[np.float64]
+Noise = Callable[[str, tuple[int, ...]], Array]
+
+S, T, Y = len(SECTORS), len(LEVER_YEARS), len(YEARS)
+
+#: Parameter keys read by :func:`simulate_counts`; ``"sector"`` keys hold one value per sector.
+PARAMETER_SHAPES: dict[str, str] = {
+    **{f"counting.enterprises.{k}": "scalar" for k in (
+        "base", "arrival_rate", "output_elasticity", "funds_doubling", "talent_doubling", "land_doubling",
+        "support_2020", "maturation_lag", "graduation_prob", "graduation_uplift", "graduation_funds_scale",
+        "exit_rate", "ceiling_multiple")},
+    "counting.enterprises.base_share": "sector",
+    **{f"counting.projects.{k}": "scalar" for k in (
+        "base", "proposal_rate", "funds_doubling", "land_doubling", "support_2020", "appraisal_prob",
+        "construction_prob", "appraisal_lag", "construction_lag")},
+    **{f"counting.scenarios.{k}": "scalar" for k in (
+        "base", "per_project", "lag", "infra_rate", "infra_elasticity")},
+}
+
+#: Noise streams drawn when ``noise`` is given: name -> shape after the draw axis.
+NOISE_STREAMS: dict[str, tuple[int, ...]] = {
+    "counting.enterprises.base": (S,),
+    "counting.enterprises.entries": (S, T),
+    "counting.enterprises.exits": (S, T),
+    "counting.projects.base": (),
+    "counting.projects.landed": (T,),
+    "counting.scenarios.base": (),
+    "counting.scenarios.new": (T,),
+}
+
+
+def _read(p: Mapping[str, NDArray]) -> dict[str, Array]:
+    """Parameters shaped for use: enterprise ones (D, 1) or (D, S); the others (D,)."""
+    missing = [k for k in PARAMETER_SHAPES if k not in p]
+    if missing:
+        raise ParameterError("counting: parameters missing", [f"{k}: not given" for k in missing])
+    out, problems = {}, []
+    for key, shape in PARAMETER_SHAPES.items():
+        a = np.asarray(p[key], dtype=np.float64)
+        per_sector = key.startswith("counting.enterprises.") and key != "counting.enterprises.base"
+        if shape == "sector" and a.ndim == 1:
+            a = a[None, :]                       # (S,) without a draw axis
+        elif a.ndim == 0:
+            a = a.reshape((1, 1) if per_sector else (1,))
+        elif per_sector and a.ndim == 1:
+            a = a[:, None]
+        ok = (a.ndim == 2 and a.shape[1] in (1, S)) if per_sector else a.ndim == 1
+        if shape == "sector":
+            ok = ok and a.shape[1] == S
+        if not ok:
+            problems.append(f"{key}: shape {np.shape(p[key])}, expected "
+                            + ("(D, 5) or (5,) — one value per sector" if shape == "sector" else
+                               "(D,) or (D, 5)" if per_sector else "(D,)"))
+        out[key.removeprefix("counting.")] = a
+    if problems:
+        raise ParameterError("counting: parameters of the wrong shape", problems)
+    return out
+
+
+def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra: Array) -> int:
+    """Check shapes and signs of the lever and output paths; return the draw count they imply."""
+    problems = []
+    for name, arr, tail in (("funds", funds, (S, T)), ("talent", talent, (S, T)), ("land", land, (S, T)),
+                            ("output", output, (S, Y)), ("infra", infra, (Y,))):
+        if arr.ndim != 1 + len(tail) or arr.shape[1:] != tail:
+            problems.append(f"{name}: shape {arr.shape}, expected (D, {', '.join(map(str, tail))})")
+        elif np.any(arr < 0) or np.isnan(arr).any():
+            problems.append(f"{name}: negative or NaN values, expected >= 0")
+    if problems:
+        raise ParameterError("counting: lever or output paths invalid", problems)
+    if np.any(output[:, :, 0] <= 0):
+        bad = sorted({SECTORS[s] for s in np.nonzero(output[:, :, 0] <= 0)[1]})
+        raise ModelError(f"counting: sector output in 2020 must be positive (it scales the enterprise "
+                         f"ceiling), got <= 0 for {', '.join(bad)}")
+    return max(a.shape[0] for a in (funds, talent, land, output, infra))
+
+
+def _draw_count(d_inputs: int, q: Mapping[str, Array]) -> int:
+    d = max([d_inputs] + [a.shape[0] for a in q.values()])
+    bad = [k for k, a in q.items() if a.shape[0] not in (1, d)]
+    if bad:
+        raise ParameterError(f"counting: draw axes disagree (expected 1 or {d})",
+                             [f"counting.{k}: {q[k].shape[0]} draws" for k in bad])
+    return d
+
+
+def enterprise_rates(q: Mapping[str, Array], funds: Array, talent: Array, land: Array,
+                     output: Array) -> dict[str, Array]:
+    r"""Expected flows of the enterprise model, per draw, sector and year.
+
+    .. math::
+        E_{0,s} &= B\, w_s / \textstyle\sum w, \qquad g_{s,t} = (Y_{s,t}/Y_{s,2020})^{\eta},
+        \qquad K_{s,t} = \kappa\, E_{0,s}\, g_{s,t} \\
+        a_{s,t} &= \beta E_{0,s}\, g_{s,t}\,
+                   \frac{1 + F_{s,t}/F_2 + H_{s,t}/H_2 + L_{s,t}/L_2}{1 + \sigma_{2020}},
+                   \qquad a_{s,t \le 2020} = \beta E_{0,s} \\
+        \pi_{s,t} &= \pi_0 + (1 - \pi_0)\,\theta\,(1 - e^{-F_{s,t}/F_\pi}) \\
+        r_{s,t} &= \pi_{s,t}\, [(1-\varphi) a_{s,t-f} + \varphi a_{s,t-f-1}] \\
+        \gamma_{s,t} &= \frac{r_{s,t}\, x K_{s,t}}{r_{s,t} + x K_{s,t}}
+
+    Parameters
+    ----------
+    q : mapping
+        Parameters as returned by ``_read`` (keys without the ``counting.`` prefix).
+    funds, talent, land : array (D, S, T)
+        Lever paths 2021–2030: 亿元/yr, 人/yr, 公顷/yr.
+    output : array (D, S, Y)
+        Sector output 2020–2030, 亿元.
+
+    Returns
+    -------
+    dict
+        ``base`` (D, S) firms in 2020; ``entries`` (D, S, T) expected entries per year;
+        ``ceiling`` (D, S, Y) firms; ``candidates`` (D, S, Y) expected candidates in the pipeline.
+    """
+    share = q["enterprises.base_share"]
+    base = q["enterprises.base"][:, None] * share / share.sum(axis=-1, keepdims=True)
+    growth = (output / output[..., :1]) ** q["enterprises.output_elasticity"][..., None]
+    ceiling = q["enterprises.ceiling_multiple"][..., None] * base[..., None] * growth
+    support = (1.0 + funds / q["enterprises.funds_doubling"][..., None]
+               + talent / q["enterprises.talent_doubling"][..., None]
+               + land / q["enterprises.land_doubling"][..., None])
+    before = q["enterprises.arrival_rate"] * base                                   # (D, S)
+    arrivals = (before / (1.0 + q["enterprises.support_2020"]))[..., None] * growth[..., 1:] * support
+    stream = np.concatenate([np.broadcast_to(before[..., None], arrivals.shape[:-1] + (1,)), arrivals], axis=-1)
+    p0 = q["enterprises.graduation_prob"][..., None]
+    graduation = p0 + (1.0 - p0) * q["enterprises.graduation_uplift"][..., None] * -np.expm1(
+        -funds / q["enterprises.graduation_funds_scale"][..., None])
+    lag = q["enterprises.maturation_lag"]
+    raw = graduation * lags.matured(stream, lag)
+    room = q["enterprises.exit_rate"][..., None] * ceiling[..., 1:]
+    total = raw + room
+    entries = np.divide(raw * room, total, out=np.zeros_like(total), where=total > 0)
+    return {"base": base, "entries": entries, "ceiling": ceiling, "candidates": lags.pending(stream, lag)}
+
+
+def project_rates(q: Mapping[str, Array], funds: Array, land: Array) -> dict[str, Array]:
+    r"""Expected flows of the project pipeline (district-wide), per draw and year.
+
+    .. math::
+        \lambda_t &= \lambda_0\, \frac{1 + F_t/F_2 + L_t/L_2}{1 + \sigma_{2020}},
+        \qquad \lambda_{t \le 2020} = \lambda_0 \\
+        m_t &= p_A p_C\, [(1-\varphi) \lambda_{t-f} + \varphi \lambda_{t-f-1}],
+        \qquad f + \varphi = \ell_A + \ell_C
+
+    with ``F_t``, ``L_t`` the district totals of funds and land.
+
+    Returns
+    -------
+    dict
+        ``landed`` (D, T) expected landings per year; ``pipeline`` (D, Y) expected projects
+        that will land but have not yet; ``before`` (D,) expected landings per year before 2021.
+    """
+    rate = q["projects.proposal_rate"]
+    support = (1.0 + funds.sum(axis=1) / q["projects.funds_doubling"][:, None]
+               + land.sum(axis=1) / q["projects.land_doubling"][:, None])
+    arrivals = (rate / (1.0 + q["projects.support_2020"]))[:, None] * support
+    stream = np.concatenate([np.broadcast_to(rate[:, None], (arrivals.shape[0], 1)), arrivals], axis=-1)
+    passed = q["projects.appraisal_prob"] * q["projects.construction_prob"]
+    lag = q["projects.appraisal_lag"] + q["projects.construction_lag"]
+    return {"landed": passed[:, None] * lags.matured(stream, lag),
+            "pipeline": passed[:, None] * lags.pending(stream, lag),
+            "before": passed * rate}
+
+
+def scenario_rates(q: Mapping[str, Array], landed: Array, landed_before: Array, infra: Array) -> Array:
+    r"""Expected new application scenarios per year given landings per year.
+
+    .. math:: z_t = \nu\, [(1-\varphi) \Lambda_{t-f} + \varphi \Lambda_{t-f-1}]
+                    + \rho_0\, I_t^{\epsilon},
+              \qquad \Lambda_{t \le 2020} = p_A p_C \lambda_0
+
+    Parameters
+    ----------
+    landed : array (D, T)
+        Projects landed per year (realised counts, or expected ones for the mean path).
+    landed_before : array (D,)
+        Expected landings per year before 2021.
+    infra : array (D, Y)
+        Digital-infrastructure index, 2020 = 1.
+
+    Returns
+    -------
+    array (D, T)
+        Expected (conditional on ``landed``) new scenarios per year.
+    """
+    stream = np.concatenate([np.broadcast_to(landed_before[:, None], (landed.shape[0], 1)), landed], axis=-1)
+    from_projects = q["scenarios.per_project"][:, None] * lags.matured(stream, q["scenarios.lag"])
+    return from_projects + q["scenarios.infra_rate"][:, None] * infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None]
+
+
+def _uniforms(noise: Noise, stream: str, d: int) -> Array:
+    tail = NOISE_STREAMS[stream]
+    u = np.asarray(noise(stream, tail), dtype=np.float64)
+    if u.ndim != 1 + len(tail) or u.shape[1:] != tail or (d != 1 and u.shape[0] != d):
+        raise ModelError(f"counting: noise({stream!r}, {tail}) returned shape {u.shape}, expected ({d}, "
+                         f"{', '.join(map(str, tail))})")
+    return u
+
+
+def _round(value: Array, u: Array) -> Array:
+    """Unbiased stochastic rounding: floor(x + u) has mean x and never falls as x rises."""
+    return np.floor(value + u)
+
+
+def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray, land: NDArray,
+                    output: NDArray, infra: NDArray, noise: Noise | None) -> dict[str, NDArray]:
+    r"""Simulate the three counting targets 2020–2030: enterprises, projects, scenarios.
+
+    Enterprises (per sector): candidates arrive (births and attracted firms; funds, talent,
+    land) and, after a maturation lag, graduate to high-growth status with a probability that
+    rises with funds; entries saturate at the rate that would hold the stock at a ceiling
+    tied to sector output; firms exit (close, relocate, lose the status) with an annual
+    probability. Projects (district-wide): proposals arrive (funds, land), pass appraisal and
+    construction and land after a lag; counted cumulatively. Scenarios: each landed project
+    yields some after a lag, and the digital infrastructure yields more; counted cumulatively.
+    Equations: :func:`enterprise_rates`, :func:`project_rates`, :func:`scenario_rates`,
+    ``docs/counting.md``.
+
+    Parameters
+    ----------
+    p : mapping
+        Dotted key → array: ``(D,)`` for a scalar, ``(D, S)`` or ``(S,)`` for
+        ``counting.enterprises.base_share``; enterprise rates may also be ``(D, S)``. Keys and
+        units: :data:`PARAMETER_SHAPES`, ``jdmodel.params.schema_counting``.
+    funds, talent, land : array (D, S, T)
+        Lever paths 2021–2030 in 亿元/yr, 人/yr, 公顷/yr (land as granted).
+    output : array (D, S, Y)
+        Sector output 2020–2030, 亿元.
+    infra : array (D, Y)
+        Digital-infrastructure index 2020–2030, 2020 = 1.
+    noise : callable or None
+        ``noise(stream, shape_tail)`` → uniforms in (0, 1) of shape ``(D, *shape_tail)`` for the
+        streams in :data:`NOISE_STREAMS`; ``None`` returns the expected paths.
+
+    Returns
+    -------
+    dict of float64 arrays
+        ``enterprises`` (D, S, Y), ``projects`` (D, Y) cumulative landed, ``scenarios`` (D, Y)
+        cumulative; with noise these hold non-negative integers. Expected values in any case:
+        ``candidates_mean`` (D, S, Y), ``enterprise_ceiling`` (D, S, Y),
+        ``projects_pipeline_mean`` (D, Y).
+
+    References
+    ----------
+    Kingman, J. F. C. (1993). *Poisson Processes*. Oxford (splitting / thinning).
+    Beverton, R. J. H. & Holt, S. J. (1957). *On the Dynamics of Exploited Fish Populations*
+    (the saturating recruitment that gives the ceiling).
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> from jdmodel.counting import parameters_from_toml
+    >>> with open("parameters/counting.toml", "rb") as fh:
+    ...     p = parameters_from_toml(tomllib.load(fh))
+    >>> lever = np.ones((1, 5, 10))
+    >>> out = simulate_counts(p, funds=lever, talent=300 * lever, land=2 * lever,
+    ...                       output=np.ones((1, 5, 11)), infra=np.ones((1, 11)), noise=None)
+    >>> out["enterprises"].shape, float(out["projects"][0, 0])
+    ((1, 5, 11), 5.0)
+    """
+    funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
+    q = _read(p)
+    d = _draw_count(_check_inputs(funds, talent, land, output, infra), q)
+    ent = enterprise_rates(q, funds, talent, land, output)
+    proj = project_rates(q, funds, land)
+    x = q["enterprises.exit_rate"]
+    if noise is None:
+        e = ent["base"]
+        path = [e]
+        for t in range(T):
+            e = (1.0 - x) * e + ent["entries"][..., t]
+            path.append(e)
+        enterprises = np.stack(path, axis=-1)
+        landed = proj["landed"]
+        projects = q["projects.base"][:, None] + np.concatenate(
+            [np.zeros((landed.shape[0], 1)), np.cumsum(landed, axis=-1)], axis=-1)
+        new = scenario_rates(q, landed, proj["before"], infra)
+        scenarios = q["scenarios.base"][:, None] + np.concatenate(
+            [np.zeros((new.shape[0], 1)), np.cumsum(new, axis=-1)], axis=-1)
+    else:
+        u_base = _uniforms(noise, "counting.enterprises.base", d)
+        d = u_base.shape[0]
+        e = np.broadcast_to(_round(ent["base"], u_base), (d, S))
+        entries = poisson_quantile(_uniforms(noise, "counting.enterprises.entries", d), ent["entries"])
+        u_exit = _uniforms(noise, "counting.enterprises.exits", d)
+        path = [e]
+        for t in range(T):
+            e = e - binomial_quantile(u_exit[..., t], e, x) + entries[..., t]
+            path.append(e)
+        enterprises = np.stack(path, axis=-1)
+        landed = poisson_quantile(_uniforms(noise, "counting.projects.landed", d), proj["landed"])
+        base_p = _round(q["projects.base"], _uniforms(noise, "counting.projects.base", d))
+        projects = base_p[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(landed, axis=-1)], axis=-1)
+        new = poisson_quantile(_uniforms(noise, "counting.scenarios.new", d),
+                               scenario_rates(q, landed, proj["before"], infra))
+        base_s = _round(q["scenarios.base"], _uniforms(noise, "counting.scenarios.base", d))
+        scenarios = base_s[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(new, axis=-1)], axis=-1)
+    out = {"enterprises": enterprises, "projects": projects, "scenarios": scenarios,
+           "candidates_mean": ent["candidates"], "enterprise_ceiling": ent["ceiling"],
+           "projects_pipeline_mean": proj["pipeline"]}
+    return {k: np.broadcast_to(v, (d, *v.shape[1:])).copy() if v.shape[0] != d else v for k, v in out.items()}
+
+
+def parameters_from_toml(document: Mapping) -> dict[str, Array]:
+    """Central values of the ``[counting.*]`` tables of a parsed TOML document, as model input.
+
+    Parameters
+    ----------
+    document : mapping
+        Parsed TOML (``tomllib.load``) holding ``counting.enterprises``, ``counting.projects``
+        and ``counting.scenarios`` tables of ``{ value = ..., unit = ..., ... }`` entries.
+
+    Returns
+    -------
+    dict
+        Dotted key → ``(1,)`` array for a scalar, ``(1, S)`` for a per-sector list.
+
+    Examples
+    --------
+    >>> doc = {"counting": {"projects": {"base": {"value": 5, "unit": "projects"}}}}
+    >>> parameters_from_toml(doc)
+    {'counting.projects.base': array([5.])}
+    """
+    out = {}
+    for group, table in document.get("counting", {}).items():
+        for name, entry in table.items():
+            value = np.asarray(entry["value"], dtype=np.float64)
+            out[f"counting.{group}.{name}"] = value[None, ...] if value.ndim else value.reshape(1)
+    return out

@@ -1,0 +1,71 @@
+"""Schema of the counting models' parameters (``[counting.*]`` tables).
+
+One entry per dotted key: ``unit`` (as written in the parameter files), ``shape``
+(``"scalar"`` or ``"sector"`` — a list of five values in ``SECTORS`` order), validity bounds
+``min``/``max`` (inclusive; ``None`` = unbounded), a one-line ``description`` and
+``required``. The model reads exactly these keys (``jdmodel.counting.PARAMETER_SHAPES``).
+
+``REQUIRED`` is False while ``parameters/counting.toml`` is a draft not yet merged into
+``parameters/baseline.toml``: the loader then accepts a baseline without counting tables
+(and the engine skips the counting block). Set it to True once they are merged.
+"""
+
+from __future__ import annotations
+
+_TINY = 1e-6  # lower bound of a scale that divides a lever: must be positive
+REQUIRED = False
+
+
+def _e(unit: str, description: str, shape: str = "scalar", min: float | None = 0.0,
+       max: float | None = None) -> dict:
+    return {"unit": unit, "shape": shape, "min": min, "max": max, "description": description,
+            "required": REQUIRED}
+
+
+SCHEMA_COUNTING: dict[str, dict] = {
+    # --- high-growth innovative enterprises, per sector -----------------------------------------
+    "counting.enterprises.base": _e("firms", "High-growth innovative enterprises in 2020, all five sectors"),
+    "counting.enterprises.base_share": _e("1", "Split of the 2020 count by sector (normalised to sum 1)",
+                                          shape="sector", max=1.0),
+    "counting.enterprises.arrival_rate": _e("1/yr", "Candidate arrivals per year per 2020 firm, at 2020 support",
+                                            max=10.0),
+    "counting.enterprises.output_elasticity": _e("1", "Elasticity of arrivals and ceiling to sector output",
+                                                 max=3.0),
+    "counting.enterprises.funds_doubling": _e("亿元/yr", "Funds per sector-year that double candidate arrivals",
+                                              min=_TINY),
+    "counting.enterprises.talent_doubling": _e("人", "Talent per sector-year that doubles candidate arrivals",
+                                               min=_TINY),
+    "counting.enterprises.land_doubling": _e("公顷", "Land per sector-year that doubles candidate arrivals",
+                                             min=_TINY),
+    "counting.enterprises.support_2020": _e("1", "Support index in force in 2020 (sum of lever / doubling)",
+                                            max=100.0),
+    "counting.enterprises.maturation_lag": _e("yr", "Years from a candidate's arrival to its appraisal",
+                                              max=10.0),
+    "counting.enterprises.graduation_prob": _e("1", "Share of matured candidates graduating without support",
+                                               max=1.0),
+    "counting.enterprises.graduation_uplift": _e("1", "Share of the rest that unlimited support lifts",
+                                                 max=1.0),
+    "counting.enterprises.graduation_funds_scale": _e("亿元/yr", "Funds per sector-year for 63 % of the uplift",
+                                                      min=_TINY),
+    "counting.enterprises.exit_rate": _e("1/yr", "Annual probability a high-growth firm leaves the count",
+                                         max=1.0),
+    "counting.enterprises.ceiling_multiple": _e("1", "Sustainable stock at 2020 output, multiple of the 2020 count",
+                                                max=100.0),
+    # --- demonstration projects, district-wide ------------------------------------------------------
+    "counting.projects.base": _e("projects", "Demonstration projects landed by 2020"),
+    "counting.projects.proposal_rate": _e("1/yr", "Proposals per year in 2020", max=1000.0),
+    "counting.projects.funds_doubling": _e("亿元/yr", "District funds per year that double proposals", min=_TINY),
+    "counting.projects.land_doubling": _e("公顷", "District land per year that doubles proposals", min=_TINY),
+    "counting.projects.support_2020": _e("1", "Support index in force in 2020", max=100.0),
+    "counting.projects.appraisal_prob": _e("1", "Share of proposals passing appraisal", max=1.0),
+    "counting.projects.construction_prob": _e("1", "Share of appraised projects that land", max=1.0),
+    "counting.projects.appraisal_lag": _e("yr", "Years from proposal to appraisal", max=10.0),
+    "counting.projects.construction_lag": _e("yr", "Years from appraisal to landing", max=10.0),
+    # --- application scenarios, district-wide -------------------------------------------------------
+    "counting.scenarios.base": _e("scenarios", "Application scenarios in 2020"),
+    "counting.scenarios.per_project": _e("1", "Scenarios per landed demonstration project", max=50.0),
+    "counting.scenarios.lag": _e("yr", "Years from landing to scenarios in operation", max=10.0),
+    "counting.scenarios.infra_rate": _e("1/yr", "Scenarios per year outside projects at 2020 infrastructure",
+                                        max=1000.0),
+    "counting.scenarios.infra_elasticity": _e("1", "Elasticity of that rate to the infrastructure index", max=5.0),
+}
