@@ -1,0 +1,388 @@
+"""The observation operator and the error model: what a published figure measured in model terms.
+
+A model path is an annual series (a DataArray over ``year``, with or without ``draw``). A
+published figure measures something else when it covers part of a year, so it is compared
+with what the model says about that part:
+
+=================  ==========================================================================
+period             model value
+=================  ==========================================================================
+full year          :math:`m = Y_t`
+January–October    :math:`m = w_{JO} \\, Y_t` (``base_year.jan_oct_share`` of the scenario)
+January–June       :math:`m = w_{H1} \\, Y_t` (``share.h1.<family>`` in ``parameters/expost.toml``)
+July–December      :math:`m = (1 - w_{H1}) \\, Y_t`
+anything else      skipped (no stated share): never compared with a full year
+=================  ==========================================================================
+
+and the error is relative (log scale), with a standard deviation that depends on the class of
+the source plus a model discrepancy: :math:`\\ln y = \\ln m + e`,
+:math:`e \\sim N(0, s_c^2 + d^2)`. A figure published as "more than X" is censored:
+its likelihood is :math:`\\Phi((\\ln m - \\ln X)/\\sigma)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from scipy.special import log_ndtr
+
+from jdmodel._paths import parameters_dir
+from jdmodel.errors import ParameterError
+from jdmodel.params.loader import Problems, read_toml
+from jdmodel.params.observed import CLASSES, Observation, load_observed
+
+FAMILIES = ("online", "gdp")
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """Error scales by class, the model discrepancy and the within-year shares.
+
+    Attributes
+    ----------
+    scale : mapping
+        Class (``OS``, ``OG``, ``NR``, ``SE``) → log-scale standard deviation, 1.
+    discrepancy : float
+        Model structural error added in quadrature, 1 (log scale).
+    h1_share : mapping
+        Indicator family (``online``, ``gdp``) → share of the year in January–June.
+    jan_oct_share : mapping
+        Family → January–October share; a family absent here uses the scenario's value.
+    use_growth, drop_redundant_totals : bool
+        See ``parameters/expost.toml``.
+    exclude : tuple of str
+        Observation ids left out of the likelihood.
+    """
+
+    scale: Mapping[str, float]
+    discrepancy: float = 0.0
+    h1_share: Mapping[str, float] = field(default_factory=dict)
+    jan_oct_share: Mapping[str, float] = field(default_factory=dict)
+    use_growth: bool = False
+    drop_redundant_totals: bool = True
+    exclude: tuple[str, ...] = ()
+    file: str = ""
+
+    def sd(self, cls: str) -> float:
+        """Total log-scale standard deviation of an observation of class ``cls``."""
+        return math.hypot(float(self.scale[cls]), float(self.discrepancy))
+
+    @property
+    def label(self) -> str:
+        """The file it was read from, relative to the repository when it lies inside it."""
+        if not self.file:
+            return "given in code"
+        root = parameters_dir().parent
+        try:
+            return str(Path(self.file).resolve().relative_to(root.resolve()))
+        except ValueError:
+            return self.file
+
+    def with_(self, **changes) -> ErrorModel:
+        """A copy with some fields changed, e.g. ``errors.with_(discrepancy=0.0)``."""
+        return replace(self, **changes)
+
+
+def load_error_model(path: str | Path | None = None) -> ErrorModel:
+    """Read and validate ``parameters/expost.toml`` (or a file of the same form).
+
+    Raises
+    ------
+    ParameterError
+        Listing every problem (missing class, value outside its range, missing source …).
+
+    Examples
+    --------
+    >>> em = load_error_model()
+    >>> em.scale["OS"] < em.scale["OG"] < em.scale["NR"] < em.scale["SE"]
+    True
+    """
+    path = Path(path) if path is not None else parameters_dir() / "expost.toml"
+    data = read_toml(path)
+    probs = Problems(str(path))
+    scale = {c: _number(data.get("scale", {}).get(c), f"scale.{c}", probs) for c in CLASSES}
+    disc = _number(data.get("discrepancy"), "discrepancy", probs, allow_zero=True)
+    shares: dict[str, dict[str, float]] = {"h1": {}, "jan_oct": {}}
+    for kind in shares:
+        for fam, table in data.get("share", {}).get(kind, {}).items():
+            if fam not in FAMILIES:
+                probs.add(f"share.{kind}.{fam}",
+                          f"unknown indicator family (expected one of {', '.join(FAMILIES)})")
+                continue
+            v = _number(table, f"share.{kind}.{fam}", probs)
+            if v is not None and not 0.0 < v < 1.0:
+                probs.add(f"share.{kind}.{fam}", f"a within-year share must lie in (0, 1), got {v}")
+            shares[kind][fam] = v
+    lik = data.get("likelihood", {})
+    exclude = lik.get("exclude", [])
+    if not (isinstance(exclude, list) and all(isinstance(x, str) for x in exclude)):
+        probs.add("likelihood.exclude", f"expected a list of observation ids (strings), got {exclude!r}")
+        exclude = []
+    flags = {}
+    for name, default in (("use_growth", False), ("drop_redundant_totals", True)):
+        flags[name] = lik.get(name, default)
+        if not isinstance(flags[name], bool):
+            probs.add(f"likelihood.{name}", f"expected true or false, got {flags[name]!r}")
+    probs.raise_if_any("invalid ex-post error model")
+    return ErrorModel(scale=scale, discrepancy=disc, h1_share=shares["h1"], jan_oct_share=shares["jan_oct"],
+                      exclude=tuple(exclude), file=str(path), **flags)
+
+
+def _number(table, key: str, probs: Problems, allow_zero: bool = False) -> float | None:
+    if not isinstance(table, Mapping):
+        probs.add(key, "missing: expected a table { value, unit = \"1\", low, high, source }")
+        return None
+    missing = [k for k in ("value", "unit", "low", "high", "source") if k not in table]
+    if missing:
+        probs.add(key, f"missing {', '.join(missing)}")
+        return None
+    value, low, high = table["value"], table["low"], table["high"]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (value, low, high)):
+        probs.add(key, f"value, low and high must be numbers, got {value!r}, {low!r}, {high!r}")
+        return None
+    if table["unit"] != "1":
+        probs.add(key, f"unit {table['unit']!r}: a log-scale standard deviation or a share has unit \"1\"")
+    if not (low <= value <= high):
+        probs.add(key, f"value {value} lies outside its range [{low}, {high}]")
+    if value < 0 or (value == 0 and not allow_zero):
+        probs.add(key, f"value {value} must be positive")
+    if not str(table["source"]).strip():
+        probs.add(key, "missing 'source'")
+    return float(value)
+
+
+# --- the operator -----------------------------------------------------------------------------
+def family(indicator: str) -> str:
+    """``gdp`` for district value added, ``online`` for the online-economy indicators."""
+    return "gdp" if indicator == "gdp" else "online"
+
+
+def indicator_path(ds: xr.Dataset, indicator: str) -> xr.DataArray | None:
+    """The model's annual path of an observed indicator, or None when this run lacks it.
+
+    ``output.<sector>`` selects a sector of ``output``; ``gdp`` is ``io_value_added`` summed
+    over ``io_sector`` (present only when the run included the input–output block).
+    """
+    if indicator == "gdp":
+        return ds["io_value_added"].sum("io_sector") if "io_value_added" in ds else None
+    if indicator.startswith("output."):
+        sector = indicator.split(".", 1)[1]
+        if "output" in ds and sector in ds["sector"].values:
+            return ds["output"].sel(sector=sector, drop=True)
+        return None
+    if indicator in ds and set(ds[indicator].dims) <= {"draw", "year"}:
+        return ds[indicator]
+    return None
+
+
+def within_year_share(obs: Observation, errors: ErrorModel, jan_oct_share=None):
+    """``(share, description)`` for the observation's period, or ``(None, reason)`` when there is none.
+
+    ``jan_oct_share`` (a number, or a DataArray over ``draw``) is the scenario's
+    ``base_year.jan_oct_share``; ``errors.jan_oct_share`` overrides it per family.
+    """
+    p, fam = obs.period, family(obs.indicator)
+    if p.full_year:
+        return 1.0, "annual"
+    months = (p.first_month, p.last_month)
+    if months == (1, 10):
+        share = errors.jan_oct_share.get(fam, jan_oct_share)
+        if share is None:
+            return None, "January–October figure but no January–October share given"
+        label = "expost.toml" if fam in errors.jan_oct_share else "scenario"
+        return share, f"annual × {_fmt_share(share)} Jan–Oct share ({label})"
+    if months in ((1, 6), (7, 12)):
+        h1 = errors.h1_share.get(fam)
+        if h1 is None:
+            return None, f"half-year figure but no share.h1.{fam} in the error model"
+        share = h1 if months == (1, 6) else 1.0 - h1
+        return share, f"annual × {share:.3f} {'H1' if months == (1, 6) else '1 − H1'} share"
+    return None, f"no within-year share for months {p.first_month:02d}..{p.last_month:02d}"
+
+
+def _fmt_share(share) -> str:
+    if isinstance(share, xr.DataArray) and share.size > 1:
+        return f"{float(share.mean()):.3f} (mean over draws)"
+    return f"{float(share):.3f}"
+
+
+def observe(path: xr.DataArray, obs: Observation, share) -> xr.DataArray:
+    """Apply the operator: the model's value of what ``obs`` measured.
+
+    Parameters
+    ----------
+    path : DataArray
+        Annual model path over ``year`` (optionally ``draw``), in the observation's unit.
+    obs : Observation
+        The published figure (its period picks the year).
+    share : float or DataArray
+        Within-year share of the period (1 for a full year), from :func:`within_year_share`.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from jdmodel.params.observed import Observation, Period
+    >>> path = xr.DataArray([100.0, 120.0], coords={"year": [2020, 2021]}, dims="year")
+    >>> o = Observation("x", "online_economy_output", Period(2021, 1, 10), 99.0, "亿元", "OS", {})
+    >>> float(observe(path, o, 0.8))
+    96.0
+    """
+    if not obs.period.full_year and (share is None or (np.ndim(share) == 0 and float(share) == 1.0)):
+        raise ValueError(f"observation {obs.id}: a partial-year figure ({obs.period}) needs a within-year "
+                         "share below 1; it is never compared with a full-year value")
+    return path.sel(year=obs.year, drop=True) * share
+
+
+@dataclass
+class Term:
+    """One comparison of the likelihood: a level (or a censored bound, or a growth rate)."""
+
+    obs: Observation
+    kind: str                 # "level", "lower", "upper" or "growth"
+    model: xr.DataArray       # model value (scalar, or over draw)
+    observed: float           # the published value (for growth: 1 + g)
+    sd: float                 # log-scale standard deviation
+    how: str
+    used: bool = True
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.obs.id + ("/growth" if self.kind == "growth" else "")
+
+    def log_error(self) -> xr.DataArray:
+        """``ln(model) − ln(observed)`` (NaN where the model value is not positive)."""
+        m = self.model.where(self.model > 0)
+        return np.log(m) - math.log(self.observed)
+
+    def z(self) -> xr.DataArray:
+        return self.log_error() / self.sd
+
+    def log_likelihood(self) -> xr.DataArray:
+        """Log density of the observation given the model (a normal CDF for a bound)."""
+        z = self.z().fillna(-np.inf if self.kind == "lower" else np.inf)
+        if self.kind == "lower":
+            return xr.apply_ufunc(log_ndtr, z)
+        if self.kind == "upper":
+            return xr.apply_ufunc(log_ndtr, -z)
+        return -0.5 * z**2 - math.log(self.sd) - _LOG_SQRT_2PI
+
+    def residual(self) -> xr.DataArray:
+        """Least-squares residual whose square is −2 × log-likelihood (up to a constant)."""
+        if self.kind in ("lower", "upper"):
+            # unsigned: a signed root would jump at z = 0 (−2 ln Φ(0) = 2 ln 2 > 0) and spoil the Jacobian
+            sign = 1.0 if self.kind == "lower" else -1.0
+            z = sign * self.z().fillna(-40.0 * sign)
+            return np.sqrt(np.maximum(-2.0 * xr.apply_ufunc(log_ndtr, z), 0.0))
+        return self.z().fillna(1e3)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An observation that was not compared, and why."""
+
+    obs: Observation
+    reason: str
+
+
+@dataclass
+class Matched:
+    """Every observation either matched to a model value (``terms``) or skipped with a reason."""
+
+    terms: list[Term]
+    skipped: list[Skipped]
+
+    def used(self) -> list[Term]:
+        return [t for t in self.terms if t.used]
+
+
+def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorModel, *, jan_oct_share=None,
+          composition: Sequence[str] = ()) -> Matched:
+    """Set every observation beside the model value it measured (or skip it, saying why).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A run of :func:`jdmodel.simulate` (central or with ``draw``).
+    observations : iterable of Observation
+    errors : ErrorModel
+    jan_oct_share : float or DataArray over ``draw``
+        The scenario's ``base_year.jan_oct_share`` (per draw for an ensemble).
+    composition : sequence of str
+        Sectors summed in ``online_economy_output``: a total whose components are all observed
+        for the same period is kept in the table but left out of the likelihood.
+    """
+    terms, skipped = [], []
+    years = set(int(y) for y in ds["year"].values)
+    for obs in observations:
+        reason, path = _skip_reason(ds, obs, years)
+        if reason:
+            skipped.append(Skipped(obs, reason))
+            continue
+        share, how = within_year_share(obs, errors, jan_oct_share)
+        if share is None:
+            skipped.append(Skipped(obs, how))
+            continue
+        model = observe(path, obs, share)
+        kind = {"lower": "lower", "upper": "upper"}.get(obs.bound or "", "level")
+        if bool(np.isnan(model).all()):
+            skipped.append(Skipped(obs, f"the model has no value for {obs.year}"))
+            continue
+        terms.append(Term(obs, kind, model, obs.value, errors.sd(obs.cls), how))
+        if errors.use_growth and obs.growth is not None and kind == "level":
+            if obs.year - 1 in years and 1.0 + obs.growth > 0:
+                ratio = path.sel(year=obs.year, drop=True) / path.sel(year=obs.year - 1, drop=True)
+                terms.append(Term(obs, "growth", ratio, 1.0 + obs.growth, errors.sd(obs.cls),
+                                  "model Y(t)/Y(t−1) (the within-year share cancels)"))
+    _mark_unused(terms, errors, composition)
+    return Matched(terms, skipped)
+
+
+def _skip_reason(ds: xr.Dataset, obs: Observation, years: set[int]):
+    if obs.value is None or not math.isfinite(obs.value):
+        return "missing value (skipped, never read as 0)", None
+    if obs.value <= 0:
+        return f"value {obs.value:g} ≤ 0 cannot be compared on a log scale (leave a missing figure out)", None
+    path = indicator_path(ds, obs.indicator)
+    if path is None:
+        if obs.indicator == "gdp":
+            return "gdp needs the input–output block (io_value_added), absent from this run", None
+        return f"indicator {obs.indicator!r} is not produced by the model", None
+    if obs.year not in years:
+        return f"{obs.year} lies outside the model years {min(years)}–{max(years)}", None
+    return "", path
+
+
+def _mark_unused(terms: list[Term], errors: ErrorModel, composition: Sequence[str]) -> None:
+    for t in terms:
+        if t.obs.id in errors.exclude:
+            t.used, t.note = False, "excluded in the error model"
+    if not (errors.drop_redundant_totals and composition):
+        return
+    by_period: dict[tuple[str, str], Term] = {(t.obs.indicator, str(t.obs.period)): t
+                                              for t in terms if t.kind == "level" and t.used}
+    for t in terms:
+        if t.obs.indicator != "online_economy_output" or not t.used:
+            continue
+        parts = [by_period.get((f"output.{s}", str(t.obs.period))) for s in composition]
+        if all(p is not None for p in parts):
+            same = [p for p in terms if p.obs.id == t.obs.id]
+            for s in same:
+                s.used = False
+                s.note = "not in the likelihood: sum of " + ", ".join(p.obs.id for p in parts)
+
+
+def observations(observed) -> tuple[Observation, ...]:
+    """Observations from a name/path (``parameters/observed/<name>.toml``) or a sequence of them."""
+    if isinstance(observed, str | Path):
+        return load_observed(observed)
+    obs = tuple(observed)
+    if not all(isinstance(o, Observation) for o in obs):
+        raise ParameterError("observed: expected a name, a path or a sequence of Observation objects")
+    return obs
