@@ -1,0 +1,56 @@
+"""The model's maths in sympy: equations shown, lambdified kernels run, derivations users ask for.
+
+Importing this package is cheap: sympy is imported on first use of a function below, not here.
+
+Public functions::
+
+    from jdmodel.symbolic import equations
+    equations()                       # the model, LaTeX in Jupyter, plain text in a terminal
+    required_cagr(2024, 4000, 6)      # (4000/2024)^(1/6) - 1 ≈ 12.02 %
+    doubling_time(0.15)
+    ecommerce_arithmetic()            # the plan's 15 %/yr line, table
+    growth_accounting(ds, sc)         # Δln Y = Δln A + α Δln K + β Δln H + γ Δln L per sector and period
+    elasticities(sc, year=2025)       # d ln Y / d ln lever, analytic or numeric
+    lever_for_output(sc, "ecommerce", 3400.0, 2025, "funds")
+    steady_state()                    # K* = (I + mF)/δ, H* = (O + T)/ρ, balanced growth
+    write_equations_doc("docs/equations.md")
+
+``jdmodel.symbolic.model`` holds the symbols (``PARAMETER_KEYS``: symbol → dotted key pattern) and
+equations; ``jdmodel.symbolic.kernel`` the lambdified per-year update (``update``, ``run_growth``).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "equations": "display", "Equations": "display", "write_equations_doc": "display", "markdown_doc": "display",
+    "required_cagr": "derivations", "doubling_time": "derivations", "ecommerce_arithmetic": "derivations",
+    "steady_state": "derivations", "Derivation": "derivations",
+    "growth_accounting": "accounting", "GrowthAccounting": "accounting",
+    "elasticities": "levers", "lever_for_output": "levers", "Elasticities": "levers", "LeverSolution": "levers",
+    "update": "kernel", "run_growth": "kernel",
+    "model_equations": "model", "PARAMETER_KEYS": "model",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def equations(kind: str = "latex") -> Any:
+    """The model's equations (see :func:`jdmodel.symbolic.display.equations`); sympy loads on first call.
+
+    Examples
+    --------
+    >>> print(str(equations()).splitlines()[0])
+    jdmodel equations (per sector; t = 2021…2030)
+    """
+    from jdmodel.symbolic.display import equations as _equations
+
+    return _equations(kind)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"jdmodel.symbolic.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'jdmodel.symbolic' has no attribute {name!r}")
