@@ -19,6 +19,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -174,7 +175,7 @@ def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: S
     span = hi - lo
     at_bound = {k: bool(min(x - a, b - x) <= 1e-6 * s)
                 for k, x, a, b, s in zip(free, fit.x, lo, hi, span, strict=True)}
-    where = observed if isinstance(observed, str) else "given"
+    where = str(observed) if isinstance(observed, str | Path) else "given"
     source = (f"calibrated: weighted least squares on observed/{where} ({len(ids)} terms: {', '.join(ids)}), "
               f"free {', '.join(free)}; error model {errors.label}")
     overrides = {k: {"value": est[k], "unit": sc.params[k].unit, "low": float(a), "high": float(b),

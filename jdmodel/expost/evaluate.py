@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -224,7 +225,7 @@ def evaluate(scenario: Scenario | str = "baseline", observed="jiading", *, error
     matched = match(ds, obs, errors, jan_oct_share=float(sc["base_year.jan_oct_share"]),
                     composition=sc.targets.composition)
     checks = target_checks(ds, obs, sc.targets)
-    where = str(observed) if isinstance(observed, str) else "given"
+    where = str(observed) if isinstance(observed, str | Path) else "given"
     return ExPostReport(scenario=sc.name, sha256=sc.sha256, observed=where, errors=errors, matched=matched,
                         targets=checks, results=ds)
 
