@@ -4,20 +4,51 @@ The public surface::
 
     import jdmodel as jd
     sc  = jd.load_scenario("baseline")
-    ds  = jd.simulate(sc)                      # central run
+    ds  = jd.simulate(sc)                        # central run
     ens = jd.simulate(sc, draws=10_000, seed=1)  # ensemble
     jd.assess(ens).table()
+    jd.sweep(sc, draws=1_000_000, seed=1)        # streaming reductions
+    jd.sensitivity(sc, method="sobol")           # Sobol / Morris
+    jd.evaluate(sc)                              # against the district's published figures
 """
+
+from importlib import import_module
 
 from jdmodel.errors import JdmodelError, ModelError, ParameterError
 from jdmodel.params import Scenario, available_scenarios, load_observed, load_scenario, load_targets
 from jdmodel.results import version as _version
 from jdmodel.simulate import simulate
 from jdmodel.targets import TargetReport, assess
-from jdmodel.uncertainty.analysis import discover, sensitivity
-from jdmodel.uncertainty.sweep import sweep
 
 __version__ = _version()
 
-__all__ = ["load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "Scenario", "TargetReport", "available_scenarios",
-           "load_targets", "load_observed", "JdmodelError", "ParameterError", "ModelError", "__version__"]
+# heavier parts load on first use, so `import jdmodel` stays quick
+_LAZY = {
+    "sweep": "jdmodel.uncertainty.sweep",
+    "sensitivity": "jdmodel.uncertainty.analysis",
+    "discover": "jdmodel.uncertainty.analysis",
+    "evaluate": "jdmodel.expost",
+    "calibrate": "jdmodel.expost",
+    "condition": "jdmodel.expost",
+    "frontier": "jdmodel.policy",
+    "optimise_budget": "jdmodel.policy",
+    "equations": "jdmodel.symbolic",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jdmodel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "evaluate", "calibrate",
+           "condition", "frontier", "optimise_budget", "equations", "Scenario", "TargetReport",
+           "available_scenarios", "load_targets", "load_observed", "JdmodelError", "ParameterError", "ModelError",
+           "__version__"]

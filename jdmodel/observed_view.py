@@ -10,33 +10,31 @@ from jdmodel.params.observed import CLASSES, load_observed
 def observed_beside(ds: xr.Dataset, sc, observed: str = "jiading") -> str:
     """A plain table: each published figure the model has an indicator for, next to the model value.
 
-    A January–October figure is set beside the model's annual value times the within-year share
-    ``base_year.jan_oct_share`` (the same assumption that sets the base year); a half-year figure
-    beside half the annual value; a full year beside the annual value; a lower bound (``> X``) is
-    marked as such. Only indicators present in ``ds`` are shown.
+    The conversion is the ex-post observation operator's (:mod:`jdmodel.expost.operator`): a full
+    year beside the annual value; January–October beside the annual value times the within-year
+    share ``base_year.jan_oct_share``; a half year beside the annual value times the half-year share
+    of ``parameters/expost.toml``; a lower bound (``> X``) marked as such. Only indicators present
+    in ``ds`` are shown.
     """
+    from jdmodel.expost.operator import indicator_path, load_error_model, within_year_share
+
+    errors = load_error_model()
     share = float(sc["base_year.jan_oct_share"])
     rows = []
     for obs in load_observed(observed):
-        da = _indicator(ds, obs.indicator)
+        da = indicator_path(ds, obs.indicator)
         if da is None or obs.year not in ds["year"].values:
+            continue
+        factor, how = within_year_share(obs, errors, jan_oct_share=share)
+        if factor is None:
             continue
         annual = da.sel(year=obs.year)
         if "draw" in annual.dims:
             annual = annual.median("draw")
-        annual = float(annual)
-        p = obs.period
-        if p.full_year:
-            factor, how = 1.0, "annual"
-        elif (p.first_month, p.last_month) == (1, 10):
-            factor, how = share, f"annual × {share:.3f} (Jan–Oct share)"
-        elif (p.first_month, p.last_month) in ((1, 6), (7, 12)):
-            factor, how = 0.5, "annual × 0.5 (half year)"
-        else:
-            continue
-        model = annual * factor
+        model = float(annual) * float(factor)
         shown = ("> " if obs.bound == "lower" else "") + f"{obs.value:,.1f}"
-        rows.append((obs.indicator, str(p), shown, f"{model:,.1f}", f"{(model / obs.value - 1):+.1%}", obs.cls, how))
+        rows.append((obs.indicator, str(obs.period), shown, f"{model:,.1f}", f"{(model / obs.value - 1):+.1%}",
+                     obs.cls, how))
     if not rows:
         return "No published figure matches an indicator of this run."
     head = ("indicator", "period", "published", "model", "model/pub.", "class", "model value is")
@@ -46,16 +44,5 @@ def observed_beside(ds: xr.Dataset, sc, observed: str = "jiading") -> str:
              fmt.format(*head), "-" * (sum(widths) + 2 * (len(widths) - 1))]
     lines += [fmt.format(*r) for r in rows]
     lines.append("classes: " + "; ".join(f"{k} = {v}" for k, v in CLASSES.items()))
+    lines.append("full evaluation with error scales by class: jdmodel evaluate")
     return "\n".join(lines)
-
-
-def _indicator(ds: xr.Dataset, name: str):
-    if name in ds:
-        return ds[name]
-    if name.startswith("output.") and "output" in ds:
-        sector = name.split(".", 1)[1]
-        if sector in ds["sector"].values:
-            return ds["output"].sel(sector=sector)
-    if name == "gdp" and "io_value_added" in ds:
-        return ds["io_value_added"].sum("io_sector")
-    return None

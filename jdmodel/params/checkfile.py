@@ -25,6 +25,11 @@ def check_file(path: str | Path) -> str:
 
         obs = _load(str(path.resolve()))
         return f"{path}: OK — {len(obs)} observations"
+    if "scale" in data:
+        from jdmodel.expost.operator import load_error_model
+
+        load_error_model(path.resolve())
+        return f"{path}: OK — ex-post error model"
     if "targets" in data or "composition" in data:
         from jdmodel.params.targets import _load as load_targets
 

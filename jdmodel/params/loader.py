@@ -17,7 +17,15 @@ import numpy as np
 
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
-from jdmodel.params.schema import LEVER_YEARS, META_KEYS, SECTORS, Spec, concrete_keys, spec_for, unknown_sector
+from jdmodel.params.schema import (
+    LEVER_YEARS,
+    META_KEYS,
+    SECTORS,
+    Spec,
+    concrete_keys,
+    spec_for,
+    unknown_sector,
+)
 from jdmodel.params.units import accepted_units, canonical_unit, conversion_factor
 
 # keys of a value table that are quantities in the parameter's unit (converted with it)

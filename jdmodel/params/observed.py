@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 from jdmodel._paths import parameters_dir
-from jdmodel.errors import ParameterError
 from jdmodel.params.loader import Problems, read_toml
 from jdmodel.params.units import UNIT_DIMENSION, canonical_unit, conversion_factor
 
