@@ -83,7 +83,7 @@ def cmd_sweep(args) -> int:
 
 def _add_more(sub) -> None:
     """Sub-commands of other parts of the library register here when present."""
-    for module in ("jdmodel.uncertainty.cli", "jdmodel.report", "jdmodel.expost.cli"):
+    for module in ("jdmodel.expost.cli", "jdmodel.policy_cli", "jdmodel.report"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:
