@@ -258,13 +258,20 @@ def test_enterprise_total_distribution_closed_form_matches_simulation(central):
 
 # --- properties ----------------------------------------------------------------------------------
 
+def _range(entry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) shaped like the value (a list's range is one envelope for every element)."""
+    value = np.asarray(entry["value"], float)
+    return tuple(np.broadcast_to(np.asarray(entry.get(k, entry["value"]), float), value.shape)
+                 for k in ("low", "high"))
+
+
 def test_counts_are_nonnegative_integers_in_every_draw(table):
     rng = np.random.default_rng(5)
     draws = 3_000
     p = {}
     for group, entries in table.items():                                    # every parameter anywhere in its range
         for name, e in entries.items():
-            lo, hi = np.asarray(e.get("low", e["value"]), float), np.asarray(e.get("high", e["value"]), float)
+            lo, hi = _range(e)
             p[f"counting.{group}.{name}"] = rng.uniform(lo, hi, (draws, *lo.shape))
     lv = levers(funds=3.0, talent=800.0, land=6.0, growth=2.5, infra=2.0)
     out = simulate_counts(p, noise=noise_for(4, draws), **lv)
@@ -279,7 +286,7 @@ def _drawn(table: dict, data, draws: int) -> dict:
     p = {}
     for group, entries in table.items():
         for name, e in entries.items():
-            lo, hi = np.asarray(e.get("low", e["value"]), float), np.asarray(e.get("high", e["value"]), float)
+            lo, hi = _range(e)
             w = data.draw(st.floats(0, 1))
             p[f"counting.{group}.{name}"] = (lo + w * (hi - lo))[None, ...]
     return p

@@ -80,14 +80,17 @@ def _read(p: Mapping[str, NDArray]) -> dict[str, Array]:
 
 
 def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra: Array) -> int:
-    """Check shapes and signs of the lever and output paths; return the draw count they imply."""
+    """Check shapes and signs of the lever and output paths; return the draw count they imply.
+
+    Values down to -1e-9 count as zero: a budget shared out pro rata can leave rounding residue.
+    """
     problems = []
     for name, arr, tail in (("funds", funds, (S, T)), ("talent", talent, (S, T)), ("land", land, (S, T)),
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
         if arr.ndim != 1 + len(tail) or arr.shape[1:] != tail:
             problems.append(f"{name}: shape {arr.shape}, expected (D, {', '.join(map(str, tail))})")
-        elif np.any(arr < 0) or np.isnan(arr).any():
-            problems.append(f"{name}: negative or NaN values, expected >= 0")
+        elif not np.all(arr >= -1e-9):                                  # also catches NaN
+            problems.append(f"{name}: negative or NaN values (min {np.nanmin(arr):g}), expected >= 0")
     if problems:
         raise ParameterError("counting: lever or output paths invalid", problems)
     if np.any(output[:, :, 0] <= 0):
@@ -284,6 +287,7 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
     q = _read(p)
     d = _draw_count(_check_inputs(funds, talent, land, output, infra), q)
+    funds, talent, land = (np.maximum(a, 0.0) for a in (funds, talent, land))
     ent = enterprise_rates(q, funds, talent, land, output)
     proj = project_rates(q, funds, land)
     x = q["enterprises.exit_rate"]
