@@ -1,4 +1,4 @@
-"""jdmodel.symbolic: the sympy equations run as the engine runs, derivations, docs generated from the source."""
+"""jdmodel.symbolic: sympy equations run as the engine runs, derivations, docs generated from the source."""
 
 from __future__ import annotations
 
@@ -30,17 +30,37 @@ S = len(SECTORS)
 def _random_step(rng: np.random.Generator, d: int) -> tuple[dict, dict, dict]:
     """Random states, levers and parameters over (draw, sector): land budgets that bind in some draws only."""
     u = lambda lo, hi, shape=(d, S): rng.uniform(lo, hi, shape)  # noqa: E731
-    state = {"capital": u(1, 2000), "talent": u(100, 60000), "land": u(5, 500), "tfp": u(0.01, 2),
-             "land_budget": u(0, 60, (d, 1)) * (rng.random((d, 1)) > 0.1)}
+    state = {
+        "capital": u(1, 2000),
+        "talent": u(100, 60000),
+        "land": u(5, 500),
+        "tfp": u(0.01, 2),
+        "land_budget": u(0, 60, (d, 1)) * (rng.random((d, 1)) > 0.1),
+    }
     land = u(0, 15) * (rng.random((d, S)) > 0.2)
     land[: d // 10] = 0.0  # no requests at all: the share must be 1, not 0/0
-    inputs = {"funds": u(0, 30), "talent_lever": u(0, 2000), "land_lever": land,
-              "land_requested_total": land.sum(axis=1, keepdims=True),
-              "d_infrastructure": u(-0.05, 0.2, (d, 1)), "d_environment": u(-0.05, 0.1, (d, 1))}
-    params = {"base_output": u(10, 3000), "investment_rate": u(0, 0.4), "depreciation": u(0, 0.3),
-              "leverage": u(0, 6), "talent_attrition": u(0, 0.2), "talent_organic": u(0, 5000),
-              "tfp_growth": u(-0.05, 0.12), "infra_effect": u(0, 0.3), "environment_effect": u(0, 0.1),
-              "alpha": u(0.1, 0.5), "beta": u(0.1, 0.6), "gamma": u(0.02, 0.2)}
+    inputs = {
+        "funds": u(0, 30),
+        "talent_lever": u(0, 2000),
+        "land_lever": land,
+        "land_requested_total": land.sum(axis=1, keepdims=True),
+        "d_infrastructure": u(-0.05, 0.2, (d, 1)),
+        "d_environment": u(-0.05, 0.1, (d, 1)),
+    }
+    params = {
+        "base_output": u(10, 3000),
+        "investment_rate": u(0, 0.4),
+        "depreciation": u(0, 0.3),
+        "leverage": u(0, 6),
+        "talent_attrition": u(0, 0.2),
+        "talent_organic": u(0, 5000),
+        "tfp_growth": u(-0.05, 0.12),
+        "infra_effect": u(0, 0.3),
+        "environment_effect": u(0, 0.1),
+        "alpha": u(0.1, 0.5),
+        "beta": u(0.1, 0.6),
+        "gamma": u(0.02, 0.2),
+    }
     return state, inputs, params
 
 
@@ -48,13 +68,26 @@ def _random_step(rng: np.random.Generator, d: int) -> tuple[dict, dict, dict]:
 def test_lambdified_update_equals_the_engines_growth_functions(seed):
     state, inputs, p = _random_step(np.random.default_rng(seed), 400)
     new = kernel.update(state, inputs, p)
-    K = growth.capital_step(state["capital"], p["depreciation"], p["investment_rate"] * p["base_output"],
-                            p["leverage"], inputs["funds"])
-    H = growth.talent_step(state["talent"], p["talent_attrition"], p["talent_organic"], inputs["talent_lever"])
+    K = growth.capital_step(
+        state["capital"],
+        p["depreciation"],
+        p["investment_rate"] * p["base_output"],
+        p["leverage"],
+        inputs["funds"],
+    )
+    H = growth.talent_step(
+        state["talent"], p["talent_attrition"], p["talent_organic"], inputs["talent_lever"]
+    )
     granted, remaining = growth.land_grant(inputs["land_lever"], state["land_budget"][:, 0])
     L = state["land"] + granted
-    A = growth.tfp_step(state["tfp"], p["tfp_growth"], p["infra_effect"], inputs["d_infrastructure"],
-                        p["environment_effect"], inputs["d_environment"])
+    A = growth.tfp_step(
+        state["tfp"],
+        p["tfp_growth"],
+        p["infra_effect"],
+        inputs["d_infrastructure"],
+        p["environment_effect"],
+        inputs["d_environment"],
+    )
     Y = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
     for name, ref in (("capital", K), ("talent", H), ("land", L), ("tfp", A), ("output", Y)):
         np.testing.assert_allclose(new[name], ref, rtol=1e-12, atol=0, err_msg=name)
@@ -106,8 +139,11 @@ def test_growth_accounting_contributions_sum_to_log_output_growth():
     parts = out.tfp + out.capital + out.talent + out.land
     np.testing.assert_allclose(parts.values, out.total.values, rtol=0, atol=1e-13)
     y = ds.output
-    np.testing.assert_allclose(out.total.sel(period="2020–2030").values,
-                               np.log(y.sel(year=2030) / y.sel(year=2020)).values, rtol=1e-13)
+    np.testing.assert_allclose(
+        out.total.sel(period="2020–2030").values,
+        np.log(y.sel(year=2030) / y.sel(year=2020)).values,
+        rtol=1e-13,
+    )
     assert (out.capital > 0).all() and (out.talent > 0).all()  # constant positive levers: stocks grow
     assert "TFP" in acc.table() and "<table>" in acc._repr_html_()
 
@@ -158,13 +194,26 @@ def test_ecommerce_arithmetic_table():
 def _fd_elasticity(sc, lever: str, sector: str, year: int, h: float = 1e-4) -> float:
     key = f"levers.{lever}.{sector}"
     path = np.broadcast_to(np.asarray(sc[key], float), (10,))
-    y = [float(jd.simulate(sc.with_overrides({key: list(path * f)}), io=False).output.sel(year=year, sector=sector))
-         for f in (1 + h, 1 - h)]
+    y = [
+        float(
+            jd.simulate(sc.with_overrides({key: list(path * f)}), io=False).output.sel(
+                year=year, sector=sector
+            )
+        )
+        for f in (1 + h, 1 - h)
+    ]
     return float(np.log(y[0] / y[1]) / np.log((1 + h) / (1 - h)))
 
 
-@pytest.mark.parametrize("lever,sector", [("funds", "ecommerce"), ("talent", "industrial_internet"),
-                                          ("land", "smart_transport"), ("funds", "online_services")])
+@pytest.mark.parametrize(
+    "lever,sector",
+    [
+        ("funds", "ecommerce"),
+        ("talent", "industrial_internet"),
+        ("land", "smart_transport"),
+        ("funds", "online_services"),
+    ],
+)
 def test_analytic_elasticities_match_finite_differences_of_simulate(lever, sector):
     e = elasticities(BASE, 2025, levers=(lever,))
     assert str(e.values["method"].sel(lever=lever, sector=sector).item()).startswith("analytic")
@@ -180,7 +229,9 @@ def test_numeric_elasticity_when_the_land_budget_binds_matches_simulate():
     got = float(e.values.sel(lever="land", sector="ecommerce"))
     assert got == pytest.approx(_fd_elasticity(tight, "land", "ecommerce", 2027), rel=1e-5)
     # a binding budget makes land worth less at the margin than the unbounded closed form says
-    assert got < float(elasticities(BASE, 2027, levers=("land",)).values.sel(lever="land", sector="ecommerce"))
+    assert got < float(
+        elasticities(BASE, 2027, levers=("land",)).values.sel(lever="land", sector="ecommerce")
+    )
 
 
 def test_analytic_and_lambdified_elasticities_agree_everywhere():
@@ -189,8 +240,14 @@ def test_analytic_and_lambdified_elasticities_agree_everywhere():
     np.testing.assert_allclose(a.values, n.values, rtol=1e-6)
 
 
-@pytest.mark.parametrize("lever,sector,target", [("funds", "ecommerce", 3400.0), ("talent", "online_services", 520.0),
-                                                 ("land", "industrial_internet", 84.0)])
+@pytest.mark.parametrize(
+    "lever,sector,target",
+    [
+        ("funds", "ecommerce", 3400.0),
+        ("talent", "online_services", 520.0),
+        ("land", "industrial_internet", 84.0),
+    ],
+)
 def test_lever_for_output_closed_form_reaches_the_target_in_simulate(lever, sector, target):
     sol = lever_for_output(BASE, sector, target, 2025, lever)
     assert sol.method.startswith("closed form") and sol.level > 0
@@ -228,10 +285,14 @@ def test_steady_states_are_fixed_points_and_the_path_solves_the_recursion():
     # and the closed form equals the engine's capital for the baseline's constant levers
     ds = jd.simulate(BASE, io=False)
     s = "smart_transport"
-    at = {M.delta: BASE[f"sectors.{s}.depreciation"], M.m: BASE[f"sectors.{s}.leverage"],
-          M.F: float(np.ravel(BASE[f"levers.funds.{s}"])[0]), n: 5,
-          M.I: BASE[f"sectors.{s}.investment_rate"] * BASE[f"sectors.{s}.base_output"],
-          M.K0: BASE[f"sectors.{s}.capital_output_ratio"] * BASE[f"sectors.{s}.base_output"]}
+    at = {
+        M.delta: BASE[f"sectors.{s}.depreciation"],
+        M.m: BASE[f"sectors.{s}.leverage"],
+        M.F: float(np.ravel(BASE[f"levers.funds.{s}"])[0]),
+        n: 5,
+        M.I: BASE[f"sectors.{s}.investment_rate"] * BASE[f"sectors.{s}.base_output"],
+        M.K0: BASE[f"sectors.{s}.capital_output_ratio"] * BASE[f"sectors.{s}.base_output"],
+    }
     assert float(path.subs(at)) == pytest.approx(float(ds.capital.sel(year=2025, sector=s)), rel=1e-12)
 
 
@@ -251,13 +312,53 @@ def test_balanced_growth_rate_of_the_solow_variant():
 def test_steady_state_evaluate_gives_per_sector_stocks():
     out = steady_state().evaluate(BASE, 2030)
     s = SECTORS.index("ecommerce")
-    k = (BASE["sectors.ecommerce.investment_rate"] * BASE["sectors.ecommerce.base_output"]
-         + BASE["sectors.ecommerce.leverage"] * float(np.ravel(BASE["levers.funds.ecommerce"])[-1])) \
-        / BASE["sectors.ecommerce.depreciation"]
+    k = (
+        BASE["sectors.ecommerce.investment_rate"] * BASE["sectors.ecommerce.base_output"]
+        + BASE["sectors.ecommerce.leverage"] * float(np.ravel(BASE["levers.funds.ecommerce"])[-1])
+    ) / BASE["sectors.ecommerce.depreciation"]
     assert out["capital"][s] == pytest.approx(k, rel=1e-13)
 
 
-# --- display and docs ------------------------------------------------------------------------------------------
+# --- counting models --------------------------------------------------------------------------------
+def test_counting_mean_equations_reproduce_the_counting_block():
+    counting = pytest.importorskip("jdmodel.counting")
+    import tomllib
+
+    from jdmodel.symbolic.counting import COUNTING_KEYS, mean_paths
+
+    doc = Path(__file__).parent.parent / "parameters" / "counting.toml"
+    if not doc.is_file():
+        pytest.skip("no parameters/counting.toml")
+    with doc.open("rb") as fh:
+        p = counting.parameters_from_toml(tomllib.load(fh))
+    assert set(COUNTING_KEYS.values()) == set(p)
+    rng = np.random.default_rng(11)
+    d = 16
+    # fractional lags, probabilities kept in [0, 1]: every draw its own parameters and levers
+    p = {
+        k: np.repeat(a, d, axis=0)
+        * (1.0 if k.endswith(("prob", "uplift")) else rng.uniform(0.7, 1.3, (d, *a.shape[1:])))
+        for k, a in p.items()
+    }
+    values = central_values(BASE)
+    for key in [k for k in values if k.startswith("levers.")]:
+        values[key] = values[key] * rng.uniform(0.0, 3.0, (d, 10))
+    growth_out = kernel.run_growth(values)
+    x = engine.gather(values)
+    args = {
+        "funds": x.levers["funds"],
+        "talent": x.levers["talent"],
+        "land": growth_out["land_granted"],
+        "output": np.moveaxis(growth_out["output"], 1, 2),
+        "infra": x.infrastructure,
+    }
+    ref = counting.simulate_counts(p, noise=None, **args)
+    got = mean_paths(p, **args)
+    for name in ("enterprises", "projects", "scenarios"):
+        np.testing.assert_allclose(got[name], ref[name], rtol=1e-12, err_msg=name)
+
+
+# --- display and docs --------------------------------------------------------------------------------
 def test_equations_print_in_a_terminal_and_render_in_jupyter():
     eqs = equations()
     text = str(eqs)
@@ -275,9 +376,16 @@ def test_committed_equations_doc_is_the_generated_text():
 
 
 def test_importing_the_package_does_not_import_sympy():
-    code = ("import sys, jdmodel; before = 'sympy' in sys.modules; import jdmodel.symbolic; "
-            "from jdmodel.symbolic import equations; print(before, 'sympy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parent.parent)
+    code = (
+        "import sys, jdmodel; before = 'sympy' in sys.modules; import jdmodel.symbolic; "
+        "from jdmodel.symbolic import equations; print(before, 'sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
     before, after = out.stdout.split()
     assert after == before

@@ -25,13 +25,12 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "equations": "display", "Equations": "display", "write_equations_doc": "display", "markdown_doc": "display",
-    "required_cagr": "derivations", "doubling_time": "derivations", "ecommerce_arithmetic": "derivations",
-    "steady_state": "derivations", "Derivation": "derivations",
-    "growth_accounting": "accounting", "GrowthAccounting": "accounting",
-    "elasticities": "levers", "lever_for_output": "levers", "Elasticities": "levers", "LeverSolution": "levers",
-    "update": "kernel", "run_growth": "kernel",
-    "model_equations": "model", "PARAMETER_KEYS": "model",
+    "equations": "display", "Equations": "display", "write_equations_doc": "display",
+    "markdown_doc": "display", "required_cagr": "derivations", "doubling_time": "derivations",
+    "ecommerce_arithmetic": "derivations", "steady_state": "derivations", "Derivation": "derivations",
+    "growth_accounting": "accounting", "GrowthAccounting": "accounting", "elasticities": "levers",
+    "lever_for_output": "levers", "Elasticities": "levers", "LeverSolution": "levers", "update": "kernel",
+    "run_growth": "kernel", "model_equations": "model", "PARAMETER_KEYS": "model",
 }
 
 __all__ = sorted(_WHERE)

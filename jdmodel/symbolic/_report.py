@@ -33,11 +33,11 @@ class Table:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-                       for row in self.rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in self.rows
+        )
         note = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
-        return (f"<div><p><b>{html.escape(self.title)}</b></p><table><tr>{head}</tr>{body}</table>"
-                f"{note}</div>")
+        return f"<div><p><b>{html.escape(self.title)}</b></p><table><tr>{head}</tr>{body}</table>{note}</div>"
 
     def _repr_latex_(self) -> str | None:
         if not self.latex_rows:

@@ -60,13 +60,18 @@ class GrowthAccounting:
             for period in ds["period"].values:
                 cell = ds.sel(sector=sector, period=period)
                 years = float(cell["years"])
-                rows.append((str(sector), str(period)) + tuple(
-                    f"{100 * float(cell[v]) / years:6.2f}" for v in ("total", *FACTORS)))
-        return Table(title=f"Growth accounting, scenario {ds.attrs.get('scenario', '?')} "
-                           f"(% per year, log points; {ds.attrs.get('statistic', 'central run')})",
-                     columns=("sector", "period", "Δln Y", "TFP", "α·Δln K", "β·Δln H", "γ·Δln L"), rows=rows,
-                     note="Δln Y = Δln A + α Δln K + β Δln H + γ Δln L exactly"
-                          + ("; medians over draws need not add up" if "statistic" in ds.attrs else ""))
+                rows.append(
+                    (str(sector), str(period))
+                    + tuple(f"{100 * float(cell[v]) / years:6.2f}" for v in ("total", *FACTORS))
+                )
+        return Table(
+            title=f"Growth accounting, scenario {ds.attrs.get('scenario', '?')} "
+            f"(% per year, log points; {ds.attrs.get('statistic', 'central run')})",
+            columns=("sector", "period", "Δln Y", "TFP", "α·Δln K", "β·Δln H", "γ·Δln L"),
+            rows=rows,
+            note="Δln Y = Δln A + α Δln K + β Δln H + γ Δln L exactly"
+            + ("; medians over draws need not add up" if "statistic" in ds.attrs else ""),
+        )
 
     def table(self) -> str:
         return self._table().table()
@@ -78,9 +83,12 @@ class GrowthAccounting:
         return self._table()._repr_html_()
 
 
-def growth_accounting(ds: xr.Dataset, scenario: Any = None,
-                      periods: Sequence[tuple[int, int]] = DEFAULT_PERIODS,
-                      statistic: str | None = "median") -> GrowthAccounting:
+def growth_accounting(
+    ds: xr.Dataset,
+    scenario: Any = None,
+    periods: Sequence[tuple[int, int]] = DEFAULT_PERIODS,
+    statistic: str | None = "median",
+) -> GrowthAccounting:
     r"""Decompose each sector's log output growth per period into TFP, capital, talent and land.
 
     .. math:: \Delta \ln Y = \Delta \ln A + \alpha\,\Delta \ln K + \beta\,\Delta \ln H + \gamma\,\Delta \ln L
@@ -130,23 +138,33 @@ def growth_accounting(ds: xr.Dataset, scenario: Any = None,
         if start not in years or end not in years or end <= start:
             from jdmodel.errors import ParameterError
 
-            raise ParameterError(f"growth_accounting: period ({start}, {end}) must be two years of the results "
-                                 f"({years[0]}–{years[-1]}) with start < end")
+            raise ParameterError(
+                f"growth_accounting: period ({start}, {end}) must be two years of the results "
+                f"({years[0]}–{years[-1]}) with start < end"
+            )
 
         def dlog(var: str, start: int = start, end: int = end) -> xr.DataArray:
             return np.log(ds[var].sel(year=end)) - np.log(ds[var].sel(year=start))
 
-        part = xr.Dataset({"total": dlog("output"),
-                           **{name: coeffs[name] * dlog(var) for name, var in FACTORS.items()}})
+        part = xr.Dataset(
+            {"total": dlog("output"), **{name: coeffs[name] * dlog(var) for name, var in FACTORS.items()}}
+        )
         parts.append(part.drop_vars("year", errors="ignore").assign_coords(period=f"{start}–{end}"))
     out = xr.concat(parts, dim="period")
-    out = out.assign_coords(start=("period", [p[0] for p in periods]), end=("period", [p[1] for p in periods]))
+    out = out.assign_coords(
+        start=("period", [p[0] for p in periods]), end=("period", [p[1] for p in periods])
+    )
     out["years"] = out["end"] - out["start"]
-    out.attrs = {"scenario": sc.name, "identity": "total = tfp + capital + talent + land (log points)",
-                 "units": "1 (difference of natural logs)"}
+    out.attrs = {
+        "scenario": sc.name,
+        "identity": "total = tfp + capital + talent + land (log points)",
+        "units": "1 (difference of natural logs)",
+    }
     for v in ("total", *FACTORS):
-        out[v].attrs = {"units": "1", "long_name": f"{v} contribution to log output growth" if v != "total"
-                        else "log output growth"}
+        out[v].attrs = {
+            "units": "1",
+            "long_name": f"{v} contribution to log output growth" if v != "total" else "log output growth",
+        }
     if "draw" in out.dims and statistic == "median":
         out = out.median("draw", keep_attrs=True)
         out.attrs["statistic"] = "median over draws"
@@ -162,6 +180,8 @@ def _coefficient(ds: xr.Dataset, sc: Any, pattern: str | None, sectors: list[str
     if "inputs" not in ds or "parameter" not in ds.coords:
         return central
     sampled = [str(p) for p in ds["parameter"].values]
-    columns = [ds["inputs"].sel(parameter=k, drop=True) if k in sampled else central.sel(sector=s, drop=True)
-               for k, s in zip(keys, sectors, strict=True)]
+    columns = [
+        ds["inputs"].sel(parameter=k, drop=True) if k in sampled else central.sel(sector=s, drop=True)
+        for k, s in zip(keys, sectors, strict=True)
+    ]
     return xr.concat(columns, dim="sector").assign_coords(sector=sectors).transpose("draw", "sector")

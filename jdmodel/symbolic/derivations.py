@@ -87,7 +87,9 @@ def _derivation(name: str, description: str, lhs, expr, args: tuple, given: tupl
     return Derivation(name, description, lhs, expr, args, func, inputs, value)
 
 
-def required_cagr(base: float | None = None, target: float | None = None, years: float | None = None) -> Derivation:
+def required_cagr(
+    base: float | None = None, target: float | None = None, years: float | None = None
+) -> Derivation:
     r"""Constant yearly growth rate that takes ``base`` to ``target`` in ``years`` years.
 
     .. math:: r = (x / b)^{1/n} - 1
@@ -110,9 +112,17 @@ def required_cagr(base: float | None = None, target: float | None = None, years:
     (0.1202, 0.146)
     """
     r_sym = sp.Symbol("r", real=True)
-    expr = sp.powsimp(sp.solve(sp.Eq(base_value * (1 + r_sym) ** n_years, target_value), r_sym)[0], force=True)
-    return _derivation("required_cagr", "constant growth rate from b to x in n years", rate, expr,
-                       (base_value, target_value, n_years), (base, target, years))
+    expr = sp.powsimp(
+        sp.solve(sp.Eq(base_value * (1 + r_sym) ** n_years, target_value), r_sym)[0], force=True
+    )
+    return _derivation(
+        "required_cagr",
+        "constant growth rate from b to x in n years",
+        rate,
+        expr,
+        (base_value, target_value, n_years),
+        (base, target, years),
+    )
 
 
 def doubling_time(growth: float | None = None) -> Derivation:
@@ -125,8 +135,9 @@ def doubling_time(growth: float | None = None) -> Derivation:
     """
     t = sp.Symbol("t", positive=True)
     expr = sp.solve(sp.Eq((1 + rate) ** t, 2), t)[0]
-    return _derivation("doubling_time", "years to double at the rate r", sp.Symbol("t_2"), expr, (rate,),
-                       (growth,))
+    return _derivation(
+        "doubling_time", "years to double at the rate r", sp.Symbol("t_2"), expr, (rate,), (growth,)
+    )
 
 
 @dataclass
@@ -137,8 +148,13 @@ class ArithmeticTable(Table):
     expressions: dict[str, Any] = field(default_factory=dict)
 
 
-def ecommerce_arithmetic(base: float | None = None, growth: float | None = None, target: float | None = None,
-                         base_year: int | None = None, target_year: int | None = None) -> ArithmeticTable:
+def ecommerce_arithmetic(
+    base: float | None = None,
+    growth: float | None = None,
+    target: float | None = None,
+    base_year: int | None = None,
+    target_year: int | None = None,
+) -> ArithmeticTable:
     r"""The arithmetic behind the plan's e-commerce line: 15 %/yr from a 2019 base of 2024 亿元 to 4000.
 
     Five years of 15 % on the 2019 figure give :math:`2024 \cdot 1.15^5 \approx 4071`, six years
@@ -171,14 +187,31 @@ def ecommerce_arithmetic(base: float | None = None, growth: float | None = None,
     g = sp.Symbol("g", positive=True)
     cagr = required_cagr().expr
     exprs = {
-        "line_5y": (base_value * (1 + g) ** (n - 1), {n_years: n - 1},
-                    f"{base:g} grown {growth:.0%}/yr for {n - 1} years (from {base_year + 2}; the plan's line)"),
-        "line_6y": (base_value * (1 + g) ** n, {n_years: n},
-                    f"{base:g} grown {growth:.0%}/yr for {n} years (from {base_year + 1})"),
-        "cagr_6y": (cagr, {n_years: n}, f"yearly growth {base:g} → {target:g} over {base_year}–{target_year} (n = {n})"),
-        "cagr_5y": (cagr, {n_years: n - 1}, f"yearly growth {base:g} → {target:g} over {n - 1} years (n = {n - 1})"),
-        "implied_base_2020": (target_value / (1 + g) ** (n - 1), {n_years: n - 1},
-                              f"{base_year + 1} base implied by {target:g} at {growth:.0%}/yr over {n - 1} years"),
+        "line_5y": (
+            base_value * (1 + g) ** (n - 1),
+            {n_years: n - 1},
+            f"{base:g} grown {growth:.0%}/yr for {n - 1} years (from {base_year + 2}; the plan's line)",
+        ),
+        "line_6y": (
+            base_value * (1 + g) ** n,
+            {n_years: n},
+            f"{base:g} grown {growth:.0%}/yr for {n} years (from {base_year + 1})",
+        ),
+        "cagr_6y": (
+            cagr,
+            {n_years: n},
+            f"yearly growth {base:g} → {target:g} over {base_year}–{target_year} (n = {n})",
+        ),
+        "cagr_5y": (
+            cagr,
+            {n_years: n - 1},
+            f"yearly growth {base:g} → {target:g} over {n - 1} years (n = {n - 1})",
+        ),
+        "implied_base_2020": (
+            target_value / (1 + g) ** (n - 1),
+            {n_years: n - 1},
+            f"{base_year + 1} base implied by {target:g} at {growth:.0%}/yr over {n - 1} years",
+        ),
         "doubling_time": (doubling_time().expr.subs(rate, g), {}, f"years to double at {growth:.0%}/yr"),
     }
     subs = {base_value: base, target_value: target, g: growth}
@@ -187,18 +220,33 @@ def ecommerce_arithmetic(base: float | None = None, growth: float | None = None,
         val = float(expr.subs({**subs, **extra}).evalf())
         values[name] = val
         expressions[name] = expr
-        shown = f"{val:.2%}" if name.startswith("cagr") else f"{val:.2f}" if name == "doubling_time" else f"{val:,.1f}"
+        shown = (
+            f"{val:.2%}"
+            if name.startswith("cagr")
+            else f"{val:.2f}"
+            if name == "doubling_time"
+            else f"{val:,.1f}"
+        )
         # sympy splits (x/b)^(1/6) into x^(1/6)/b^(1/6) for positive symbols: keep n symbolic there
         shown_expr = expr if name.startswith("cagr") else expr.subs(extra)
         rows.append((label, sp.sstr(shown_expr), shown))
-        latex_rows.append((r"\text{" + label.replace("%", r"\%") + "}",
-                           sp.latex(shown_expr, symbol_names={**_LATEX, g: "g"}),
-                           shown.replace("%", r"\%").replace(",", "{,}")))
+        latex_rows.append(
+            (
+                r"\text{" + label.replace("%", r"\%") + "}",
+                sp.latex(shown_expr, symbol_names={**_LATEX, g: "g"}),
+                shown.replace("%", r"\%").replace(",", "{,}"),
+            )
+        )
     return ArithmeticTable(
         title=f"E-commerce sales arithmetic (b = {base:g} 亿元 in {base_year}, g = {growth:.0%}/yr, "
-              f"x = {target:g} 亿元 in {target_year})",
-        columns=("quantity", "formula", "value"), rows=rows, latex_rows=latex_rows,
-        note="money in 亿元; rates per year", values=values, expressions=expressions)
+        f"x = {target:g} 亿元 in {target_year})",
+        columns=("quantity", "formula", "value"),
+        rows=rows,
+        latex_rows=latex_rows,
+        note="money in 亿元; rates per year",
+        values=values,
+        expressions=expressions,
+    )
 
 
 @dataclass
@@ -212,27 +260,35 @@ class SteadyState:
     descriptions: dict[str, str]
 
     def table(self) -> str:
-        return "\n".join(f"{k}: {sp.sstr(v)}    ({self.descriptions[k]})" for k, v in self.expressions.items())
+        return "\n".join(
+            f"{k}: {sp.sstr(v)}    ({self.descriptions[k]})" for k, v in self.expressions.items()
+        )
 
     def __str__(self) -> str:
         return self.table()
 
     def _repr_latex_(self) -> str:
-        rows = [r"\text{" + k.replace("_", " ") + "} &: " + sp.latex(v, symbol_names=_LATEX)
-                for k, v in self.expressions.items()]
+        rows = [
+            r"\text{" + k.replace("_", " ") + "} &: " + sp.latex(v, symbol_names=_LATEX)
+            for k, v in self.expressions.items()
+        ]
         return r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
     def evaluate(self, scenario: Any, year: int = 2030) -> dict[str, np.ndarray]:
-        """Steady-state stocks per sector with every lever held at its ``year`` level (arrays in SECTORS order)."""
+        """Steady-state stocks per sector, every lever at its ``year`` level (arrays in SECTORS order)."""
         from jdmodel.params.schema import LEVER_YEARS, SECTORS
 
         t = LEVER_YEARS.index(year)
 
         def vec(pattern: str) -> np.ndarray:
-            cells = [np.atleast_1d(np.asarray(scenario[pattern.replace("*", s)], dtype=float)) for s in SECTORS]
+            cells = [
+                np.atleast_1d(np.asarray(scenario[pattern.replace("*", s)], dtype=float)) for s in SECTORS
+            ]
             return np.array([c[t] if c.size > 1 else c[0] for c in cells])
 
-        args = {sym: vec(M.PARAMETER_KEYS[sym]) for sym in (M.delta, M.s_inv, M.Y0, M.m, M.F, M.rho, M.O, M.T)}
+        args = {
+            sym: vec(M.PARAMETER_KEYS[sym]) for sym in (M.delta, M.s_inv, M.Y0, M.m, M.F, M.rho, M.O, M.T)
+        }
         out = {}
         for name in ("capital", "talent", "capital_half_life", "talent_half_life"):
             expr = self.expressions[name].subs(M.I, M.s_inv * M.Y0)
@@ -271,15 +327,21 @@ def steady_state() -> SteadyState:
     num, den = sp.fraction(sp.solve(sp.Eq(g_Y, M.g_A + M.alpha * g_Y + M.beta * g_H + M.gamma * g_L), g_Y)[0])
     solow = (-num) / (-den)  # shown as (g_A + …)/(1 − α)
     exprs = {
-        "capital": k_star, "talent": h_star, "capital_path": sp.simplify(k_path),
-        "capital_half_life": sp.log(2) / -sp.log(1 - M.delta), "talent_half_life": sp.log(2) / -sp.log(1 - M.rho),
+        "capital": k_star,
+        "talent": h_star,
+        "capital_path": sp.simplify(k_path),
+        "capital_half_life": sp.log(2) / -sp.log(1 - M.delta),
+        "talent_half_life": sp.log(2) / -sp.log(1 - M.rho),
         "output_growth_engine": M.g_A + M.beta * g_H + M.gamma * g_L,
-        "output_growth_solow": solow, "output_growth_solow_fixed_inputs": solow.subs({g_H: 0, g_L: 0}),
+        "output_growth_solow": solow,
+        "output_growth_solow_fixed_inputs": solow.subs({g_H: 0, g_L: 0}),
     }
     desc = {
-        "capital": "K* = fixed point of the capital equation", "talent": "H* = fixed point of the talent equation",
+        "capital": "K* = fixed point of the capital equation",
+        "talent": "H* = fixed point of the talent equation",
         "capital_path": "K after n years of constant levers (sympy.rsolve)",
-        "capital_half_life": "years to close half the gap to K*", "talent_half_life": "years to close half the gap to H*",
+        "capital_half_life": "years to close half the gap to K*",
+        "talent_half_life": "years to close half the gap to H*",
         "output_growth_engine": "long-run output growth in the engine (fixed investment, K → K*)",
         "output_growth_solow": "balanced growth when investment is a share of current output",
         "output_growth_solow_fixed_inputs": "the same with talent and land constant: g_A / (1 − α)",

@@ -18,18 +18,21 @@ from jdmodel.symbolic import model as M
 BLOCKS = {
     "capital": "Capital", "talent": "Talent", "land": "Land and the district land budget",
     "tfp": "Total factor productivity", "output": "Output and calibration", "sales": "E-commerce sales",
-    "total": "Online-economy total", "derived": "Derived results", "counting": "Counting models (mean equations)",
+    "total": "Online-economy total", "derived": "Derived results",
+    "counting": "Counting models (mean equations)",
 }
 dlog = {name: sp.Symbol(f"z_dln{name}", real=True) for name in ("Y", "A", "K", "H", "L")}
 k_star, h_star, n_years = sp.symbols("K^* H^* n", positive=True)
 g_Y, g_H, g_L, eps_F = sp.symbols("g_Y g_H g_L varepsilon_F", real=True)
 C_F = sp.Symbol("C_F", positive=True)
 k_n = sp.Symbol("K_n", positive=True)
-_EXTRA_LATEX = {**{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, k_star: "K^{*}", h_star: "H^{*}",
-                n_years: "n", g_Y: "g_{Y}", g_H: "g_{H}", g_L: "g_{L}", eps_F: r"\varepsilon_{F}", C_F: "C_{F}",
-                k_n: "K_{2020+n}"}
-_EXTRA_TEXT = {**{s: f"Δln{n}" for n, s in dlog.items()}, k_star: "K*", h_star: "H*", eps_F: "ε_F",
-               k_n: "K[2020+n]"}
+_EXTRA_LATEX = {
+    **{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, k_star: "K^{*}", h_star: "H^{*}", n_years: "n",
+    g_Y: "g_{Y}", g_H: "g_{H}", g_L: "g_{L}", eps_F: r"\varepsilon_{F}", C_F: "C_{F}", k_n: "K_{2020+n}",
+}
+_EXTRA_TEXT = {
+    **{s: f"Δln{n}" for n, s in dlog.items()}, k_star: "K*", h_star: "H*", eps_F: "ε_F", k_n: "K[2020+n]",
+}
 
 
 def _derived() -> list[M.ModelEquation]:
@@ -48,31 +51,65 @@ def _derived() -> list[M.ModelEquation]:
     back = {gy: g_Y, gh: g_H, gl: g_L}
     k_path = ss["capital_path"].subs(sp.Symbol("n", integer=True, nonnegative=True), n_years)
     return [
-        M.ModelEquation("derived", "growth_accounting", dlog["Y"], accounting,
-                        "growth accounting: exact for log differences over any period", False),
-        M.ModelEquation("derived", "capital_steady_state", k_star, ss["capital"],
-                        "steady-state capital with constant levers (0 < δ ≤ 1)", False),
-        M.ModelEquation("derived", "capital_path", k_n, k_path,
-                        "capital after n years of constant levers (sympy.rsolve); talent likewise with ρ, O + T", False),
-        M.ModelEquation("derived", "talent_steady_state", h_star, ss["talent"],
-                        "steady-state talent with constant levers (0 < ρ ≤ 1)", False),
-        M.ModelEquation("derived", "balanced_growth", g_Y, ss["output_growth_solow"].xreplace(back),
-                        "balanced growth (log rates) if investment were a share of current output; "
-                        "g_A/(1−α) with talent and land constant; the engine's fixed investment gives g_A in the long run",
-                        False),
-        M.ModelEquation("derived", "funds_elasticity", eps_F, elasticity_expression("funds").subs(contribution, C_F),
-                        "elasticity of output in year t w.r.t. scaling the funds path; "
-                        "C_F = m Σ_j (1−δ)^(t−j) F_j (talent: β C_T/H, land: γ C_ℓ/L)", False),
+        M.ModelEquation(
+            "derived",
+            "growth_accounting",
+            dlog["Y"],
+            accounting,
+            "growth accounting: exact for log differences over any period",
+            False,
+        ),
+        M.ModelEquation(
+            "derived",
+            "capital_steady_state",
+            k_star,
+            ss["capital"],
+            "steady-state capital with constant levers (0 < δ ≤ 1)",
+            False,
+        ),
+        M.ModelEquation(
+            "derived",
+            "capital_path",
+            k_n,
+            k_path,
+            "capital after n years of constant levers (sympy.rsolve); talent likewise with ρ, O + T",
+            False,
+        ),
+        M.ModelEquation(
+            "derived",
+            "talent_steady_state",
+            h_star,
+            ss["talent"],
+            "steady-state talent with constant levers (0 < ρ ≤ 1)",
+            False,
+        ),
+        M.ModelEquation(
+            "derived",
+            "balanced_growth",
+            g_Y,
+            ss["output_growth_solow"].xreplace(back),
+            "balanced growth (log rates) if investment were a share of current output; "
+            "g_A/(1−α) with talent and land constant; the engine's fixed investment gives g_A "
+            "in the long run",
+            False,
+        ),
+        M.ModelEquation(
+            "derived",
+            "funds_elasticity",
+            eps_F,
+            elasticity_expression("funds").subs(contribution, C_F),
+            "elasticity of output in year t w.r.t. scaling the funds path; "
+            "C_F = m Σ_j (1−δ)^(t−j) F_j (talent: β C_T/H, land: γ C_ℓ/L)",
+            False,
+        ),
     ]
 
 
 def _counting() -> list[M.ModelEquation]:
-    """The counting models' mean equations, when that block exposes them as sympy expressions."""
-    try:
-        from jdmodel.symbolic.counting import counting_equations
-    except ImportError:
-        return []
-    return counting_equations()
+    """The counting models' mean equations (``jdmodel.symbolic.counting``)."""
+    from jdmodel.symbolic.counting import counting_equations
+
+    return list(counting_equations())
 
 
 @cache
@@ -82,7 +119,7 @@ def all_equations() -> tuple[M.ModelEquation, ...]:
 
 
 def _latex(eq: M.ModelEquation) -> str:
-    names = {**_EXTRA_LATEX, **getattr(eq, "latex_names", {})}
+    names = {**_EXTRA_LATEX, **eq.names}
     return f"{M.latex(eq.lhs, names)} = {M.latex(eq.rhs, names)}"
 
 
@@ -133,7 +170,9 @@ class Equations:
         return "\n".join(lines)
 
     def latex(self) -> str:
-        rows = [rf"{_latex(e).replace(' = ', ' &= ', 1)} && \text{{{_escape(e.description)}}}" for e in self.items]
+        rows = [
+            rf"{_latex(e).replace(' = ', ' &= ', 1)} && \text{{{_escape(e.description)}}}" for e in self.items
+        ]
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
     def markdown(self, heading: str = "###") -> str:
@@ -192,19 +231,42 @@ def markdown_doc() -> str:
     from jdmodel.params.schema import SCHEMA
 
     eqs = equations()
-    head = ["# Model equations", "",
-            "Generated from the sympy expressions in `jdmodel/symbolic/` by `python -m jdmodel.symbolic` "
-            "(`jdmodel.symbolic.write_equations_doc`); do not edit by hand — a test checks that this file equals "
-            "the generated text. The engine's per-year update is lambdified from the same expressions and tested "
-            "equal to `jdmodel/growth.py`.", "",
-            "Per sector (subscript dropped), years t = 2021…2030; stocks at the end of year t produce year t's "
-            "output, levers of year t act in year t. In a notebook: `jd.equations()` (or "
-            "`from jdmodel.symbolic import equations`).", "",
-            "## Equations", "", eqs.markdown(), "## Parameter symbols", "",
-            "| symbol | key | unit | meaning |", "|---|---|---|---|"]
+    head = [
+        "# Model equations",
+        "",
+        "Generated from the sympy expressions in `jdmodel/symbolic/` by `python -m jdmodel.symbolic` "
+        "(`jdmodel.symbolic.write_equations_doc`); do not edit by hand — a test checks that this file equals "
+        "the generated text. The engine's per-year update is lambdified from the same expressions and tested "
+        "equal to `jdmodel/growth.py`.",
+        "",
+        "Per sector (subscript dropped), years t = 2021…2030; stocks at the end of year t produce year t's "
+        "output, levers of year t act in year t. In a notebook: `jd.equations()` (or "
+        "`from jdmodel.symbolic import equations`).",
+        "",
+        "## Equations",
+        "",
+        eqs.markdown(),
+        "## Parameter symbols",
+        "",
+        "| symbol | key | unit | meaning |",
+        "|---|---|---|---|",
+    ]
     for sym, key in M.PARAMETER_KEYS.items():
-        head.append(f"| ${M.latex(sym)}$ | `{key}` | {_unit(key)} | "
-                    f"{SCHEMA[key].description} |")
+        head.append(f"| ${M.latex(sym)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |")
+    from jdmodel.symbolic.counting import COUNTING_KEYS, LATEX_NAMES
+
+    head += [
+        "",
+        "## Counting-model parameter symbols",
+        "",
+        "| symbol | key | unit | meaning |",
+        "|---|---|---|---|",
+    ]
+    for sym, key in COUNTING_KEYS.items():
+        if key in SCHEMA:  # the counting schema registers itself when its module is present
+            head.append(
+                f"| ${M.latex(sym, LATEX_NAMES)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |"
+            )
     head += ["", "## Other symbols", "", "| symbol | unit | meaning |", "|---|---|---|"]
     for sym, (unit, meaning) in M.STATE_UNITS.items():
         head.append(f"| ${M.latex(sym)}$ | {unit} | {meaning} |")

@@ -21,14 +21,26 @@ Array = NDArray[np.float64]
 
 STATE = ("capital", "talent", "land", "tfp", "land_budget")
 INPUTS = ("funds", "talent_lever", "land_lever", "land_requested_total", "d_infrastructure", "d_environment")
-PARAMS = ("base_output", "investment_rate", "depreciation", "leverage", "talent_attrition", "talent_organic",
-          "tfp_growth", "infra_effect", "environment_effect", "alpha", "beta", "gamma")
+PARAMS = (
+    "base_output",
+    "investment_rate",
+    "depreciation",
+    "leverage",
+    "talent_attrition",
+    "talent_organic",
+    "tfp_growth",
+    "infra_effect",
+    "environment_effect",
+    "alpha",
+    "beta",
+    "gamma",
+)
 OUTPUTS = ("capital", "talent", "land", "tfp", "land_budget", "output", "land_granted")
 
 
 @cache
 def update_expressions() -> dict[str, object]:
-    """Next year's stocks as sympy expressions of last year's stocks, this year's levers and the parameters."""
+    """Next year's stocks as sympy expressions of last year's stocks, this year's levers, the parameters."""
     from jdmodel.symbolic import model as M
 
     rhs = {e.name: e.rhs for e in M.model_equations()}
@@ -40,8 +52,9 @@ def update_expressions() -> dict[str, object]:
         "tfp": rhs["tfp"],
         "land_budget": rhs["land_budget"].subs(M.theta, share),
     }
-    new["output"] = rhs["output"].subs({M.K: new["capital"], M.H: new["talent"], M.L: new["land"],
-                                        M.A: new["tfp"]}, simultaneous=True)
+    new["output"] = rhs["output"].subs(
+        {M.K: new["capital"], M.H: new["talent"], M.L: new["land"], M.A: new["tfp"]}, simultaneous=True
+    )
     new["land_granted"] = rhs["land_granted"].subs(M.theta, share)
     return new
 
@@ -64,8 +77,9 @@ def compiled_update() -> Callable[..., tuple[Array, ...]]:
     return sp.lambdify(_symbols(), tuple(exprs[k] for k in OUTPUTS), modules="numpy", cse=True)
 
 
-def update(state: Mapping[str, Array], inputs: Mapping[str, Array],
-           params: Mapping[str, Array]) -> dict[str, Array]:
+def update(
+    state: Mapping[str, Array], inputs: Mapping[str, Array], params: Mapping[str, Array]
+) -> dict[str, Array]:
     r"""Advance the growth block by one year, :math:`(K,H,L,A,R)_{t-1} \to (K,H,L,A,R,Y,G)_t`.
 
     Parameters
@@ -89,7 +103,8 @@ def update(state: Mapping[str, Array], inputs: Mapping[str, Array],
     Examples
     --------
     >>> one = np.ones((1, 1))
-    >>> st = {"capital": 100 * one, "talent": 1000 * one, "land": 10 * one, "tfp": one, "land_budget": 5 * one}
+    >>> st = {"capital": 100 * one, "talent": 1000 * one, "land": 10 * one, "tfp": one,
+    ...       "land_budget": 5 * one}
     >>> inp = {"funds": 2 * one, "talent_lever": 80 * one, "land_lever": 6 * one,
     ...        "land_requested_total": 6 * one, "d_infrastructure": 0 * one, "d_environment": 0 * one}
     >>> par = dict(zip(PARAMS, [50.0, 0.1, 0.1, 3.0, 0.1, 50.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.0]))
@@ -98,7 +113,9 @@ def update(state: Mapping[str, Array], inputs: Mapping[str, Array],
     (101.0, 15.0, 0.0)
     """
     args = [state[k] for k in STATE] + [inputs[k] for k in INPUTS] + [params[k] for k in PARAMS]
-    with np.errstate(divide="ignore", invalid="ignore"):  # the unused branch of the land share may divide by 0
+    with np.errstate(
+        divide="ignore", invalid="ignore"
+    ):  # the unused branch of the land share may divide by 0
         values = compiled_update()(*args)
     return dict(zip(OUTPUTS, values, strict=True))
 
@@ -129,16 +146,27 @@ def run_growth(values: Mapping[str, Array], composition: Array | None = None) ->
     H0 = np.broadcast_to(p["talent_base"], Y0.shape).astype(float)
     L0 = np.broadcast_to(p["land_base"], Y0.shape).astype(float)
     A0 = _calibration()(Y0, K0, H0, L0, p["alpha"], p["beta"], p["gamma"])
-    state = {"capital": K0, "talent": H0, "land": L0, "tfp": A0, "land_budget": x.land_budget.astype(float)[:, None]}
+    state = {
+        "capital": K0,
+        "talent": H0,
+        "land": L0,
+        "tfp": A0,
+        "land_budget": x.land_budget.astype(float)[:, None],
+    }
     params = {k: p[k] for k in PARAMS}
     d_infra, d_env = np.diff(x.infrastructure, axis=1), np.diff(x.environment, axis=1)
     path = {"output": [Y0], **{k: [state[k]] for k in ("capital", "talent", "land", "tfp")}}
     granted = np.zeros_like(x.levers["land"])
     for t in range(len(LEVER_YEARS)):
         land = x.levers["land"][:, :, t]
-        inputs = {"funds": x.levers["funds"][:, :, t], "talent_lever": x.levers["talent"][:, :, t],
-                  "land_lever": land, "land_requested_total": land.sum(axis=-1, keepdims=True),
-                  "d_infrastructure": d_infra[:, t, None], "d_environment": d_env[:, t, None]}
+        inputs = {
+            "funds": x.levers["funds"][:, :, t],
+            "talent_lever": x.levers["talent"][:, :, t],
+            "land_lever": land,
+            "land_requested_total": land.sum(axis=-1, keepdims=True),
+            "d_infrastructure": d_infra[:, t, None],
+            "d_environment": d_env[:, t, None],
+        }
         new = update(state, inputs, params)
         state = {k: new[k] for k in STATE}
         granted[:, :, t] = new["land_granted"]
@@ -151,8 +179,9 @@ def run_growth(values: Mapping[str, Array], composition: Array | None = None) ->
         composition = np.array([s in load_targets().composition for s in SECTORS])
     ec = SECTORS.index("ecommerce")
     sales = _sales()
-    out["ecommerce_sales"] = sales(x.sales_base[:, None], out["output"][:, :, ec], Y0[:, ec, None],
-                                   x.sales_elasticity[:, None])
+    out["ecommerce_sales"] = sales(
+        x.sales_base[:, None], out["output"][:, :, ec], Y0[:, ec, None], x.sales_elasticity[:, None]
+    )
     out["online_economy_output"] = out["output"][:, :, np.asarray(composition, bool)].sum(axis=-1)
     out["land_granted"] = granted
     return out
@@ -164,8 +193,9 @@ def _calibration() -> Callable[..., Array]:
 
     from jdmodel.symbolic import model as M
 
-    return sp.lambdify((M.Y0, M.K0, M.H0, M.L0, M.alpha, M.beta, M.gamma), M.equation("tfp_base").rhs,
-                       modules="numpy")
+    return sp.lambdify(
+        (M.Y0, M.K0, M.H0, M.L0, M.alpha, M.beta, M.gamma), M.equation("tfp_base").rhs, modules="numpy"
+    )
 
 
 @cache

@@ -26,9 +26,11 @@ from jdmodel.symbolic.kernel import run_growth
 
 LEVER_UNITS = {"funds": "亿元/yr", "talent": "人/yr", "land": "公顷/yr"}
 # lever -> (stock result, stock symbol, elasticity symbol, decay key, gain key or None)
-_BLOCKS = {"funds": ("capital", M.K, M.alpha, "depreciation", "leverage"),
-           "talent": ("talent", M.H, M.beta, "talent_attrition", None),
-           "land": ("land", M.L, M.gamma, None, None)}
+_BLOCKS = {
+    "funds": ("capital", M.K, M.alpha, "depreciation", "leverage"),
+    "talent": ("talent", M.H, M.beta, "talent_attrition", None),
+    "land": ("land", M.L, M.gamma, None, None),
+}
 scale, contribution, rest, annuity, target = sp.symbols("lambda C X_0 a_n Y_target", positive=True)
 
 
@@ -49,7 +51,7 @@ def _check(year: int, levers: tuple[str, ...]) -> int:
 
 @cache
 def elasticity_expression(lever: str) -> sp.Expr:
-    r"""Elasticity of output w.r.t. scaling a lever path, derived by sympy: e.g. :math:`\alpha\,C/K_n` for funds.
+    r"""Elasticity of output w.r.t. scaling a lever path, derived by sympy (:math:`\alpha\,C/K_n` for funds).
 
     The stock is :math:`X_n = X_0 + \lambda C` (``X_0`` the part the lever does not drive); the
     elasticity is :math:`\partial \ln Y / \partial \ln \lambda` at :math:`\lambda = 1`, written in
@@ -66,8 +68,9 @@ def _per_sector(values: dict, name: str) -> np.ndarray:
 
 
 def _lever_path(values: dict, lever: str) -> np.ndarray:
-    return np.stack([np.broadcast_to(np.ravel(values[f"levers.{lever}.{s}"]), (len(LEVER_YEARS),))
-                     for s in SECTORS]).astype(float)
+    return np.stack(
+        [np.broadcast_to(np.ravel(values[f"levers.{lever}.{s}"]), (len(LEVER_YEARS),)) for s in SECTORS]
+    ).astype(float)
 
 
 def _contribution(values: dict, lever: str, n: int) -> np.ndarray:
@@ -96,13 +99,22 @@ class Elasticities:
 
     def _table(self) -> Table:
         v = self.values
-        rows = [(str(lv), *(f"{float(v.sel(lever=lv, sector=s)):.4f}" for s in SECTORS),
-                 ", ".join(sorted(set(v["method"].sel(lever=lv).values.tolist())))) for lv in v["lever"].values]
-        return Table(title=f"Elasticity of {v.attrs['year']} output w.r.t. scaling each sector's lever path "
-                           f"(scenario {v.attrs['scenario']})",
-                     columns=("lever", *SECTORS, "method"), rows=rows,
-                     note="d ln Y_s / d ln (lever path of s); analytic: " + "; ".join(
-                         f"{k}: {sp.sstr(e)}" for k, e in self.expressions.items()))
+        rows = [
+            (
+                str(lv),
+                *(f"{float(v.sel(lever=lv, sector=s)):.4f}" for s in SECTORS),
+                ", ".join(sorted(set(v["method"].sel(lever=lv).values.tolist()))),
+            )
+            for lv in v["lever"].values
+        ]
+        return Table(
+            title=f"Elasticity of {v.attrs['year']} output w.r.t. scaling each sector's lever path "
+            f"(scenario {v.attrs['scenario']})",
+            columns=("lever", *SECTORS, "method"),
+            rows=rows,
+            note="d ln Y_s / d ln (lever path of s); analytic: "
+            + "; ".join(f"{k}: {sp.sstr(e)}" for k, e in self.expressions.items()),
+        )
 
     def table(self) -> str:
         return self._table().table()
@@ -114,9 +126,14 @@ class Elasticities:
         return self._table()._repr_html_()
 
 
-def elasticities(scenario: Any, year: int = 2025, levers: tuple[str, ...] = ("funds", "talent", "land"),
-                 method: str = "auto", step: float = 1e-4) -> Elasticities:
-    r"""Elasticity of each sector's output in ``year`` w.r.t. scaling its own lever path by :math:`(1+\varepsilon)`.
+def elasticities(
+    scenario: Any,
+    year: int = 2025,
+    levers: tuple[str, ...] = ("funds", "talent", "land"),
+    method: str = "auto",
+    step: float = 1e-4,
+) -> Elasticities:
+    r"""Elasticity of each sector's ``year`` output w.r.t. scaling its own lever path by (1 + ε).
 
     Analytic where a closed form exists (funds and talent always: :math:`\alpha C_F/K_n`,
     :math:`\beta C_T/H_n`; land while the district land budget does not bind up to ``year``:
@@ -165,24 +182,37 @@ def elasticities(scenario: Any, year: int = 2025, levers: tuple[str, ...] = ("fu
         how[i] = "analytic (sympy)"
     if numeric:
         out[numeric] = _numeric(values, [levers[i] for i in numeric], n, step)
-    da = xr.DataArray(out, dims=("lever", "sector"), coords={"lever": list(levers), "sector": list(SECTORS),
-                                                             "method": (("lever", "sector"), how.astype(str))},
-                      attrs={"units": "1", "year": year, "scenario": sc.name,
-                             "long_name": "elasticity of sector output w.r.t. its own lever path"})
+    da = xr.DataArray(
+        out,
+        dims=("lever", "sector"),
+        coords={
+            "lever": list(levers),
+            "sector": list(SECTORS),
+            "method": (("lever", "sector"), how.astype(str)),
+        },
+        attrs={
+            "units": "1",
+            "year": year,
+            "scenario": sc.name,
+            "long_name": "elasticity of sector output w.r.t. its own lever path",
+        },
+    )
     return Elasticities(da, {lv: elasticity_expression(lv) for lv in levers})
 
 
 def _numeric(values: dict, levers: list[str], n: int, step: float) -> np.ndarray:
-    """Central differences of ln Y_s(year) in ln(scale) for every (lever, sector) at once (one batched run)."""
+    """Central differences of ln Y_s(year) in ln(scale) for every (lever, sector) in one batched run."""
     pairs = [(lv, s) for lv in levers for s in SECTORS]
     batch = dict(values)
     factors = np.array([1.0 + step, 1.0 - step])
     for lv in levers:
         for s in SECTORS:
             key = f"levers.{lv}.{s}"
-            rows = np.repeat(np.broadcast_to(np.ravel(values[key]), (1, len(LEVER_YEARS))), 2 * len(pairs), axis=0)
+            rows = np.repeat(
+                np.broadcast_to(np.ravel(values[key]), (1, len(LEVER_YEARS))), 2 * len(pairs), axis=0
+            )
             k = pairs.index((lv, s))
-            rows[2 * k:2 * k + 2] *= factors[:, None]
+            rows[2 * k : 2 * k + 2] *= factors[:, None]
             batch[key] = rows
     y = np.log(run_growth(batch)["output"][:, n, :])  # (2·pairs, S)
     idx = np.arange(len(pairs))
@@ -193,7 +223,7 @@ def _numeric(values: dict, levers: list[str], n: int, step: float) -> np.ndarray
 
 @cache
 def lever_solution_expression(lever: str) -> sp.Expr:
-    r"""Constant lever level :math:`\lambda` solving :math:`Y^* = A_n (X_0 + a_n \lambda)^{e} \cdots` (sympy.solve).
+    r"""Constant lever level :math:`\lambda` solving :math:`Y^* = C (X_0 + a_n \lambda)^{e}` (sympy.solve).
 
     ``X_0`` is the year-n stock with the lever at zero and ``a_n`` what one unit per year of the
     lever adds to it by year n (:math:`m\sum_{k<n}(1-\delta)^k` for funds, :math:`\sum_{k<n}(1-\rho)^k`
@@ -226,12 +256,17 @@ class LeverSolution:
         return self.level
 
     def _table(self) -> Table:
-        return Table(title=f"Constant {self.lever} for {self.sector} to produce {self.target:,.1f} 亿元 in {self.year}",
-                     columns=("lever", "sector", "level", "unit", "output at that level", "method"),
-                     rows=[(self.lever, self.sector, f"{self.level:,.4g}", self.unit, f"{self.output:,.2f}",
-                            self.method)],
-                     note=f"λ = {sp.sstr(self.expression)}" if self.method.startswith("closed") else
-                     "the closed form holds only while the land budget does not bind")
+        return Table(
+            title=f"Constant {self.lever} for {self.sector} to produce {self.target:,.1f} 亿元 "
+            f"in {self.year}",
+            columns=("lever", "sector", "level", "unit", "output at that level", "method"),
+            rows=[
+                (self.lever, self.sector, f"{self.level:,.4g}", self.unit, f"{self.output:,.2f}", self.method)
+            ],
+            note=f"λ = {sp.sstr(self.expression)}"
+            if self.method.startswith("closed")
+            else "the closed form holds only while the land budget does not bind",
+        )
 
     def table(self) -> str:
         return self._table().table()
@@ -243,9 +278,10 @@ class LeverSolution:
         return self._table()._repr_html_()
 
 
-def lever_for_output(scenario: Any, sector: str, target_output: float, year: int = 2025,
-                     lever: str = "funds") -> LeverSolution:
-    r"""Constant lever level (every year 2021–2030) that makes ``sector`` produce ``target_output`` in ``year``.
+def lever_for_output(
+    scenario: Any, sector: str, target_output: float, year: int = 2025, lever: str = "funds"
+) -> LeverSolution:
+    r"""Constant lever level (all years 2021–2030) making ``sector`` produce ``target_output`` in ``year``.
 
     Funds and talent: closed form. The lever enters its stock linearly,
     :math:`X_n(\lambda) = X_n(0) + a_n\lambda`, and output is
@@ -300,8 +336,10 @@ def lever_for_output(scenario: Any, sector: str, target_output: float, year: int
     one_unit = run_growth({**values, key: np.ones((1, len(LEVER_YEARS)))})
     y0 = float(zero["output"][0, n, si])
     if target_output <= y0:
-        raise ModelError(f"{sector} already produces {y0:,.2f} 亿元 in {year} with {lever} at 0 "
-                         f"(scenario {sc.name!r}); target {target_output:,.2f} needs no {lever}")
+        raise ModelError(
+            f"{sector} already produces {y0:,.2f} 亿元 in {year} with {lever} at 0 "
+            f"(scenario {sc.name!r}); target {target_output:,.2f} needs no {lever}"
+        )
     x0 = float(zero[stock_name][0, n, si])
     a_n = float(one_unit[stock_name][0, n, si]) - x0  # exact: the stock is linear in a constant lever
     e = float(np.ravel(values[M.PARAMETER_KEYS[coef].replace("*", sector)])[0])
@@ -311,13 +349,17 @@ def lever_for_output(scenario: Any, sector: str, target_output: float, year: int
     level = float(solve(target_output, c, x0, a_n, e)) if a_n > 0 and e > 0 else np.inf
     method = "closed form (sympy.solve)"
     if not np.isfinite(level):
-        raise ModelError(f"{lever} cannot raise {sector}'s output (scenario {sc.name!r}: "
-                         f"{M.PARAMETER_KEYS[coef].replace('*', sector)} = {e:g}, effect per unit {a_n:g})")
+        raise ModelError(
+            f"{lever} cannot raise {sector}'s output (scenario {sc.name!r}: "
+            f"{M.PARAMETER_KEYS[coef].replace('*', sector)} = {e:g}, effect per unit {a_n:g})"
+        )
     got = float(output_at(np.array([level]))[0])
     if lever == "land" and not np.isclose(got, target_output, rtol=1e-9):
         level, got = _root(output_at, target_output, sector, year, sc.name)
         method = "root of the lambdified model (scipy.optimize.brentq): the land budget binds"
-    return LeverSolution(lever, sector, year, float(target_output), level, LEVER_UNITS[lever], method, expr, got)
+    return LeverSolution(
+        lever, sector, year, float(target_output), level, LEVER_UNITS[lever], method, expr, got
+    )
 
 
 def _root(output_at, target_output: float, sector: str, year: int, name: str) -> tuple[float, float]:
@@ -328,7 +370,11 @@ def _root(output_at, target_output: float, sector: str, year: int, name: str) ->
         hi *= 4.0
         if hi > 1e9:
             best = float(output_at(np.array([hi]))[0])
-            raise ModelError(f"{sector} cannot reach {target_output:,.2f} 亿元 in {year} with land alone "
-                             f"(scenario {name!r}): the district land budget caps it near {best:,.2f}")
-    level = brentq(lambda x: float(output_at(np.array([x]))[0]) - target_output, 0.0, hi, xtol=1e-12, rtol=1e-13)
+            raise ModelError(
+                f"{sector} cannot reach {target_output:,.2f} 亿元 in {year} with land alone "
+                f"(scenario {name!r}): the district land budget caps it near {best:,.2f}"
+            )
+    level = brentq(
+        lambda x: float(output_at(np.array([x]))[0]) - target_output, 0.0, hi, xtol=1e-12, rtol=1e-13
+    )
     return float(level), float(output_at(np.array([level]))[0])

@@ -15,7 +15,8 @@ first call of :func:`model_equations` and cached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 import sympy as sp
@@ -56,26 +57,27 @@ PARAMETER_KEYS: dict[sp.Symbol, str] = {
     s_inv: "sectors.*.investment_rate", m: "sectors.*.leverage", H0: "sectors.*.talent_base",
     rho: "sectors.*.talent_attrition", O: "sectors.*.talent_organic", L0: "sectors.*.land_base",
     alpha: "sectors.*.alpha", beta: "sectors.*.beta", gamma: "sectors.*.gamma", g_A: "sectors.*.tfp_growth",
-    phi: "sectors.*.infra_effect", psi: "sectors.*.environment_effect",
-    F: "levers.funds.*", T: "levers.talent.*", ell: "levers.land.*",
-    B: "district.land_budget", D: "district.infrastructure", E: "district.business_environment",
-    S0: "ecommerce_sales.base_2020", eta: "ecommerce_sales.elasticity",
+    phi: "sectors.*.infra_effect", psi: "sectors.*.environment_effect", F: "levers.funds.*",
+    T: "levers.talent.*", ell: "levers.land.*", B: "district.land_budget", D: "district.infrastructure",
+    E: "district.business_environment", S0: "ecommerce_sales.base_2020", eta: "ecommerce_sales.elasticity",
 }
 """Parameter symbol → dotted key pattern of :mod:`jdmodel.params.schema` (``*`` = a sector id)."""
 
-_SHORT = {"industrial_internet": "ii", "online_entertainment": "oe", "ecommerce": "ec", "smart_transport": "st",
-          "online_services": "os"}
+_SHORT = {
+    "industrial_internet": "ii", "online_entertainment": "oe", "ecommerce": "ec", "smart_transport": "st",
+    "online_services": "os",
+}
 
 LATEX_NAMES: dict[sp.Symbol, str] = {
-    K: "K_{t}", K_prev: "K_{t-1}", K0: "K_{2020}", H: "H_{t}", H_prev: "H_{t-1}", H0: "H_{2020}",
-    L: "L_{t}", L_prev: "L_{t-1}", L0: "L_{2020}", A: "A_{t}", A_prev: "A_{t-1}", A0: "A_{2020}",
-    Y: "Y_{t}", Y0: "Y_{2020}", R: "R_{t}", R_prev: "R_{t-1}", R0: "R_{2020}", B: "B", kappa: r"\kappa", m: "m", s_inv: "s",
-    delta: r"\delta", rho: r"\rho", O: "O", I: "I", alpha: r"\alpha", beta: r"\beta", gamma: r"\gamma",
-    g_A: "g_{A}", phi: r"\varphi", psi: r"\psi", F: "F_{t}", T: "T_{t}", ell: r"\ell_{t}",
+    K: "K_{t}", K_prev: "K_{t-1}", K0: "K_{2020}", H: "H_{t}", H_prev: "H_{t-1}", H0: "H_{2020}", L: "L_{t}",
+    L_prev: "L_{t-1}", L0: "L_{2020}", A: "A_{t}", A_prev: "A_{t-1}", A0: "A_{2020}", Y: "Y_{t}",
+    Y0: "Y_{2020}", R: "R_{t}", R_prev: "R_{t-1}", R0: "R_{2020}", B: "B", kappa: r"\kappa", m: "m",
+    s_inv: "s", delta: r"\delta", rho: r"\rho", O: "O", I: "I", alpha: r"\alpha", beta: r"\beta",
+    gamma: r"\gamma", g_A: "g_{A}", phi: r"\varphi", psi: r"\psi", F: "F_{t}", T: "T_{t}", ell: r"\ell_{t}",
     ell_sum: r"\textstyle\sum_{s}\ell_{s,t}", theta: r"\theta_{t}", G: "G_{t}", D: "D_{t}", D_prev: "D_{t-1}",
     E: "E_{t}", E_prev: "E_{t-1}", dD: r"\Delta D_{t}", dE: r"\Delta E_{t}", S: "S_{t}", S0: "S_{2020}",
-    Y_ec: r"Y^{\mathrm{ec}}_{t}", Y_ec0: r"Y^{\mathrm{ec}}_{2020}", Q: "Q_{t}", eta: r"\eta", sigma: r"\sigma",
-    nu: r"\nu", w_K: "w_{K}", w_H: "w_{H}", w_L: "w_{L}", r_ces: "r",
+    Y_ec: r"Y^{\mathrm{ec}}_{t}", Y_ec0: r"Y^{\mathrm{ec}}_{2020}", Q: "Q_{t}", eta: r"\eta",
+    sigma: r"\sigma", nu: r"\nu", w_K: "w_{K}", w_H: "w_{H}", w_L: "w_{L}", r_ces: "r",
     **{sym: rf"Y^{{\mathrm{{{_SHORT[s]}}}}}_{{t}}" for s, sym in SECTOR_OUTPUT.items()},
 }
 """Symbol → LaTeX (time subscripts as in ``docs/model.md``)."""
@@ -83,11 +85,11 @@ LATEX_NAMES: dict[sp.Symbol, str] = {
 TEXT_NAMES: dict[sp.Symbol, str] = {
     K: "K[t]", K_prev: "K[t-1]", K0: "K[2020]", H: "H[t]", H_prev: "H[t-1]", H0: "H[2020]", L: "L[t]",
     L_prev: "L[t-1]", L0: "L[2020]", A: "A[t]", A_prev: "A[t-1]", A0: "A[2020]", Y: "Y[t]", Y0: "Y[2020]",
-    R: "R[t]", R_prev: "R[t-1]", R0: "R[2020]", kappa: "κ", delta: "δ", rho: "ρ", alpha: "α", beta: "β", gamma: "γ", g_A: "g_A",
-    phi: "φ", psi: "ψ", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]", theta: "θ[t]", G: "G[t]",
-    D: "D[t]", D_prev: "D[t-1]", E: "E[t]", E_prev: "E[t-1]", dD: "ΔD[t]", dE: "ΔE[t]", S: "S[t]",
-    S0: "S[2020]", Y_ec: "Y_ec[t]", Y_ec0: "Y_ec[2020]", Q: "Q[t]", eta: "η", sigma: "σ", nu: "ν",
-    **{sym: f"Y_{_SHORT[s]}[t]" for s, sym in SECTOR_OUTPUT.items()},
+    R: "R[t]", R_prev: "R[t-1]", R0: "R[2020]", kappa: "κ", delta: "δ", rho: "ρ", alpha: "α", beta: "β",
+    gamma: "γ", g_A: "g_A", phi: "φ", psi: "ψ", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]",
+    theta: "θ[t]", G: "G[t]", D: "D[t]", D_prev: "D[t-1]", E: "E[t]", E_prev: "E[t-1]", dD: "ΔD[t]",
+    dE: "ΔE[t]", S: "S[t]", S0: "S[2020]", Y_ec: "Y_ec[t]", Y_ec0: "Y_ec[2020]", Q: "Q[t]", eta: "η",
+    sigma: "σ", nu: "ν", **{sym: f"Y_{_SHORT[s]}[t]" for s, sym in SECTOR_OUTPUT.items()},
 }
 """Symbol → plain-text name for a terminal."""
 
@@ -113,17 +115,19 @@ class ModelEquation:
     rhs: sp.Expr
     description: str
     in_engine: bool = True
+    names: Mapping = field(default_factory=dict, compare=False)  # LaTeX names of symbols not in LATEX_NAMES
 
     @property
     def eq(self) -> sp.Eq:
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
 
     def latex(self) -> str:
-        return f"{latex(self.lhs)} = {latex(self.rhs)}"
+        return f"{latex(self.lhs, dict(self.names))} = {latex(self.rhs, dict(self.names))}"
 
     def text(self) -> str:
         sub = {sym: sp.Symbol(name) for sym, name in TEXT_NAMES.items()}
-        return f"{sp.sstr(self.lhs.xreplace(sub), order='none')} = {sp.sstr(self.rhs.xreplace(sub), order='none')}"
+        lhs, rhs = (sp.sstr(x.xreplace(sub), order="none") for x in (self.lhs, self.rhs))
+        return f"{lhs} = {rhs}"
 
 
 def latex(expr: sp.Expr, names: dict | None = None) -> str:
@@ -174,43 +178,125 @@ def model_equations(composition: tuple[str, ...] | None = None) -> tuple[ModelEq
     """Every equation of the growth block, in the order the docs show them (built once, cached)."""
     log_y = sp.expand_log(sp.log(cobb_douglas()), force=True)
     eqs = [
-        ModelEquation("capital", "investment", I, s_inv * Y0,
-                      "private investment per year: a fixed share s of base-year output"),
-        ModelEquation("capital", "capital_base", K0, kappa * Y0,
-                      "base-year capital stock from the capital–output ratio κ"),
-        ModelEquation("capital", "capital", K, (1 - delta) * K_prev + I + m * F,
-                      "capital accumulation: depreciation δ, private investment, public funds F levered m-fold"),
-        ModelEquation("talent", "talent", H, (1 - rho) * H_prev + O + T,
-                      "talent stock: attrition ρ, organic inflow O, talent brought in by policy T"),
-        ModelEquation("land", "land_budget_base", R0, B,
-                      "what remains of the district land budget before the first year: all of it, B"),
-        ModelEquation("land", "grant_share", theta, grant_share(),
-                      "pro-rata share of the requests granted: min(1, R[t-1] / Σ_s ℓ_s)"),
-        ModelEquation("land", "land_granted", G, theta * ell,
-                      "land granted: the same share θ of every sector's request ℓ"),
+        ModelEquation(
+            "capital",
+            "investment",
+            I,
+            s_inv * Y0,
+            "private investment per year: a fixed share s of base-year output",
+        ),
+        ModelEquation(
+            "capital",
+            "capital_base",
+            K0,
+            kappa * Y0,
+            "base-year capital stock from the capital–output ratio κ",
+        ),
+        ModelEquation(
+            "capital",
+            "capital",
+            K,
+            (1 - delta) * K_prev + I + m * F,
+            "capital accumulation: depreciation δ, private investment, public funds F levered m-fold",
+        ),
+        ModelEquation(
+            "talent",
+            "talent",
+            H,
+            (1 - rho) * H_prev + O + T,
+            "talent stock: attrition ρ, organic inflow O, talent brought in by policy T",
+        ),
+        ModelEquation(
+            "land",
+            "land_budget_base",
+            R0,
+            B,
+            "what remains of the district land budget before the first year: all of it, B",
+        ),
+        ModelEquation(
+            "land",
+            "grant_share",
+            theta,
+            grant_share(),
+            "pro-rata share of the requests granted: min(1, R[t-1] / Σ_s ℓ_s)",
+        ),
+        ModelEquation(
+            "land",
+            "land_granted",
+            G,
+            theta * ell,
+            "land granted: the same share θ of every sector's request ℓ",
+        ),
         ModelEquation("land", "land", L, L_prev + G, "land in use grows by the land granted"),
-        ModelEquation("land", "land_budget", R, R_prev - theta * ell_sum,
-                      "the budget shrinks by what all sectors were granted"),
-        ModelEquation("tfp", "infrastructure_change", dD, D - D_prev,
-                      "yearly change of the digital-infrastructure index (2020 = 1); ΔE likewise"),
-        ModelEquation("tfp", "tfp", A, A_prev * (1 + g_A + phi * dD + psi * dE),
-                      "TFP: exogenous growth g_A plus effects φ, ψ of infrastructure and business environment"),
-        ModelEquation("output", "tfp_base", A0, _ratio(Y0, K0**alpha * H0**beta * L0**gamma),
-                      "base-year TFP calibrated so that output in 2020 equals the base year exactly"),
-        ModelEquation("output", "output", Y, cobb_douglas(),
-                      "Cobb–Douglas output of capital, talent and land"),
-        ModelEquation("output", "log_output", sp.log(Y), log_y,
-                      "the same in logs (derived): differences give the growth-accounting identity",
-                      in_engine=False),
-        ModelEquation("output", "output_ces", Y, ces_output(substitute=False),
-                      "CES variant (imperfect substitution); documented, not run by the engine", in_engine=False),
-        ModelEquation("output", "ces_exponent", r_ces, (sigma - 1) / sigma,
-                      "CES exponent from the elasticity of substitution σ (σ → 1 gives Cobb–Douglas)",
-                      in_engine=False),
-        ModelEquation("sales", "ecommerce_sales", S, S0 * (Y_ec / Y_ec0) ** eta,
-                      "e-commerce sales driven by e-commerce output with elasticity η"),
-        ModelEquation("total", "online_total", Q, online_total(composition),
-                      "online-economy total: sum over the composition in parameters/targets.toml"),
+        ModelEquation(
+            "land",
+            "land_budget",
+            R,
+            R_prev - theta * ell_sum,
+            "the budget shrinks by what all sectors were granted",
+        ),
+        ModelEquation(
+            "tfp",
+            "infrastructure_change",
+            dD,
+            D - D_prev,
+            "yearly change of the digital-infrastructure index (2020 = 1); ΔE likewise",
+        ),
+        ModelEquation(
+            "tfp",
+            "tfp",
+            A,
+            A_prev * (1 + g_A + phi * dD + psi * dE),
+            "TFP: exogenous growth g_A plus effects φ, ψ of infrastructure and business environment",
+        ),
+        ModelEquation(
+            "output",
+            "tfp_base",
+            A0,
+            _ratio(Y0, K0**alpha * H0**beta * L0**gamma),
+            "base-year TFP calibrated so that output in 2020 equals the base year exactly",
+        ),
+        ModelEquation(
+            "output", "output", Y, cobb_douglas(), "Cobb–Douglas output of capital, talent and land"
+        ),
+        ModelEquation(
+            "output",
+            "log_output",
+            sp.log(Y),
+            log_y,
+            "the same in logs (derived): differences give the growth-accounting identity",
+            in_engine=False,
+        ),
+        ModelEquation(
+            "output",
+            "output_ces",
+            Y,
+            ces_output(substitute=False),
+            "CES variant (imperfect substitution); documented, not run by the engine",
+            in_engine=False,
+        ),
+        ModelEquation(
+            "output",
+            "ces_exponent",
+            r_ces,
+            (sigma - 1) / sigma,
+            "CES exponent from the elasticity of substitution σ (σ → 1 gives Cobb–Douglas)",
+            in_engine=False,
+        ),
+        ModelEquation(
+            "sales",
+            "ecommerce_sales",
+            S,
+            S0 * (Y_ec / Y_ec0) ** eta,
+            "e-commerce sales driven by e-commerce output with elasticity η",
+        ),
+        ModelEquation(
+            "total",
+            "online_total",
+            Q,
+            online_total(composition),
+            "online-economy total: sum over the composition in parameters/targets.toml",
+        ),
     ]
     return tuple(eqs)
 
