@@ -142,8 +142,10 @@ def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise 
         return {}
     from jdmodel.counting import simulate_counts
 
+    n = x.n_draws  # every input on the same draw axis, whichever of them were sampled
     counts = simulate_counts(
-        {k: np.asarray(v) for k, v in x.values.items() if k.startswith("counting.")},
+        {k: np.broadcast_to(np.asarray(v), (n, *np.shape(v)[1:])) for k, v in x.values.items()
+         if k.startswith("counting.")},
         funds=x.levers["funds"], talent=x.levers["talent"], land=granted,
         output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise)
     res = {}

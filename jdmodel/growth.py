@@ -93,7 +93,8 @@ def land_grant(requested: Array, remaining: Array) -> tuple[Array, Array]:
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(total > remaining, remaining / np.where(total > 0, total, 1.0), 1.0)
     granted = requested * scale[..., None]
-    return granted, remaining - granted.sum(axis=-1)
+    # clip: once the budget is used up, rounding must not leave a tiny negative remainder
+    return granted, np.maximum(remaining - granted.sum(axis=-1), 0.0)
 
 
 def tfp_step(A: Array, growth: Array, infra_effect: Array, d_infra: Array,

@@ -37,8 +37,8 @@ ALLOWED_UNITS = {"1", "1/yr", "yr", "firms", "projects", "scenarios", "亿元", 
 
 
 def _document() -> dict:
-    """The counting tables: the draft file, or the baseline once the draft is merged into it."""
-    for name in ("counting.toml", "baseline.toml"):
+    """The counting tables of the baseline."""
+    for name in ("baseline.toml",):
         path = ROOT / "parameters" / name
         if path.is_file():
             with open(path, "rb") as fh:

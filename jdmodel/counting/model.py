@@ -275,8 +275,9 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     Examples
     --------
     >>> import tomllib
+    >>> from jdmodel._paths import parameters_dir
     >>> from jdmodel.counting import parameters_from_toml
-    >>> with open("parameters/counting.toml", "rb") as fh:
+    >>> with open(parameters_dir() / "baseline.toml", "rb") as fh:
     ...     p = parameters_from_toml(tomllib.load(fh))
     >>> lever = np.ones((1, 5, 10))
     >>> out = simulate_counts(p, funds=lever, talent=300 * lever, land=2 * lever,

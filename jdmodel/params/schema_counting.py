@@ -5,15 +5,14 @@ One entry per dotted key: ``unit`` (as written in the parameter files), ``shape`
 ``min``/``max`` (inclusive; ``None`` = unbounded), a one-line ``description`` and
 ``required``. The model reads exactly these keys (``jdmodel.counting.PARAMETER_SHAPES``).
 
-``REQUIRED`` is False while ``parameters/counting.toml`` is a draft not yet merged into
-``parameters/baseline.toml``: the loader then accepts a baseline without counting tables
-(and the engine skips the counting block). Set it to True once they are merged.
+The values themselves live in ``parameters/baseline.toml`` (``[counting.*]`` tables); a scenario
+without any counting table skips the counting block (see ``jdmodel.params.scenario``).
 """
 
 from __future__ import annotations
 
 _TINY = 1e-6  # lower bound of a scale that divides a lever: must be positive
-REQUIRED = False
+REQUIRED = True
 
 
 def _e(unit: str, description: str, shape: str = "scalar", min: float | None = 0.0,
