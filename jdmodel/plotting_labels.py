@@ -122,15 +122,50 @@ def cjk_font(text: str = SAMPLE_TEXT, fonts: Iterable[Any] | None = None) -> str
     >>> cjk_font(fonts=[e for e in fm.fontManager.ttflist if e.name == "DejaVu Sans"]) is None
     True
     """
-    if fonts is None:
-        from matplotlib import font_manager
+    if fonts is not None:
+        return _first_covering(fonts, text)
+    from matplotlib import font_manager
 
-        fonts = font_manager.fontManager.ttflist
+    found = _first_covering(font_manager.fontManager.ttflist, text)
+    return found if found is not None else _installed_since_cache(text)
+
+
+def _first_covering(fonts: Iterable[Any], text: str) -> str | None:
     entries = sorted(fonts, key=lambda e: (not any(w in e.name.lower() for w in _LIKELY), e.name))
     for entry in entries:
         if font_covers(entry.fname, text, getattr(entry, "index", 0)):
             return str(entry.name)
     return None
+
+
+def _installed_since_cache(text: str) -> str | None:
+    """Look for a covering font among system fonts that matplotlib's font cache does not list yet.
+
+    matplotlib builds its font list once and caches it, so a font installed afterwards (say
+    ``apt-get install fonts-wqy-microhei``) is invisible until the cache is rebuilt. A covering
+    font found on disk is registered with ``fontManager.addfont`` so that figures can use it.
+    """
+    from matplotlib import font_manager as fm
+
+    known = {e.fname for e in fm.fontManager.ttflist}
+    for path in sorted(set(fm.findSystemFonts()) - known):
+        if not any(font_covers(path, text, i) for i in range(_faces(path))):
+            continue
+        try:
+            fm.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue
+        found = _first_covering([e for e in fm.fontManager.ttflist if e.fname == path], text)
+        if found is not None:
+            return found
+    return None
+
+
+def _faces(path: str) -> int:
+    try:
+        return max(1, _open(path, 0).num_faces) if str(path).lower().endswith((".ttc", ".otc")) else 1
+    except (OSError, RuntimeError, ValueError):
+        return 0
 
 
 @dataclass(frozen=True)

@@ -383,7 +383,8 @@ class Dashboard:
         joint = ""
         if rep.joint_probability is not None and rep.draws > 1:
             joint = f"<p>P(all assessed targets in 2025) = <b>{rep.joint_probability:.0%}</b></p>"
-        return ("<table style='border-collapse:collapse'><tr><th></th><th>target (2025)</th>"
+        return ("<style>.jd-targets td, .jd-targets th {padding: 3px 10px; vertical-align: top;}</style>"
+                "<table style='border-collapse:collapse'><tr><th></th><th>target (2025)</th>"
                 "<th>2025 value</th><th>threshold</th><th>P(reach) / result</th><th>first year</th></tr>"
                 + "".join(rows) + "</table>" + joint + missing)
 
@@ -395,9 +396,11 @@ class Dashboard:
 
         ds, lab = self.current_dataset, self.labels
         with rc_context(lab.rc()):
-            fig = Figure(figsize=(10, 3.8), dpi=90, layout="constrained")
+            # fixed margins: constrained layout would draw the figure twice on every update
+            fig = Figure(figsize=(10, 3.8), dpi=90)
             FigureCanvasAgg(fig)
-            ax1, ax2 = fig.subplots(1, 2)
+            ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"left": 0.075, "right": 0.985, "bottom": 0.09,
+                                                       "top": 0.92, "wspace": 0.22})
             self._draw_total(ax1)
             years = ds["year"].values
             names = lab.sectors(ds)
@@ -412,8 +415,8 @@ class Dashboard:
             ax2.set_yscale("log")
             ax2.set_title(lab.text("各产业产出 Output by sector", "Output by sector"), fontsize=11)
             ax2.set_ylabel(lab.money() + " (log scale)")
-            ax2.axvspan(2020.5, 2025.5, color="0.93", zorder=0)
-            ax2.legend(fontsize=8, frameon=False, loc="upper left")
+            ax2.axvspan(2020.5, 2025.5, color="#EAF2FB", zorder=0)
+            ax2.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(0.0, 0.6))
             buf = io.BytesIO()
             fig.savefig(buf, format="png")
         return buf.getvalue()
@@ -434,7 +437,7 @@ class Dashboard:
             ax.axhline(target.threshold, color="#D55E00", linestyle=":", linewidth=1)
             ax.plot([target.year], [target.threshold], "D", color="#D55E00",
                     label=f"target {target.year}: {target.comparison} {target.threshold:,.0f}")
-        ax.axvspan(2020.5, 2025.5, color="0.93", zorder=0)
+        ax.axvspan(2020.5, 2025.5, color="#EAF2FB", zorder=0, label="plan period 2021–2025")
         ax.set_title(lab.text("在线新经济总产出 Online-economy output", "Online-economy output"), fontsize=11)
         ax.set_ylabel(lab.money())
         ax.legend(fontsize=8, frameon=False, loc="upper left")
