@@ -1,0 +1,366 @@
+"""What a report shows: named tables built from a scenario, its results and its assessment.
+
+The report templates (``notebooks/report_template.ipynb``, ``notebooks/compare_template.ipynb``)
+call these functions and hold no library code themselves. Each table is a :class:`Table`: a
+pandas DataFrame of already formatted cells with a name, shown as HTML with a
+``data-table="<name>"`` attribute so that tests (and readers' scripts) can pull the numbers out
+of a rendered report.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+#: Packages whose versions a report records.
+DEPENDENCIES = ("numpy", "scipy", "xarray", "pandas", "sympy", "netCDF4", "matplotlib", "nbclient",
+                "nbconvert", "ipykernel")
+
+
+@dataclass
+class Table:
+    """A named table of formatted cells: ``.table()`` for a terminal, HTML in a notebook.
+
+    Attributes
+    ----------
+    name : str
+        Identifier written into the HTML (``data-table``).
+    frame : pandas.DataFrame
+        The cells, as strings.
+    caption : str
+        A short line shown above the table.
+    """
+
+    name: str
+    frame: Any
+    caption: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return len(self.frame) == 0
+
+    def table(self) -> str:
+        head = f"{self.caption}\n" if self.caption else ""
+        return head + (self.frame.to_string(index=False) if not self.empty else "(none)")
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        body = self.frame.to_html(index=False, border=0, classes=["jd-table"], escape=True, na_rep="")
+        body = body.replace("<table ", f'<table data-table="{html.escape(self.name)}" ', 1)
+        cap = f"<p class='jd-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
+        return cap + body
+
+
+def _table(name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], caption: str = "") -> Table:
+    import pandas as pd
+
+    return Table(name, pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=list(columns)),
+                 caption)
+
+
+def fmt(x: Any, digits: int = 4) -> str:
+    """A number (or a path of numbers) as short text: 4 significant digits, a path compressed."""
+    if x is None:
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return "true" if x else "false"
+    if isinstance(x, str):
+        return x
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        v = float(arr)
+        return "nan" if not np.isfinite(v) else f"{v:,.{digits}g}" if abs(v) < 1e6 else f"{v:.{digits}g}"
+    flat = arr.ravel()
+    if flat.size and np.all(flat == flat[0]):
+        return f"{fmt(flat[0], digits)} ×{flat.size}"
+    return ", ".join(fmt(v, digits) for v in flat)
+
+
+def _pct(p: float | None) -> str:
+    return "" if p is None else f"{100 * p:.1f} %"
+
+
+# --- scenarios -------------------------------------------------------------------------------------
+
+def scenario(spec: Any):
+    """A scenario from what a report template receives: a name, a path, or ``{"source", "overrides", "name"}``."""
+    from jdmodel.params.scenario import Scenario, load_scenario
+
+    if isinstance(spec, Scenario):
+        return spec
+    if isinstance(spec, Mapping):
+        sc = load_scenario(spec["source"])
+        if spec.get("overrides"):
+            sc = sc.with_overrides(dict(spec["overrides"]), name=spec.get("name"))
+        elif spec.get("name"):
+            from dataclasses import replace
+
+            sc = replace(sc, name=spec["name"])
+        return sc
+    return load_scenario(spec)
+
+
+def title(sc, *, draws: int, seed: int | None) -> str:
+    """A Markdown heading with the scenario's name, description and hash."""
+    desc = f"\n\n{sc.description.strip()}" if sc.description.strip() else ""
+    return (f"# Scenario report: {sc.name}{desc}\n\nParameters sha256 `{sc.sha256}` · {draws} draws · "
+            f"seed {seed}")
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    va, vb = np.asarray(a.value), np.asarray(b.value)
+    return (va.shape == vb.shape and bool(np.all(va == vb)) and a.unit == b.unit and a.low == b.low
+            and a.high == b.high and dict(a.dist or {}) == dict(b.dist or {}))
+
+
+def scenario_diff(sc, reference) -> Table:
+    """Every parameter whose value, unit, range or distribution differs from ``reference``."""
+    rows = []
+    for key in sorted(set(sc.params) | set(reference.params)):
+        a, b = reference.params.get(key), sc.params.get(key)
+        if _same(a, b):
+            continue
+        what = []
+        if a is None or b is None:
+            what.append("only in " + (reference.name if b is None else sc.name))
+        else:
+            if not np.array_equal(np.asarray(a.value), np.asarray(b.value)):
+                what.append("value")
+            if (a.low, a.high) != (b.low, b.high):
+                what.append("range")
+            if dict(a.dist or {}) != dict(b.dist or {}):
+                what.append("distribution")
+        rows.append({"key": key, reference.name: "" if a is None else fmt(a.value),
+                     sc.name: "" if b is None else fmt(b.value), "unit": (b or a).unit,
+                     "changed": ", ".join(what), "set in": "" if b is None else b.origin})
+    cols = ["key", reference.name, sc.name, "unit", "changed", "set in"] if sc.name != reference.name else [
+        "key", "reference", sc.name, "unit", "changed", "set in"]
+    return _table("diff", rows, cols, f"Parameters of {sc.name!r} that differ from {reference.name!r}")
+
+
+def parameters_table(sc) -> Table:
+    """The full resolved parameter set (``sc.records()``), for the appendix."""
+    rows = []
+    for r in sc.records():
+        rng = f"{fmt(r['low'])} – {fmt(r['high'])}" if "low" in r and "high" in r else ""
+        dist = r.get("dist") or {}
+        # a range without a named distribution is sampled triangular (jdmodel.sampling.DEFAULT_DIST)
+        name = str(dist.get("dist", "triangular")) if dist or rng else ""
+        rows.append({"key": r["key"], "value": fmt(r["value"]), "unit": r["unit"], "range": rng,
+                     "distribution": name,
+                     "source": r["source"]})
+    return _table("parameters", rows, ["key", "value", "unit", "range", "distribution", "source"],
+                  f"All {len(rows)} parameters of {sc.name!r}, canonical units")
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+def targets_table(rep) -> Table:
+    """One row per assessed target: value in the target year, threshold, P(reach) and its interval."""
+    rows = []
+    for r in rep.results:
+        t = r.target
+        row = {"target": t.id, "indicator": f"{t.label_zh} {t.label_en}", "year": str(t.year),
+               "threshold": f"{t.comparison} {fmt(t.threshold)} {t.unit}", "median": fmt(r.value),
+               "shortfall": fmt(r.shortfall), "first year": str(r.first_year or "never")}
+        if r.probability is not None:
+            row.update({"5 %": fmt(r.low), "95 %": fmt(r.high), "P(reach)": _pct(r.probability),
+                        "95 % interval": f"{_pct(r.interval[0])} – {_pct(r.interval[1])}"})
+        else:
+            row.update({"P(reach)": "reached" if r.reached else "missed"})
+        rows.append(row)
+    cols = ["target", "indicator", "year", "threshold", "median", "5 %", "95 %", "P(reach)", "95 % interval",
+            "first year", "shortfall"]
+    if rep.draws == 1:
+        cols = [c for c in cols if c not in ("5 %", "95 %", "95 % interval")]
+    cap = (f"Targets, scenario {rep.scenario!r}: " + ("central values" if rep.draws == 1 else
+           f"{rep.draws} draws; median and 5–95 % of the value, Wilson 95 % interval of P(reach), "
+           f"median first year, expected shortfall"))
+    if rep.joint_probability is not None:
+        cap += f"; P(all assessed targets) = {_pct(rep.joint_probability)}"
+    return _table("targets", rows, cols, cap)
+
+
+def path_table(rep) -> Table:
+    """The e-commerce sales path (median) against the plan's 15 %/yr line."""
+    rows = []
+    for p in rep.paths:
+        for y, m, line in zip(p.years, p.model, p.line, strict=True):
+            rows.append({"path": p.path.id, "year": str(y), "model": fmt(m), "plan line": fmt(line),
+                         "model − line": fmt(m - line)})
+    return _table("path", rows, ["path", "year", "model", "plan line", "model − line"],
+                  "E-commerce sales (亿元) against the plan's +15 %/yr line")
+
+
+def assessed_indicators(rep) -> list[tuple[str, Any]]:
+    """(indicator, target) for each assessed target, in the order of ``targets.toml``."""
+    return [(r.target.indicator, r.target) for r in rep.results]
+
+
+def unit_label(unit: str, labels=None) -> str:
+    """A unit for a figure: Chinese only when a font can draw it (亿元 → "100 million yuan")."""
+    english = {"亿元": "100 million yuan", "公顷": "ha", "人": "people"}
+    if unit not in english:
+        return unit
+    return labels.text(unit, english[unit]) if labels is not None else english[unit]
+
+
+def fan_charts(ens, rep, labels=None):
+    """One fan chart per assessed target indicator, its threshold marked; returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from jdmodel.plots import fan_chart
+
+    items = assessed_indicators(rep)
+    cols = 2 if len(items) > 1 else 1
+    rows = -(-len(items) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 3.6 * rows), layout="constrained", squeeze=False)
+    for ax, (indicator, t) in zip(axes.flat, items, strict=False):
+        unit = unit_label(t.unit, labels)
+        fan_chart(ens, indicator, target=(t.year, t.threshold), ax=ax, label=t.id)
+        ax.set_title(f"{t.id}: {t.comparison} {t.threshold:,.0f} {unit} by {t.year}", fontsize="medium")
+        ax.set_ylabel(unit)
+    for ax in list(axes.flat)[len(items):]:
+        ax.set_visible(False)
+    return fig
+
+
+# --- growth accounting, IO, sensitivity --------------------------------------------------------------
+
+def growth_accounting_table(ds, sc) -> Table | None:
+    """Δln Y per sector and period split into TFP, capital, talent and land (% per year); None without sympy."""
+    try:
+        from jdmodel.symbolic import growth_accounting
+        acc = growth_accounting(ds, sc).to_dataset()
+    except ImportError:
+        return None
+    if "draw" in acc.dims:
+        acc = acc.median("draw")
+    rows = []
+    for s in acc["sector"].values:
+        for period in acc["period"].values:
+            cell = acc.sel(sector=s, period=period)
+            n = float(cell["years"])
+            rows.append({"sector": str(s), "period": str(period),
+                         **{k: f"{100 * float(cell[v]) / n:.2f}" for k, v in (
+                             ("Δln Y", "total"), ("TFP", "tfp"), ("α·Δln K", "capital"), ("β·Δln H", "talent"),
+                             ("γ·Δln L", "land"))}})
+    return _table("growth_accounting", rows, ["sector", "period", "Δln Y", "TFP", "α·Δln K", "β·Δln H", "γ·Δln L"],
+                  "Growth accounting, % per year (log points): Δln Y = Δln A + α Δln K + β Δln H + γ Δln L")
+
+
+def io_effects_table(ds, years: Sequence[int] = (2022, 2025, 2030)) -> Table | None:
+    """Economy-wide effect of the scenario's levers against no new policy: direct, indirect, value added."""
+    if "io_direct_effect" not in ds:
+        return None
+    rows = []
+    for y in years:
+        d, i = float(ds["io_direct_effect"].sel(year=y)), float(ds["io_indirect_effect"].sel(year=y))
+        rows.append({"year": str(y), "direct (亿元)": fmt(d), "indirect (亿元)": fmt(i), "total (亿元)": fmt(d + i),
+                     "indirect / direct": f"{i / d:.3f}" if d else "",
+                     "value added (亿元)": fmt(float(ds["io_value_added_effect"].sel(year=y)))})
+    return _table("io_effects", rows, ["year", "direct (亿元)", "indirect (亿元)", "total (亿元)",
+                                       "indirect / direct", "value added (亿元)"],
+                  "Change in regional gross output against the no-new-policy levers (same structure)")
+
+
+def io_sectors_table(ds, year: int = 2025, top: int = 10) -> Table | None:
+    """The IO sectors whose output changes most in ``year``."""
+    if "io_effect" not in ds:
+        return None
+    eff = ds["io_effect"].sel(year=year)
+    order = np.argsort(-np.abs(eff.values), kind="stable")[:top]
+    total = float(np.abs(eff).sum())
+    rows = [{"io sector": str(ds["io_sector"].values[j]),
+             "name": f"{ds['io_name_zh'].values[j]} {ds['io_name_en'].values[j]}",
+             "effect (亿元)": fmt(float(eff.values[j])),
+             "share": _pct(abs(float(eff.values[j])) / total) if total else ""} for j in order]
+    return _table("io_sectors", rows, ["io sector", "name", "effect (亿元)", "share"],
+                  f"Largest output changes by input–output sector, {year}")
+
+
+def sensitivity_run(sc, rep, n: int, seed: int):
+    """Sobol' indices of each assessed target's indicator in its target year (``jd.sensitivity``)."""
+    import jdmodel as jd
+
+    outputs = [ind for ind, _ in assessed_indicators(rep)]
+    years = sorted({t.year for _, t in assessed_indicators(rep)})
+    return jd.sensitivity(sc, outputs=outputs, method="sobol", n=n, seed=seed, years=years)
+
+
+def sensitivity_table(si, rep, top: int = 12) -> Table:
+    """The parameters ranked by their largest total Sobol' index over the target indicators."""
+    cols = {}
+    for ind, t in assessed_indicators(rep):
+        if ind in si["output"].values:
+            cols[t.id] = si["ST"].sel(output=ind, year=t.year).values
+    names = [str(p) for p in si["parameter"].values]
+    mat = np.column_stack(list(cols.values()))
+    score = np.nanmax(mat, axis=1)
+    order = np.argsort(-score, kind="stable")[:top]
+    rows = [{"rank": str(i + 1), "parameter": names[j], **{tid: f"{mat[j, k]:.3f}" for k, tid in enumerate(cols)}}
+            for i, j in enumerate(order)]
+    return _table("sensitivity", rows, ["rank", "parameter", *cols],
+                  f"Total Sobol' index ST of each target indicator (n = {si.attrs.get('n')}, "
+                  f"{si.attrs.get('n_evaluations', '?')} model runs, seed {si.attrs.get('seed')}); top {len(rows)}")
+
+
+def top_parameters(si, indicator: str, year: int, k: int = 10) -> list[str]:
+    """The ``k`` parameters with the largest total Sobol' index for one indicator and year."""
+    st = si["ST"].sel(output=indicator, year=year)
+    order = np.argsort(-np.nan_to_num(st.values, nan=-np.inf), kind="stable")[:k]
+    return [str(si["parameter"].values[j]) for j in order]
+
+
+# --- provenance ------------------------------------------------------------------------------------
+
+def versions() -> dict[str, str]:
+    """jdmodel, Python and dependency versions."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import jdmodel
+
+    out = {"jdmodel": jdmodel.__version__, "python": platform.python_version()}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def report_date() -> str:
+    """Now in UTC, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return when.isoformat(timespec="seconds")
+
+
+def provenance(scenarios: Sequence[Any], *, seed: int | None, design: str, draws: int,
+               sensitivity_n: int | None = None) -> Table:
+    """What a reader needs to reproduce the report: hashes, seed, design, draws, versions, date."""
+    rows = []
+    for sc in scenarios:
+        rows += [{"item": f"scenario {sc.name}: parameters sha256", "value": sc.sha256},
+                 {"item": f"scenario {sc.name}: files", "value": "; ".join(os.path.basename(f) for f in sc.files)}]
+        if sc.overrides:
+            rows.append({"item": f"scenario {sc.name}: overrides", "value": ", ".join(
+                f"{k} = {fmt(v) if not isinstance(v, Mapping) else v}" for k, v in sc.overrides.items())})
+    rows += [{"item": "seed", "value": str(seed)}, {"item": "design", "value": design},
+             {"item": "draws", "value": str(draws)}]
+    if sensitivity_n:
+        rows.append({"item": "sensitivity", "value": f"Sobol', n = {sensitivity_n}, seed {seed}"})
+    rows += [{"item": f"version: {k}", "value": v} for k, v in versions().items()]
+    rows.append({"item": "date", "value": report_date()})
+    return _table("provenance", rows, ["item", "value"], "Provenance")

@@ -1,0 +1,252 @@
+"""Reports: the rendered baseline report carries the hash, seed and targets; same inputs, same numbers;
+a failing template leaves no report and names the cell; comparisons; PDF when Chromium is present."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nbclient")
+pytest.importorskip("nbconvert")
+pytest.importorskip("ipykernel")
+pytest.importorskip("matplotlib")
+nbformat = pytest.importorskip("nbformat")
+
+import jdmodel as jd  # noqa: E402
+from jdmodel.cli import main  # noqa: E402
+from jdmodel.errors import ParameterError  # noqa: E402
+from jdmodel.report import ReportError, render  # noqa: E402
+from jdmodel.report import build as B  # noqa: E402
+from jdmodel.report import sections as S  # noqa: E402
+from jdmodel.report.export import find_chromium, html_to_pdf, write_atomic  # noqa: E402
+
+DRAWS, SEED, SOBOL_N = 200, 7, 32
+
+
+class _Tables(HTMLParser):
+    """Every ``<table data-table=NAME>`` of a report as rows of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._name: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and "data-table" in attrs:
+            self._name = attrs["data-table"]
+            # a comparison shows one "targets" table per scenario: keep them all, in order
+            while self._name in self.tables:
+                self._name += "+"
+            self.tables[self._name] = []
+        elif self._name and tag == "tr":
+            self._row = []
+        elif self._row is not None and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._name].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._name = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(html: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def column(table: list[list[str]], name: str) -> list[str]:
+    j = table[0].index(name)
+    return [row[j] for row in table[1:]]
+
+
+@pytest.fixture(scope="module")
+def two_reports(tmp_path_factory):
+    d = tmp_path_factory.mktemp("reports")
+    out = [render("baseline", d / f"r{i}.html", draws=DRAWS, seed=SEED, sensitivity_n=SOBOL_N) for i in (1, 2)]
+    return [p.read_text(encoding="utf-8") for p in out]
+
+
+# --- the baseline report -------------------------------------------------------------------------
+
+def test_baseline_report_has_hash_seed_and_targets(two_reports):
+    html = two_reports[0]
+    sc = jd.load_scenario("baseline")
+    t = tables(html)
+    prov = dict(t["provenance"][1:])
+    assert prov["scenario baseline: parameters sha256"] == sc.sha256
+    assert sc.sha256 in html
+    assert prov["seed"] == str(SEED) and prov["draws"] == str(DRAWS) and prov["design"] == "lhs"
+    assert prov["version: jdmodel"] == jd.__version__
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", prov["date"])
+    # the targets the model assesses, each with the P(reach) the library computes for the same draws
+    rep = jd.assess(jd.simulate(sc, draws=DRAWS, seed=SEED, io=False))
+    assessed = [r.target.id for r in rep.results]
+    assert len(assessed) == 4, f"the model should assess the plan's four targets, got {assessed}"
+    assert column(t["targets"], "target") == assessed
+    assert column(t["targets"], "P(reach)") == [f"{100 * r.probability:.1f} %" for r in rep.results]
+    assert column(t["targets"], "median") == [S.fmt(r.value) for r in rep.results]
+
+
+def test_baseline_report_sections_and_form(two_reports):
+    html = two_reports[0]
+    t = tables(html)
+    for name in ("targets", "path", "growth_accounting", "io_effects", "io_sectors", "sensitivity", "parameters",
+                 "provenance"):
+        assert len(t.get(name, [])) > 1, f"table {name!r} missing or empty"
+    assert len(t["parameters"]) - 1 == len(jd.load_scenario("baseline").records())
+    assert len(t["sensitivity"][0]) == 2 + 4              # rank, parameter, one column per target
+    assert html.count("data:image/png;base64,") >= 3      # fan charts, IO effects, Sobol' bars embedded
+    assert "<script src=" not in html                     # standalone: nothing fetched
+    assert "jd.simulate(" not in html                     # code hidden by default
+    assert "No parameter of <em>baseline</em> differs" in html
+
+
+def test_same_scenario_and_seed_give_identical_numbers(two_reports):
+    a, b = (tables(h) for h in two_reports)
+    for t in (a, b):  # the date is the only thing allowed to differ
+        t["provenance"] = [row for row in t["provenance"] if row[0] != "date"]
+    assert a.keys() == b.keys() and len(a) >= 8
+    for name in a:
+        assert a[name] == b[name], f"table {name!r} differs between two runs with seed {SEED}"
+
+
+# --- failures ------------------------------------------------------------------------------------
+
+def _template(tmp_path: Path, body: str) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("scenarios = ['baseline']", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(body)]
+    path = tmp_path / "template.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_failing_template_leaves_no_report_and_names_the_cell(tmp_path):
+    template = _template(tmp_path, "y = x + 1\nraise RuntimeError('deliberate failure')")
+    out = tmp_path / "out.html"
+    with pytest.raises(ReportError) as info:
+        render("baseline", out, template=template, draws=2, sensitivity_n=0)
+    err = info.value
+    # cells: parameters 0, injected parameters 1, "x = 1" 2, the failing cell 3
+    assert err.cell_index == 3 and err.cell_source == "y = x + 1" and err.ename == "RuntimeError"
+    assert "cell 3" in str(err) and "y = x + 1" in str(err) and "deliberate failure" in str(err)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.failed.ipynb", "template.ipynb"]
+    kept = nbformat.read(str(tmp_path / "out.failed.ipynb"), as_version=4)
+    assert "injected-parameters" in kept.cells[1].metadata["tags"]
+    assert any(o.get("ename") == "RuntimeError" for o in kept.cells[3].outputs)
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    template = _template(tmp_path, "1 / 0")
+    out = tmp_path / "r.html"
+    assert main(["report", "baseline", "--out", str(out), "--template", str(template), "--draws", "2",
+                 "--sensitivity-n", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "cell 3" in err and "ZeroDivisionError" in err and "r.failed.ipynb" in err and not out.exists()
+    assert main(["report", "no_such_scenario", "--out", str(out)]) == 2
+    assert "no_such_scenario" in capsys.readouterr().err
+    assert main(["report", "baseline", "--out", str(out), "--sensitivity-n", "100"]) == 2
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"draws": 0}, "draws"), ({"seed": -1}, "seed"), ({"design": "grid"}, "design"), ({"fmt": "docx"}, "format"),
+    ({"sensitivity_n": 48}, "power of 2"), ({"template": "missing.ipynb"}, "does not exist"),
+])
+def test_bad_arguments_fail_before_any_kernel(tmp_path, kwargs, words):
+    with pytest.raises(ParameterError, match=words):
+        render("baseline", tmp_path / "r.html", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- comparison ----------------------------------------------------------------------------------
+
+def test_comparison_side_by_side(tmp_path):
+    out = render(["plan", "funds_heavy"], tmp_path / "compare.html", draws=100, seed=3)
+    html = out.read_text(encoding="utf-8")
+    t = tables(html)
+    head = t["compare_targets"][0]
+    assert {"plan: P(reach)", "funds_heavy: P(reach)"} <= set(head)
+    plan = jd.assess(jd.simulate("plan", draws=100, seed=3, io=False))
+    assert column(t["compare_targets"], "plan: P(reach)")[0].startswith(f"{100 * plan.results[0].probability:.1f} %")
+    diff_keys = set(column(t["compare_diff"], "key"))
+    assert "levers.funds.ecommerce" in diff_keys and "sectors.ecommerce.alpha" not in diff_keys
+    for name in ("plan", "funds_heavy"):
+        assert jd.load_scenario(name).sha256 in html
+    assert {"targets", "targets+", "compare_io"} <= set(t)
+    assert html.count("data:image/png;base64,") >= 1
+
+
+# --- parts, without a kernel -----------------------------------------------------------------------
+
+def test_scenario_diff_lists_exactly_the_changed_keys():
+    base, heavy = jd.load_scenario("baseline"), jd.load_scenario("funds_heavy")
+    assert S.scenario_diff(base, base).empty
+    expected = {k for k in set(base.params) | set(heavy.params) if not S._same(base.params.get(k), heavy.params.get(k))}
+    diff = S.scenario_diff(heavy, base)
+    assert set(diff.frame["key"]) == expected and expected
+    tweaked = base.with_overrides({"levers.funds.ecommerce": 9.5})
+    row = S.scenario_diff(tweaked, base).frame
+    assert list(row["key"]) == ["levers.funds.ecommerce"] and row.iloc[0]["changed"] == "value"
+    assert "9.5 ×10" in row.iloc[0].tolist()
+
+
+def test_scenario_with_overrides_is_rebuilt_exactly():
+    sc = jd.load_scenario("plan").with_overrides({"levers.funds.ecommerce": 8.0, "district.land_budget": 250.0},
+                                                 name="plan_more")
+    spec = B.scenario_spec(sc)
+    assert isinstance(spec, dict) and spec["name"] == "plan_more"
+    assert S.scenario(spec).sha256 == sc.sha256
+    assert B.scenario_spec(jd.load_scenario("baseline")) == "baseline"
+
+
+def test_parameters_are_injected_after_the_tagged_cell():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell(
+        "draws = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("print(draws)")])
+    B.inject(nb, {"draws": 5, "scenarios": ["baseline", {"source": "/x.toml", "overrides": {"a.b": [1.0, 2.0]}}]})
+    assert nb.cells[2].metadata["tags"] == ["injected-parameters"]
+    ns: dict = {}
+    exec(nb.cells[2].source, ns)  # the injected cell is plain Python literals
+    assert ns["draws"] == 5 and ns["scenarios"][1]["overrides"] == {"a.b": [1.0, 2.0]}
+
+
+def test_fmt():
+    assert S.fmt(4000.0) == "4,000" and S.fmt(0.52671) == "0.5267" and S.fmt(True) == "true"
+    assert S.fmt([3.0] * 10) == "3 ×10" and S.fmt([1.0, 2.5]) == "1, 2.5" and S.fmt(None) == ""
+
+
+def test_write_atomic_replaces_whole_file(tmp_path):
+    path = tmp_path / "r.html"
+    path.write_text("old")
+    write_atomic(path, b"new")
+    assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None, reason="--format pdf needs Chromium (apt-get install chromium)")
+def test_pdf(two_reports, tmp_path):
+    data = html_to_pdf(two_reports[0])
+    assert data.startswith(b"%PDF") and len(data) > 50_000   # several pages with figures
+    template = _template(tmp_path, "print('ok')")
+    out = render("baseline", tmp_path / "r.pdf", template=template, draws=2, sensitivity_n=0)
+    assert out.read_bytes().startswith(b"%PDF")
