@@ -163,8 +163,8 @@ class Dashboard:
             box.add_class(cls)
         self.sliders: dict[tuple[str, str], Any] = {}
         tabs = []
-        style = {"description_width": "250px"}
-        lay = w.Layout(width="620px")
+        style = {"description_width": "290px"}
+        lay = w.Layout(width="660px")
         for lever, (zh, en, unit, step, top) in LEVERS.items():
             rows = []
             for s in SECTORS:
@@ -354,7 +354,7 @@ class Dashboard:
         for r in rep.results:
             t = r.target
             colour, word = traffic_light(r.probability, r.reached)
-            value = f"{r.value:,.1f}"
+            value = f"{r.value:,.0f}" if float(r.value).is_integer() else f"{r.value:,.1f}"
             if r.low is not None:
                 value += f" <small>[{r.low:,.0f}–{r.high:,.0f}]</small>"
             if r.probability is not None:
