@@ -18,23 +18,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-import jdmodel
+from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
 from jdmodel.inputoutput.table import IOTable
+from jdmodel.params.schema import SECTORS
 
 FloatArray = NDArray[np.float64]
-FOCUS_SECTORS = ("industrial_internet", "online_entertainment", "ecommerce", "smart_transport", "online_services")
-
-
-def _parameters_dir() -> Path:
-    """``parameters/`` of an installed wheel (``jdmodel/parameters``) or of a source checkout."""
-    here = Path(jdmodel.__file__).resolve().parent
-    return here / "parameters" if (here / "parameters").is_dir() else here.parent / "parameters"
+FOCUS_SECTORS = SECTORS  # the growth model's sectors, in the same order
 
 
 def io_dir() -> Path:
     """The folder ``parameters/io``."""
-    return _parameters_dir() / "io"
+    return parameters_dir() / "io"
 
 
 def national_table_dir() -> Path:

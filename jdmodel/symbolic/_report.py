@@ -45,3 +45,19 @@ class Table:
         body = r" \\ ".join(" & ".join(row) for row in self.latex_rows)
         cols = " & ".join(rf"\text{{{c}}}" for c in self.columns)
         return rf"$$\begin{{array}}{{{'l' * len(self.columns)}}} {cols} \\ \hline {body} \end{{array}}$$"
+
+
+class TableReport:
+    """Mixin: a result that builds a :class:`Table` in ``_table()`` prints and renders through it."""
+
+    def _table(self) -> Table:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def table(self) -> str:
+        return self._table().table()
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        return self._table()._repr_html_()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from jdmodel.symbolic._report import Table
+from jdmodel.symbolic._report import Table, TableReport
 
 DEFAULT_PERIODS = ((2020, 2022), (2022, 2025), (2025, 2030))
 # contribution name -> result variable whose log difference it scales
@@ -40,7 +40,7 @@ def _coefficients() -> dict[str, str | None]:
 
 
 @dataclass
-class GrowthAccounting:
+class GrowthAccounting(TableReport):
     """Result of :func:`growth_accounting`: ``.to_dataset()``, ``.table()`` and an HTML repr."""
 
     dataset: xr.Dataset
@@ -72,15 +72,6 @@ class GrowthAccounting:
             note="Δln Y = Δln A + α Δln K + β Δln H + γ Δln L exactly"
             + ("; medians over draws need not add up" if "statistic" in ds.attrs else ""),
         )
-
-    def table(self) -> str:
-        return self._table().table()
-
-    def __str__(self) -> str:
-        return self.table()
-
-    def _repr_html_(self) -> str:
-        return self._table()._repr_html_()
 
 
 def growth_accounting(

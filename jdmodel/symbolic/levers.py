@@ -21,7 +21,7 @@ import xarray as xr
 from jdmodel.errors import ModelError, ParameterError
 from jdmodel.params.schema import BASE_YEAR, LEVER_YEARS, SECTORS
 from jdmodel.symbolic import model as M
-from jdmodel.symbolic._report import Table
+from jdmodel.symbolic._report import Table, TableReport
 from jdmodel.symbolic.kernel import run_growth
 
 LEVER_UNITS = {"funds": "亿元/yr", "talent": "人/yr", "land": "公顷/yr"}
@@ -88,7 +88,7 @@ def _land_binds(values: dict, n: int) -> bool:
 
 
 @dataclass
-class Elasticities:
+class Elasticities(TableReport):
     """Output elasticities by lever and sector: ``.values`` (DataArray), ``.method``, ``.expressions``."""
 
     values: xr.DataArray
@@ -115,15 +115,6 @@ class Elasticities:
             note="d ln Y_s / d ln (lever path of s); analytic: "
             + "; ".join(f"{k}: {sp.sstr(e)}" for k, e in self.expressions.items()),
         )
-
-    def table(self) -> str:
-        return self._table().table()
-
-    def __str__(self) -> str:
-        return self.table()
-
-    def _repr_html_(self) -> str:
-        return self._table()._repr_html_()
 
 
 def elasticities(
@@ -239,7 +230,7 @@ def lever_solution_expression(lever: str) -> sp.Expr:
 
 
 @dataclass
-class LeverSolution:
+class LeverSolution(TableReport):
     """The constant lever level reaching an output target, how it was found and a check run."""
 
     lever: str
@@ -267,15 +258,6 @@ class LeverSolution:
             if self.method.startswith("closed")
             else "the closed form holds only while the land budget does not bind",
         )
-
-    def table(self) -> str:
-        return self._table().table()
-
-    def __str__(self) -> str:
-        return self.table()
-
-    def _repr_html_(self) -> str:
-        return self._table()._repr_html_()
 
 
 def lever_for_output(
