@@ -141,7 +141,7 @@ def ecommerce_sales(base_sales: Array, output: Array, base_output: Array, elasti
 
     Examples
     --------
-    >>> float(ecommerce_sales(100.0, 121.0, 100.0, 0.5))
+    >>> round(float(ecommerce_sales(100.0, 121.0, 100.0, 0.5)), 9)
     110.0
     """
     return base_sales * (output / base_output) ** elasticity

@@ -24,7 +24,7 @@ def wilson_interval(p: float, n: int, z: float = 1.959963984540054) -> tuple[flo
     Examples
     --------
     >>> lo, hi = wilson_interval(0.5, 100)
-    >>> round(lo, 4), round(hi, 4)
+    >>> round(float(lo), 4), round(float(hi), 4)
     (0.4038, 0.5962)
     """
     if n <= 0:
@@ -32,7 +32,7 @@ def wilson_interval(p: float, n: int, z: float = 1.959963984540054) -> tuple[flo
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
 
 
 @dataclass
