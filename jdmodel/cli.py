@@ -100,7 +100,7 @@ def _version() -> str:
 
 def cmd_run(args) -> int:
     import jdmodel as jd
-    from jdmodel.observed_view import observed_beside
+    from jdmodel.observed_view import observed_beside, sector_summary
 
     sc = jd.load_scenario(args.scenario)
     if args.draws > 1:
@@ -112,12 +112,16 @@ def cmd_run(args) -> int:
         print(jd.assess(red).table())
         central = jd.simulate(sc, io=not args.no_io)
         print()
+        print(sector_summary(central, sc).replace("Output by sector (亿元)", "Output by sector (亿元), central values"))
+        print()
         print(observed_beside(central, sc))
         if args.out is not None:
             print(f"\nper-draw results written to {args.out}")
         return 0
     ds = jd.simulate(sc, io=not args.no_io)
     print(jd.assess(ds).table())
+    print()
+    print(sector_summary(ds, sc))
     print()
     print(observed_beside(ds, sc))
     if args.out is not None:

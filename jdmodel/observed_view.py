@@ -46,3 +46,35 @@ def observed_beside(ds: xr.Dataset, sc, observed: str = "jiading") -> str:
     lines.append("classes: " + "; ".join(f"{k} = {v}" for k, v in CLASSES.items()))
     lines.append("full evaluation with error scales by class: jdmodel evaluate")
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by terminal display width (CJK characters take two columns)."""
+    import unicodedata
+
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - shown, 0)
+
+
+def sector_summary(ds: xr.Dataset, sc, years=(2020, 2022, 2025, 2030)) -> str:
+    """Output by sector (the bureau's total and smart transport beside it) and economy-wide effects."""
+    comp = set(sc.targets.composition)
+    out = ds["output"].median("draw") if "draw" in ds["output"].dims else ds["output"]
+    years = [y for y in years if y in ds["year"].values]
+    lines = ["Output by sector (亿元)" + ("; median over draws" if "draw" in ds.dims else ""),
+             _pad("sector", 40) + "".join(f"{y:>9d}" for y in years)]
+    for s in out["sector"].values:
+        label = f"{ds['sector_zh'].sel(sector=s).item()} {s}" + ("" if s in comp else " *")
+        lines.append(_pad(label, 40) + "".join(f"{float(out.sel(sector=s, year=y)):>9,.0f}" for y in years))
+    total = out.sel(sector=[s for s in out["sector"].values if s in comp]).sum("sector")
+    lines.append(_pad("在线新经济总产出 (total)", 40) + "".join(f"{float(total.sel(year=y)):>9,.0f}" for y in years))
+    lines.append("* not a component of the statistics bureau's 在线新经济总产出: modelled and shown beside the total")
+    if "io_value_added_effect" in ds:
+        pick = {v: (ds[v].median("draw") if "draw" in ds[v].dims else ds[v]) for v in
+                ("io_value_added_effect", "io_direct_effect", "io_indirect_effect")}
+        y = 2025 if 2025 in ds["year"].values else years[-1]
+        lines.append(f"Economy-wide, {y}, against the no-new-policy levers: gross output "
+                     f"+{float(pick['io_direct_effect'].sel(year=y)):,.1f} 亿元 direct, "
+                     f"+{float(pick['io_indirect_effect'].sel(year=y)):,.1f} 亿元 indirect (input–output linkages); "
+                     f"district value added +{float(pick['io_value_added_effect'].sel(year=y)):,.1f} 亿元")
+    return "\n".join(lines)

@@ -116,6 +116,8 @@ class TargetReport:
             lines.append(f"not assessed (indicator not modelled in this run): {', '.join(self.missing)}")
         lines.append("values: central run, or median [5 %–95 %] over draws; units: "
                      + ", ".join(f"{r.target.id} {r.target.unit}" for r in self.results))
+        if self.draws == 1 and any(r.target.unit in ("firms", "projects", "scenarios") for r in self.results):
+            lines.append("counts of a central run are expected values; --draws N gives their distribution and P(reach)")
         del unit_w
         for p in self.paths:
             lines.append("")
