@@ -63,3 +63,23 @@ def test_wilson_interval_known_value():
     lo, hi = wilson_interval(0.2, 50)
     # textbook value for 10 successes in 50 trials: [0.1124, 0.3304]
     assert lo == pytest.approx(0.1124, abs=1e-4) and hi == pytest.approx(0.3304, abs=1e-4)
+
+
+def test_all_four_targets_with_joint_probability_below_every_marginal():
+    rep = assess(jd.simulate("funds_heavy", draws=1500, seed=8, io=False))
+    assert {r.target.id for r in rep.results} == {"output", "enterprises", "projects", "scenarios"}
+    assert rep.joint_probability <= min(r.probability for r in rep.results) + 1e-12
+    for r in rep.results:
+        assert 0.0 <= r.probability <= 1.0
+        assert r.interval[0] <= r.probability <= r.interval[1]
+        assert sum(r.first_year_dist.values()) == pytest.approx(1.0)
+    text = rep.table()
+    for tid in ("output", "enterprises", "projects", "scenarios", "all targets"):
+        assert tid in text
+
+
+def test_count_targets_are_integers_in_every_draw():
+    ens = jd.simulate("plan", draws=300, seed=3, io=False)
+    for name in ("enterprises_total", "projects", "scenarios"):
+        v = ens[name].values
+        assert np.all(v >= 0) and np.array_equal(v, np.round(v)), name
