@@ -220,6 +220,12 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     _check(draws, seed, design, fmt, sensitivity_n)
     if not out.parent.is_dir():
         raise ParameterError(f"report: the folder of --out {out} does not exist")
+    if fmt == "pdf":
+        from jdmodel.report.export import find_chromium
+
+        if find_chromium() is None:  # say so before minutes of execution, not after
+            raise ReportError("report: --format pdf needs Chromium (Debian: apt-get install chromium; or set "
+                              "JDMODEL_CHROMIUM to a Chrome/Chromium executable); none was found on PATH")
     loaded = [load_scenario(s) for s in items]  # bad names fail here, before a kernel starts
     ref = load_scenario(reference)
     path = Path(template) if template is not None else default_template("report" if len(items) == 1 else "compare")
