@@ -160,6 +160,20 @@ def test_saved_toml_passes_check_and_reproduces_the_run(tmp_path, draws):
         np.testing.assert_allclose(again[var].values, d.current_dataset[var].values, rtol=1e-12)
 
 
+def test_saving_a_dashboard_built_on_a_file_extends_that_file(tmp_path):
+    first = Dashboard("plan", debounce=0, chinese=False)
+    first.sliders[("funds", "online_services")].value = 6.0
+    parent = first.save(tmp_path / "parent.toml")
+    d = Dashboard(str(parent), debounce=0, chinese=False)
+    assert d.base.name == "parent" and d.scenario_picker.value == "parent"
+    d.sliders[("talent", "ecommerce")].value = 2000.0
+    child = d.save(tmp_path / "sub" / "child.toml")
+    assert f'extends = "{parent.resolve()}"' in child.read_text(encoding="utf-8")
+    assert cli_main(["check", str(child)]) == 0
+    sc = jd.load_scenario(child)
+    assert sc["levers.funds.online_services"][0] == 6.0 and sc["levers.talent.ecommerce"][0] == 2000.0
+
+
 def test_save_button_reports_check(tmp_path):
     d = dashboard("plan", debounce=0, chinese=False)
     d.save_path.value = str(tmp_path / "from_button")

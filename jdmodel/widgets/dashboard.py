@@ -1,0 +1,342 @@
+"""The :class:`Dashboard`: sliders, pickers and buttons wired to the public API.
+
+Each update turns the moved sliders into dotted-key overrides and calls
+``Scenario.with_overrides``, ``jd.simulate`` and ``jd.assess``; drawing is in
+:mod:`jdmodel.widgets.views`, the scenario file in :mod:`jdmodel.widgets.scenario_file`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import jdmodel as jd
+from jdmodel.params.schema import SECTORS
+from jdmodel.plotting_labels import labels as make_labels
+from jdmodel.widgets.scenario_file import scenario_toml
+from jdmodel.widgets.views import figure_png, sector_colors, target_panel
+
+PLAN_YEARS = 5          # the sliders set lever years 2021..2025 (the first five of the path)
+DRAW_CHOICES = (1, 20, 50, 100, 200, 300, 500)
+
+#: lever → (Chinese name, English name, unit, slider step, default slider maximum)
+LEVERS: dict[str, tuple[str, str, str, float, float]] = {
+    "funds": ("资金", "Funds", "亿元/yr", 0.1, 20.0),
+    "talent": ("人才", "Talent", "人/yr", 50.0, 5000.0),
+    "land": ("用地", "Land", "公顷/yr", 0.5, 30.0),
+}
+ASSUMPTIONS = ("leverage", "tfp_shift")
+
+
+class Dashboard:
+    """Sliders for the levers and two key assumptions, live output paths and a target panel.
+
+    Parameters
+    ----------
+    scenario : str or Scenario
+        Starting scenario (a shipped name, a TOML path or a Scenario); the picker lists the
+        shipped scenarios.
+    draws : int
+        1 runs the central values; more draws a fan chart and P(reach) (same seed each update,
+        so moving a lever compares like with like).
+    seed : int
+        Seed of the ensemble.
+    debounce : float
+        Seconds to wait after the last slider movement before running the model; 0 updates at
+        once (also what happens outside a running event loop).
+    chinese : bool, optional
+        Chinese labels in figures: None decides by the installed fonts (see
+        :mod:`jdmodel.plotting_labels`).
+
+    Attributes
+    ----------
+    sliders : dict
+        ``(lever, sector)`` → slider for lever in funds/talent/land, and ``("assumption",
+        "leverage")``, ``("assumption", "tfp_shift")``.
+    current_scenario, current_dataset, current_report
+        The scenario, Dataset and TargetReport of the last update.
+    model_seconds : float
+        Model time of the last update (overrides, simulate, assess), seconds.
+    updates : int
+        Number of updates run so far.
+    """
+
+    def __init__(self, scenario: Any = "plan", draws: int = 1, seed: int = 1, debounce: float = 0.3,
+                 chinese: bool | None = None) -> None:
+        import ipywidgets as w
+
+        self._w = w
+        self.seed = int(seed)
+        self.debounce = float(debounce)
+        self.labels = make_labels(chinese)
+        self.colors = sector_colors()
+        self.updates = 0
+        self.model_seconds = float("nan")
+        self.render_seconds = float("nan")
+        self.current_scenario = self.current_dataset = self.current_report = None
+        self._pending: asyncio.TimerHandle | None = None
+        self._quiet = False
+        self._initial: dict[tuple[str, str], float] = {}
+        self._build(draws)
+        self.load(scenario)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self, draws: int) -> None:
+        w = self._w
+        names = jd.available_scenarios()
+        self.scenario_picker = w.Dropdown(options=names, description="Scenario 情景",
+                                          style={"description_width": "initial"})
+        options = sorted({*DRAW_CHOICES, int(draws)})
+        self.draws_picker = w.Dropdown(options=options, value=int(draws), description="Draws 抽样",
+                                       style={"description_width": "initial"},
+                                       layout=w.Layout(width="170px"))
+        self.reset_button = w.Button(description="Reset", icon="undo", tooltip="back to the scenario's values")
+        self.save_path = w.Text(value="dashboard_scenario.toml", description="File",
+                                layout=w.Layout(width="300px"), style={"description_width": "40px"})
+        self.save_button = w.Button(description="Save as scenario TOML", icon="save", button_style="info",
+                                    layout=w.Layout(width="210px"))
+        for box, cls in ((self.scenario_picker, "jd-scenario"), (self.draws_picker, "jd-draws"),
+                         (self.reset_button, "jd-reset"), (self.save_button, "jd-save"),
+                         (self.save_path, "jd-save-path")):
+            box.add_class(cls)
+        self.sliders: dict[tuple[str, str], Any] = {}
+        tabs = []
+        style = {"description_width": "290px"}
+        lay = w.Layout(width="660px")
+        for lever, (zh, en, unit, step, top) in LEVERS.items():
+            rows = []
+            for s in SECTORS:
+                sl = w.FloatSlider(value=0.0, min=0.0, max=top, step=step, description=self.labels.sector(s),
+                                   readout_format=".1f" if step < 1 else ",.0f", continuous_update=True,
+                                   style=style, layout=lay)
+                sl.add_class(f"jd-slider-{lever}-{s}")
+                self.sliders[(lever, s)] = sl
+                rows.append(sl)
+            note = w.HTML(f"<small>{zh} {en}, {unit}: a constant level every year 2021–2025; "
+                          "2026–2030 keep the scenario's path.</small>")
+            tabs.append(w.VBox([note, *rows]))
+        lev = w.FloatSlider(value=3.0, min=1.5, max=5.0, step=0.1, description="Leverage of public funds 杠杆",
+                            readout_format=".1f", style=style, layout=lay)
+        tfp = w.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description="TFP growth shift, pp/yr",
+                            readout_format="+.2f", style=style, layout=lay)
+        lev.add_class("jd-slider-assumption-leverage")
+        tfp.add_class("jd-slider-assumption-tfp_shift")
+        self.sliders[("assumption", "leverage")] = lev
+        self.sliders[("assumption", "tfp_shift")] = tfp
+        tabs.append(w.VBox([w.HTML("<small>Leverage: the central value (mode) for every sector, inside its "
+                                   "range. TFP shift: added to every sector's TFP growth (and its range).</small>"),
+                            lev, tfp]))
+        self.tabs = w.Tab(children=tabs)
+        for i, title in enumerate([f"{v[1]} {v[0]} ({v[2]})" for v in LEVERS.values()] + ["Assumptions 假设"]):
+            self.tabs.set_title(i, title)
+        self.figure = w.Image(format="png", layout=w.Layout(width="100%", max_width="1000px"))
+        self.figure.add_class("jd-figure")
+        self.targets_html = w.HTML()
+        self.targets_html.add_class("jd-targets")
+        self.status = w.HTML()
+        self.status.add_class("jd-status")
+        self.saved = w.HTML()
+        self.saved.add_class("jd-saved")
+        bar = w.HBox([self.scenario_picker, self.draws_picker, self.reset_button])
+        save = w.HBox([self.save_path, self.save_button])
+        self.widget = w.VBox([bar, self.tabs, self.status, self.figure, self.targets_html, save, self.saved])
+        self.widget.add_class("jd-dashboard")
+        for sl in self.sliders.values():
+            sl.observe(self._changed, names="value")
+        self.draws_picker.observe(self._changed, names="value")
+        self.scenario_picker.observe(self._picked, names="value")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.save_button.on_click(lambda _b: self._save_clicked())
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    # ------------------------------------------------------------------ state
+    def load(self, scenario: Any) -> None:
+        """Switch to a scenario (name, path or Scenario) and set every slider to its values."""
+        self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
+        name = self.base.name
+        self._quiet = True
+        try:
+            if name not in self.scenario_picker.options:
+                self.scenario_picker.options = [*self.scenario_picker.options, name]
+            self.scenario_picker.value = name
+        finally:
+            self._quiet = False
+        self.reset()
+
+    def _assumption_values(self) -> dict[str, float]:
+        lev = [self.base.params[f"sectors.{s}.leverage"] for s in SECTORS]
+        return {"leverage": float(np.mean([p.value for p in lev])), "tfp_shift": 0.0,
+                "leverage_low": max((p.low for p in lev if p.low is not None), default=0.0),
+                "leverage_high": min((p.high for p in lev if p.high is not None), default=10.0)}
+
+    def reset(self) -> None:
+        """Set every slider back to the current scenario's values and update."""
+        self._quiet = True
+        try:
+            for lever, (_zh, _en, _unit, step, top) in LEVERS.items():
+                for s in SECTORS:
+                    level = float(np.mean(self.base[f"levers.{lever}.{s}"][:PLAN_YEARS]))
+                    sl = self.sliders[(lever, s)]
+                    sl.max = max(top, float(np.ceil(2 * level / step) * step))
+                    sl.value = level
+                    self._initial[(lever, s)] = float(sl.value)
+            a = self._assumption_values()
+            lev = self.sliders[("assumption", "leverage")]
+            lev.min, lev.max = a["leverage_low"], a["leverage_high"]
+            lev.value = a["leverage"]
+            self._initial[("assumption", "leverage")] = float(lev.value)
+            self.sliders[("assumption", "tfp_shift")].value = 0.0
+            self._initial[("assumption", "tfp_shift")] = 0.0
+        finally:
+            self._quiet = False
+        self.update()
+
+    def changed(self) -> dict[tuple[str, str], float]:
+        """Sliders moved away from the scenario's values: key → slider value."""
+        out = {}
+        for key, sl in self.sliders.items():
+            if abs(float(sl.value) - self._initial[key]) > 0.5 * float(sl.step):
+                out[key] = float(sl.value)
+        return out
+
+    def overrides(self) -> dict[str, Any]:
+        """The dotted-key overrides the moved sliders stand for (canonical units)."""
+        out: dict[str, Any] = {}
+        for (lever, s), value in self.changed().items():
+            if lever in LEVERS:
+                path = np.array(self.base[f"levers.{lever}.{s}"], dtype=float)
+                path[:PLAN_YEARS] = value
+                out[f"levers.{lever}.{s}"] = path.tolist()
+            elif s == "leverage":
+                for sec in SECTORS:
+                    p = self.base.params[f"sectors.{sec}.leverage"]
+                    out[p.key] = {"value": value, "unit": p.unit, "low": p.low, "high": p.high,
+                                  "source": "assumption: central value set in the jdmodel levers dashboard; "
+                                            f"range kept from {p.origin or 'the scenario'}"}
+            elif s == "tfp_shift":
+                shift = value / 100.0
+                for sec in SECTORS:
+                    p = self.base.params[f"sectors.{sec}.tfp_growth"]
+                    table = {"value": round(float(p.value) + shift, 10), "unit": p.unit,
+                             "source": f"assumption: TFP growth shifted by {value:+.2f} pp/yr in the jdmodel "
+                                       f"levers dashboard (range shifted with it)"}
+                    if p.low is not None and p.high is not None:
+                        table.update(low=round(p.low + shift, 10), high=round(p.high + shift, 10))
+                    out[p.key] = table
+        return out
+
+    # ------------------------------------------------------------------ updates
+    def _changed(self, _change: Any = None) -> None:
+        if not self._quiet:
+            self.schedule()
+
+    def _picked(self, change: Any) -> None:
+        if not self._quiet and change["new"] != self.base.name:
+            self.load(change["new"])
+
+    def schedule(self) -> None:
+        """Run :meth:`update` once the sliders have been still for ``debounce`` seconds."""
+        if self.debounce <= 0:
+            self.update()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.update()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.debounce, self._fire)
+
+    def _fire(self) -> None:
+        self._pending = None
+        self.update()
+
+    def update(self) -> None:
+        """Run the model for the current sliders now and redraw (errors are shown, not raised)."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        t0 = time.perf_counter()
+        try:
+            ov = self.overrides()
+            sc = self.base.with_overrides(ov) if ov else self.base
+            draws = int(self.draws_picker.value)
+            ds = jd.simulate(sc, draws=draws, seed=self.seed, io=False)
+            rep = jd.assess(ds)
+        except jd.JdmodelError as err:
+            self.status.value = f"<span style='color:#d62728'>{html.escape(str(err))}</span>"
+            return
+        self.model_seconds = time.perf_counter() - t0
+        self.current_scenario, self.current_dataset, self.current_report = sc, ds, rep
+        self.updates += 1
+        t1 = time.perf_counter()
+        self.figure.value = self.figure_png()
+        self.targets_html.value = self.target_panel()
+        self.render_seconds = time.perf_counter() - t1
+        moved = len(self.changed())
+        self.status.value = (f"<small>scenario <b>{html.escape(self.base.name)}</b>"
+                             f"{f' with {moved} setting(s) changed' if moved else ''} · "
+                             f"{'central values' if draws == 1 else f'{draws} draws, seed {self.seed}'} · "
+                             f"model {1000 * self.model_seconds:.0f} ms</small>")
+
+    # ------------------------------------------------------------------ views
+    def target_panel(self) -> str:
+        """The target panel's HTML for the last run (see :func:`jdmodel.widgets.views.target_panel`)."""
+        return target_panel(self.current_report)
+
+    def figure_png(self) -> bytes:
+        """The figure of the last run as PNG (see :func:`jdmodel.widgets.views.figure_png`)."""
+        return figure_png(self.current_dataset, self.current_report, self.labels, self.colors)
+
+    # ------------------------------------------------------------------ saving
+    def toml(self) -> str:
+        """The current settings as a scenario file: ``extends`` the scenario plus dotted overrides."""
+        current = self.current_scenario if self.current_scenario is not None else self.base
+        moved = ", ".join(f"{a}.{b}" for a, b in self.changed())
+        return scenario_toml(self.base, current, self.overrides(), moved)
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`toml` to ``path`` (``jdmodel check`` accepts it) and return the path."""
+        path = Path(path).expanduser()
+        if path.suffix != ".toml":
+            path = path.with_suffix(".toml")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.toml(), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def _save_clicked(self) -> None:
+        try:
+            path = self.save(self.save_path.value)
+            from jdmodel.params.checkfile import check_file
+
+            verdict = check_file(path)
+        except (OSError, jd.JdmodelError) as err:
+            self.saved.value = f"<span style='color:#d62728'>{html.escape(str(err))}</span>"
+            return
+        self.saved.value = (f"<small>Saved <code>{html.escape(str(path.resolve()))}</code> — "
+                            f"{html.escape(verdict.split(': ', 1)[-1])}. Run it with "
+                            f"<code>jdmodel run {html.escape(str(path))}</code>.</small>"
+                            f"<details><summary>file</summary><pre>{html.escape(self.toml())}</pre></details>")
+
+
+def dashboard(scenario: Any = "plan", draws: int = 1, seed: int = 1, **kwargs: Any) -> Dashboard:
+    """Build a :class:`Dashboard` (display it by leaving it last in a notebook cell).
+
+    Examples
+    --------
+    >>> from jdmodel.widgets import dashboard
+    >>> dashboard("plan", draws=100)      # doctest: +SKIP
+    """
+    return Dashboard(scenario, draws=draws, seed=seed, **kwargs)
