@@ -1,0 +1,206 @@
+"""Figures for the policy questions: the lever frontier and the budget split.
+
+Every function takes ``ax=None`` (a new figure when omitted), returns the Axes and never calls
+``plt.show()``; matplotlib is imported inside the functions. Sectors keep their colours from
+:data:`jdmodel.plots.SECTOR_COLORS`; labels are English (no font check needed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from jdmodel.errors import ParameterError
+from jdmodel.params.schema import SECTOR_LABELS_EN
+from jdmodel.plots import SECTOR_COLORS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_frontier", "plot_budget", "plot_budget_profile", "plot_conditioned"]
+
+_TARGET = "#D55E00"
+_NEUTRAL = "#444444"
+_LEVER_HATCH = {"funds": "", "talent": "//", "land": ".."}
+_LEVER_STYLE = {"funds": "-", "talent": "--", "land": ":"}
+# English units on axes: the default matplotlib font has no CJK glyphs
+_UNIT_EN = {"亿元/yr": "100 million yuan/yr", "人/yr": "people/yr", "公顷/yr": "ha/yr", "亿元": "100 million yuan"}
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(7, 4), layout="constrained")[1]
+
+
+def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, prob: float | None = None,
+                  x: str = "amount") -> Axes:
+    """P(reach) against the lever (amount or scale), with a 95 % band and the frontier marked.
+
+    Parameters
+    ----------
+    curve : xarray.Dataset
+        From :func:`jdmodel.policy.frontier_curve`.
+    ax : matplotlib Axes, optional
+    result : FrontierResult, optional
+        Marks its amount (or scale) and probability.
+    prob : float, optional
+        Draws the required probability as a horizontal line (default ``result.prob``).
+    x : {"amount", "scale"}
+        Horizontal axis: the amount per year 2021–2025 (the scale is then on the top axis), or the scale.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import jdmodel as jd
+    >>> from jdmodel.policy import frontier_curve
+    >>> ax = plot_frontier(frontier_curve("plan", scales=[0, 1, 2, 4], draws=100))
+    """
+    if "p_reach" not in curve or "scale" not in curve.dims:
+        raise ParameterError("plot_frontier: expected a Dataset from jdmodel.policy.frontier_curve")
+    if x not in ("amount", "scale"):
+        raise ParameterError(f"plot_frontier: x must be 'amount' or 'scale', got {x!r}")
+    ax = _axes(ax)
+    scale = np.asarray(curve["scale"], dtype=float)
+    base = float(curve.attrs.get("base_amount", 1.0))
+    xs = scale * base if x == "amount" else scale
+    p = np.asarray(curve["p_reach"], dtype=float)
+    se = np.asarray(curve["p_se"], dtype=float)
+    lever = curve.attrs.get("lever", "lever")
+    ax.fill_between(xs, np.clip(p - 1.96 * se, 0, 1), np.clip(p + 1.96 * se, 0, 1), color=_NEUTRAL, alpha=0.18,
+                    linewidth=0, step="post", label="95 % Monte Carlo band")
+    ax.step(xs, p, where="post", color=_NEUTRAL, linewidth=2,
+            label=f"P({curve.attrs.get('target', 'target')} reached)")
+    prob = prob if prob is not None else (None if result is None else result.prob)
+    if prob is not None:
+        ax.axhline(prob, color=_TARGET, linestyle="--", linewidth=1, label=f"required {prob:.0%}")
+    if result is not None:
+        at = result.amount if x == "amount" else result.scale
+        ax.axvline(at, color=_TARGET, linewidth=1)
+        ax.plot([at], [result.probability], marker="o", color=_TARGET,
+                label=f"frontier: {at:,.3g} " + (_UNIT_EN.get(result.unit, result.unit) if x == "amount" else "×"))
+    if x == "amount":
+        ax.axvline(base, color=_NEUTRAL, linestyle=":", linewidth=1, label="scenario as is")
+        units = curve["amount"].attrs.get("units", "")
+        ax.set_xlabel(f"{lever}, {_UNIT_EN.get(units, units)} (mean 2021–2025, chosen sectors)")
+        if base > 0:
+            top = ax.secondary_xaxis("top", functions=(lambda a: a / base, lambda c: c * base))
+            top.set_xlabel(f"multiple of the scenario's {lever} path")
+    else:
+        ax.set_xlabel(f"multiple of the scenario's {lever} path")
+    ax.set_ylabel("P(reach)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    return ax
+
+
+def plot_budget(result: Any, ax: Axes | None = None) -> Axes:
+    """Spend (亿元/yr) per sector at the optimum, stacked by lever (hatching: talent //, land ..).
+
+    Parameters
+    ----------
+    result : BudgetResult
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    spend = result.spend
+    sectors = [str(s) for s in spend["sector"].values]
+    pos = np.arange(len(sectors))
+    bottom = np.zeros(len(sectors))
+    for lv in [str(v) for v in spend["lever"].values]:
+        vals = np.asarray(spend.sel(lever=lv), dtype=float)
+        ax.bar(pos, vals, bottom=bottom, color=[SECTOR_COLORS[s] for s in sectors], edgecolor="white",
+               hatch=_LEVER_HATCH.get(lv, ""), label=lv)
+        bottom += vals
+    ax.set_xticks(pos, [SECTOR_LABELS_EN.get(s, s) for s in sectors], rotation=20, ha="right")
+    ax.set_ylabel("spend, 100 million yuan/yr (2021–2025)")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(facecolor="white", edgecolor=_NEUTRAL, hatch=_LEVER_HATCH.get(str(lv), ""), label=str(lv))
+                       for lv in spend["lever"].values], frameon=False, fontsize="small")
+    ax.set_title(f"Budget {result.budget:,.4g}/yr: P(all) {result.probabilities['all']:.1%} "
+                 f"(scenario as is {result.scenario_probabilities['all']:.1%})", fontsize="medium")
+    return ax
+
+
+def plot_budget_profile(result: Any, ax: Axes | None = None) -> Axes:
+    """The exact objective along each cell's axis (others rescaled to the same total): how flat the optimum is.
+
+    Colour: sector; line style: lever (funds solid, talent dashed, land dotted).
+
+    Parameters
+    ----------
+    result : BudgetResult
+        Computed with ``profile=True``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if result.profile is None:
+        raise ParameterError("plot_budget_profile: the result has no profile (call optimise_budget(..., profile=True))")
+    ax = _axes(ax)
+    prof = result.profile
+    for cell in [str(c) for c in prof["cell"].values]:
+        lv, s = cell.split(".", 1)
+        ax.plot(prof["spend"].sel(cell=cell), prof["objective"].sel(cell=cell), color=SECTOR_COLORS.get(s, _NEUTRAL),
+                linestyle=_LEVER_STYLE.get(lv, "-"), marker=".", label=f"{lv}, {SECTOR_LABELS_EN.get(s, s)}")
+    ax.axhline(result.value, color=_TARGET, linewidth=1, label="optimum")
+    ax.axhspan(result.value - result.se, result.value + result.se, color=_TARGET, alpha=0.12, linewidth=0,
+               label="± 1 s.e.")
+    ax.set_xlabel("spend on one cell, 100 million yuan/yr")
+    ax.set_ylabel(prof["objective"].attrs.get("long_name", "objective"))
+    ax.legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+
+def plot_conditioned(conditioned: Any, variable: str = "online_economy_output", ax: Axes | None = None, *,
+                     target: float | None = None) -> Axes:
+    """Prior and posterior paths of a conditioned ensemble: weighted 5–95 % and 25–75 % bands, medians.
+
+    Parameters
+    ----------
+    conditioned : ConditionedEnsemble
+        From :func:`jdmodel.condition`; its ``quantiles`` (which, quantile, year) are drawn.
+    variable : str
+    ax : matplotlib Axes, optional
+    target : float, optional
+        A horizontal target line.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    q = conditioned.quantiles
+    if variable not in q:
+        raise ParameterError(f"plot_conditioned: no quantiles of {variable!r} (have {', '.join(map(str, q.data_vars))})")
+    ax = _axes(ax)
+    da = q[variable]
+    years = np.asarray(da["year"])
+    for which, color in (("prior", "#999999"), ("posterior", "#0072B2")):
+        band = da.sel(which=which)
+        ax.fill_between(years, band.sel(quantile=0.05), band.sel(quantile=0.95), color=color, alpha=0.15,
+                        linewidth=0, label=f"{which} 5–95 %")
+        ax.fill_between(years, band.sel(quantile=0.25), band.sel(quantile=0.75), color=color, alpha=0.3,
+                        linewidth=0, label=f"{which} 25–75 %")
+        ax.plot(years, band.sel(quantile=0.5), color=color, linewidth=2, label=f"{which} median")
+    if target is not None:
+        ax.axhline(float(target), color=_TARGET, linestyle="--", linewidth=1, label="target")
+    ax.set_xlabel("year")
+    units = da.attrs.get("units", "")
+    ax.set_ylabel(variable.replace("_", " ") + (f" [{_UNIT_EN.get(units, units)}]" if units else ""))
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
