@@ -4,6 +4,7 @@ a failing template leaves no report and names the cell; comparisons; PDF when Ch
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -157,14 +158,25 @@ def test_failing_template_leaves_no_report_and_names_the_cell(tmp_path):
 def test_cli_exit_codes(tmp_path, capsys):
     template = _template(tmp_path, "1 / 0")
     out = tmp_path / "r.html"
+    out.write_text("an earlier report")        # a failed run replaces nothing
     assert main(["report", "baseline", "--out", str(out), "--template", str(template), "--draws", "2",
                  "--sensitivity-n", "0"]) == 1
     err = capsys.readouterr().err
-    assert "cell 3" in err and "ZeroDivisionError" in err and "r.failed.ipynb" in err and not out.exists()
+    assert "cell 3" in err and "ZeroDivisionError" in err and "r.failed.ipynb" in err
     assert main(["report", "no_such_scenario", "--out", str(out)]) == 2
     assert "no_such_scenario" in capsys.readouterr().err
     assert main(["report", "baseline", "--out", str(out), "--sensitivity-n", "100"]) == 2
-    assert not out.exists()
+    assert out.read_text() == "an earlier report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.failed.ipynb", "r.html", "template.ipynb"]
+
+
+def test_show_code_includes_the_cells(tmp_path):
+    template = _template(tmp_path, "print('result', x * 6)")
+    html = render("baseline", tmp_path / "r.html", template=template, show_code=True, draws=2,
+                  sensitivity_n=0).read_text(encoding="utf-8")
+    text = unescape(re.sub(r"<[^>]+>", "", html))     # code is syntax-highlighted span by span
+    assert "result 6" in text and "print('result', x * 6)" in text and "Parameters injected by jdmodel report" in text
+    assert not (tmp_path / "r.failed.ipynb").exists()
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -76,20 +76,27 @@ def html_to_pdf(html: str, *, chromium: str | None = None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="jdmodel-pdf-") as tmp:
         page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         page.write_text(html, encoding="utf-8")
-        cmd = [exe, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",
-               f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={pdf}"]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            cmd.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
-        cmd.append(page.as_uri())
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise JdmodelError(f"{exe} did not print the report to PDF within {PDF_TIMEOUT} s") from None
+        # Chromium refuses to run as root with its sandbox, and a container may offer no sandbox at all;
+        # the page printed is the report itself and loads nothing from the network
+        no_sandbox = hasattr(os, "geteuid") and os.geteuid() == 0
+        proc = _print(exe, page, pdf, Path(tmp) / "profile", no_sandbox)
+        if not pdf.is_file() and not no_sandbox and "sandbox" in proc.stderr.lower():
+            proc = _print(exe, page, pdf, Path(tmp) / "profile", True)
         data = pdf.read_bytes() if pdf.is_file() else b""
         if not data.startswith(b"%PDF"):
             tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
             raise JdmodelError(f"{exe} produced no PDF (exit {proc.returncode}):\n{tail}")
         return data
+
+
+def _print(exe: str, page: Path, pdf: Path, profile: Path, no_sandbox: bool) -> subprocess.CompletedProcess:
+    cmd = [exe, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--no-first-run",
+           f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", *(["--no-sandbox"] if no_sandbox else []),
+           page.as_uri()]
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise JdmodelError(f"{exe} did not print the report to PDF within {PDF_TIMEOUT} s") from None
 
 
 def write_atomic(path: Path, data: bytes) -> None:
