@@ -10,17 +10,14 @@ of a rendered report.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-#: Packages whose versions a report records.
-DEPENDENCIES = ("numpy", "scipy", "xarray", "pandas", "sympy", "netCDF4", "matplotlib", "nbclient",
-                "nbconvert", "ipykernel")
+# the templates call S.provenance
+from jdmodel.report.provenance import provenance, report_date, versions  # noqa: F401
 
 
 @dataclass
@@ -67,7 +64,13 @@ def _table(name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
 
 
 def fmt(x: Any, digits: int = 4) -> str:
-    """A number (or a path of numbers) as short text: 4 significant digits, a path compressed."""
+    """A number (or a path of numbers) as short text: 4 significant digits, a constant path compressed.
+
+    Examples
+    --------
+    >>> fmt(4000.0), fmt(0.52671), fmt([3.0] * 10), fmt([1.0, 2.5])
+    ('4,000', '0.5267', '3 ×10', '1, 2.5')
+    """
     if x is None:
         return ""
     if isinstance(x, bool | np.bool_):
@@ -124,7 +127,26 @@ def _same(a, b) -> bool:
 
 
 def scenario_diff(sc, reference) -> Table:
-    """Every parameter whose value, unit, range or distribution differs from ``reference``."""
+    """Every parameter whose value, unit, range or distribution differs from ``reference``.
+
+    Parameters
+    ----------
+    sc, reference : Scenario
+        The scenario reported on and the one it is compared with (usually the baseline).
+
+    Returns
+    -------
+    Table
+        ``diff``: key, the reference's value, the scenario's value, unit, what changed (value,
+        range, distribution, or "only in …") and the file that set the scenario's value.
+
+    Examples
+    --------
+    >>> import jdmodel as jd
+    >>> base = jd.load_scenario("baseline")
+    >>> list(scenario_diff(base.with_overrides({"levers.funds.ecommerce": 9.5}), base).frame["key"])
+    ['levers.funds.ecommerce']
+    """
     rows = []
     for key in sorted(set(sc.params) | set(reference.params)):
         a, b = reference.params.get(key), sc.params.get(key)
@@ -166,7 +188,19 @@ def parameters_table(sc) -> Table:
 # --- targets ---------------------------------------------------------------------------------------
 
 def targets_table(rep) -> Table:
-    """One row per assessed target: value in the target year, threshold, P(reach) and its interval."""
+    """One row per assessed target: value in the target year, threshold, P(reach) and its interval.
+
+    Parameters
+    ----------
+    rep : TargetReport
+        From :func:`jdmodel.assess` on an ensemble (or a central run: reached / missed).
+
+    Returns
+    -------
+    Table
+        ``targets``: target, indicator, year, threshold, median, 5 %, 95 %, P(reach), its Wilson
+        95 % interval, median first year reached, expected shortfall (in the target's unit).
+    """
     rows = []
     for r in rep.results:
         t = r.target
@@ -320,47 +354,3 @@ def top_parameters(si, indicator: str, year: int, k: int = 10) -> list[str]:
     st = si["ST"].sel(output=indicator, year=year)
     order = np.argsort(-np.nan_to_num(st.values, nan=-np.inf), kind="stable")[:k]
     return [str(si["parameter"].values[j]) for j in order]
-
-
-# --- provenance ------------------------------------------------------------------------------------
-
-def versions() -> dict[str, str]:
-    """jdmodel, Python and dependency versions."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    import jdmodel
-
-    out = {"jdmodel": jdmodel.__version__, "python": platform.python_version()}
-    for name in DEPENDENCIES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def report_date() -> str:
-    """Now in UTC, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
-    return when.isoformat(timespec="seconds")
-
-
-def provenance(scenarios: Sequence[Any], *, seed: int | None, design: str, draws: int,
-               sensitivity_n: int | None = None) -> Table:
-    """What a reader needs to reproduce the report: hashes, seed, design, draws, versions, date."""
-    rows = []
-    for sc in scenarios:
-        rows += [{"item": f"scenario {sc.name}: parameters sha256", "value": sc.sha256},
-                 {"item": f"scenario {sc.name}: files", "value": "; ".join(os.path.basename(f) for f in sc.files)}]
-        if sc.overrides:
-            rows.append({"item": f"scenario {sc.name}: overrides", "value": ", ".join(
-                f"{k} = {fmt(v) if not isinstance(v, Mapping) else v}" for k, v in sc.overrides.items())})
-    rows += [{"item": "seed", "value": str(seed)}, {"item": "design", "value": design},
-             {"item": "draws", "value": str(draws)}]
-    if sensitivity_n:
-        rows.append({"item": "sensitivity", "value": f"Sobol', n = {sensitivity_n}, seed {seed}"})
-    rows += [{"item": f"version: {k}", "value": v} for k, v in versions().items()]
-    rows.append({"item": "date", "value": report_date()})
-    return _table("provenance", rows, ["item", "value"], "Provenance")
