@@ -236,6 +236,8 @@ def test_costs_are_read_in_canonical_units():
     assert c.price["talent"] == pytest.approx(10 * 1e-4)            # 10 万元/人
     assert c.price["land"] == pytest.approx(80 * 1e-4 * 15)         # 80 万元/亩 = 1200 万元/公顷
     assert price_factor("元/人", "people") == pytest.approx(1e-8)
+    lo, hi = c.ranges["price.talent"]
+    assert lo < c.price["talent"] < hi and c.with_prices(talent=0.002).price["talent"] == 0.002
     assert price_factor("亿元/公顷", "people") is None
 
 
@@ -278,4 +280,26 @@ def test_plots_return_axes(plan):
     assert plot_budget_profile(b).get_lines()
     with pytest.raises(ParameterError):
         plot_frontier(jd.simulate("plan", io=False))
+    plt.close("all")
+
+
+def test_plot_conditioned_draws_prior_and_posterior():
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jdmodel.plots_policy import plot_conditioned
+
+    ens = jd.simulate("plan", draws=300, seed=1, io=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        post = jd.condition(ens)
+    ax = plot_conditioned(post, target=4000)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "prior median" in labels and "posterior median" in labels
+    with pytest.raises(ParameterError, match="no quantiles"):
+        plot_conditioned(post, "gdp")
     plt.close("all")

@@ -269,8 +269,8 @@ def frontier_curve(scenario: Scenario | str, target: str = "output", lever: str 
 
     Examples
     --------
-    >>> import jdmodel as jd
-    >>> c = jd.policy.frontier_curve("plan", scales=[0.5, 1, 2], draws=200)
+    >>> from jdmodel.policy import frontier_curve
+    >>> c = frontier_curve("plan", scales=[0.5, 1, 2], draws=200)
     >>> bool((c.p_reach.diff("scale") >= 0).all())
     True
     """
