@@ -25,6 +25,21 @@ def check_file(path: str | Path) -> str:
 
         obs = _load(str(path.resolve()))
         return f"{path}: OK — {len(obs)} observations"
+    if "output_ratio" in data:
+        from jdmodel.inputoutput.data import load_output_ratio
+
+        load_output_ratio(path.resolve())
+        return f"{path}: OK — input–output link settings"
+    if "regionalisation" in data or "published" in data:
+        from jdmodel.inputoutput.data import regional_inputs
+
+        entries = regional_inputs(path.resolve())
+        return f"{path}: OK — {len(entries)} regionalisation inputs"
+    if "price" in data:
+        from jdmodel.policy import load_costs
+
+        load_costs(path.resolve())
+        return f"{path}: OK — policy costs"
     if "scale" in data:
         from jdmodel.expost.operator import load_error_model
 
