@@ -78,3 +78,13 @@ def test_land_constrained_prints_differently_from_plan():
     a, b = _cli("run", "plan", "--no-io"), _cli("run", "land_constrained", "--no-io")
     assert a.returncode == b.returncode == 0
     assert a.stdout.splitlines()[3] != b.stdout.splitlines()[3]
+
+
+def test_every_shipped_parameter_file_passes_check():
+    from jdmodel._paths import parameters_dir
+    from jdmodel.params.checkfile import check_file
+
+    files = sorted(parameters_dir().rglob("*.toml"))
+    assert len(files) >= 11
+    for f in files:
+        assert "OK" in check_file(f), f
