@@ -25,6 +25,11 @@ def check_file(path: str | Path) -> str:
 
         obs = _load(str(path.resolve()))
         return f"{path}: OK — {len(obs)} observations"
+    if path.name == "table.toml":  # the metadata of an input–output table folder (IOTable.from_csv)
+        from jdmodel.inputoutput import IOTable
+
+        t = IOTable.from_csv(path.parent)
+        return f"{path}: OK — input–output table, {len(t.x)} sectors, balanced"
     if "output_ratio" in data:
         from jdmodel.inputoutput.data import load_output_ratio
 
