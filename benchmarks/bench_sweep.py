@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     args = ap.parse_args()
     n_a, n_b, sizes = (100_000, 20, (100_000,)) if args.quick else (1_000_000, 200, (1_000_000, 10_000_000))
-    chunks = 100_000
+    chunks = 20_000
     t_a = bench_jdmodel(n_a, chunks)
     res = {"jdmodel_draws": n_a, "jdmodel_seconds": round(t_a, 2), "jdmodel_draws_per_s": round(n_a / t_a)}
     t_b = bench_ema(n_b)

@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--draws", type=int, required=True, help="number of draws")
     sw.add_argument("--seed", type=int, default=0)
     sw.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs")
-    sw.add_argument("--chunks", type=int, default=None, help="draws per chunk (default min(N, 100000))")
+    sw.add_argument("--chunks", type=int, default=None, help="draws per chunk (default min(N, 20000))")
     sw.add_argument("--dask", metavar="ADDRESS", default=None, help="address of a dask.distributed scheduler")
     sw.add_argument("--out", type=Path, default=None, help="write per-draw results here (.nc or .zarr)")
     sw.add_argument("--reductions", type=Path, default=None, help="write the reductions here (.nc)")

@@ -189,7 +189,7 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
         Seed: the draws are a function of (parameters, seed, design, N) only.
     design : {"lhs", "sobol", "mc"}
     chunks : int, optional
-        Draws per chunk (memory is bounded by the chunk); default ``min(N, 100_000)``.
+        Draws per chunk (memory is bounded by the chunk); default ``min(N, 20_000)``.
     client : dask.distributed.Client, optional
         Run the chunks on a cluster.
     out : path, optional
@@ -220,7 +220,7 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not isinstance(draws, int | np.integer) or draws < 1:
         raise ParameterError(f"draws must be a positive integer, got {draws!r}")
-    chunk = int(chunks or min(draws, 100_000))
+    chunk = int(chunks or min(draws, 20_000))  # measured: smaller chunks stay in cache and avoid page-fault churn
     if chunk < 1:
         raise ParameterError(f"chunks must be a positive number of draws per chunk, got {chunks!r}")
     bounds = [(s, min(s + chunk, draws)) for s in range(0, draws, chunk)]
