@@ -275,21 +275,11 @@ def growth_accounting_table(ds, sc) -> Table | None:
     """Δln Y per sector and period split into TFP, capital, talent and land (% per year); None without sympy."""
     try:
         from jdmodel.symbolic import growth_accounting
-        acc = growth_accounting(ds, sc).to_dataset()
+        table = growth_accounting(ds, sc)._table()   # the rows jdmodel.symbolic prints, as report cells
     except ImportError:
         return None
-    if "draw" in acc.dims:
-        acc = acc.median("draw")
-    rows = []
-    for s in acc["sector"].values:
-        for period in acc["period"].values:
-            cell = acc.sel(sector=s, period=period)
-            n = float(cell["years"])
-            rows.append({"sector": str(s), "period": str(period),
-                         **{k: f"{100 * float(cell[v]) / n:.2f}" for k, v in (
-                             ("Δln Y", "total"), ("TFP", "tfp"), ("α·Δln K", "capital"), ("β·Δln H", "talent"),
-                             ("γ·Δln L", "land"))}})
-    return _table("growth_accounting", rows, ["sector", "period", "Δln Y", "TFP", "α·Δln K", "β·Δln H", "γ·Δln L"],
+    rows = [dict(zip(table.columns, (str(c).strip() for c in row), strict=True)) for row in table.rows]
+    return _table("growth_accounting", rows, list(table.columns),
                   "Growth accounting, % per year (log points): Δln Y = Δln A + α Δln K + β Δln H + γ Δln L")
 
 
