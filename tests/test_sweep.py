@@ -117,3 +117,8 @@ def test_sweep_rejects_bad_arguments(tmp_path):
         sweep("plan", draws=0)
     with pytest.raises(jd.ParameterError):
         sweep("plan", draws=10, out=tmp_path / "x.csv", progress=False)
+
+
+def test_zero_chunks_is_an_error_not_the_default():
+    with pytest.raises(jd.ParameterError):
+        sweep("plan", draws=10, chunks=0, progress=False)

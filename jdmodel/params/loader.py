@@ -121,7 +121,11 @@ def _path_value(raw: Any, table: Mapping[str, Any], key: str, probs: Problems) -
         probs.add(key, f"expected a number or a list of numbers per year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}, "
                        f"got {raw!r}")
         return None
-    years = table.get("years", [LEVER_YEARS[0], LEVER_YEARS[0] + len(raw) - 1])
+    if "years" not in table and len(raw) != len(LEVER_YEARS):
+        probs.add(key, f"{len(raw)} values given: a path needs one per year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]} "
+                       f"({len(LEVER_YEARS)} values), a single number, or 'years = [first, last]' for a shorter span")
+        return None
+    years = table.get("years", [LEVER_YEARS[0], LEVER_YEARS[-1]])
     if not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years)):
         probs.add(key, f"'years' must be [first, last], got {years!r}")
         return None

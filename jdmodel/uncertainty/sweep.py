@@ -220,9 +220,11 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not isinstance(draws, int | np.integer) or draws < 1:
         raise ParameterError(f"draws must be a positive integer, got {draws!r}")
-    chunk = int(chunks or min(draws, 20_000))  # measured: smaller chunks stay in cache and avoid page-fault churn
-    if chunk < 1:
+    # measured: chunks of 20 000 stay in cache and avoid page-fault churn (benchmarks/README.md)
+    chunk = min(draws, 20_000) if chunks is None else chunks
+    if not isinstance(chunk, int | np.integer) or chunk < 1:
         raise ParameterError(f"chunks must be a positive number of draws per chunk, got {chunks!r}")
+    chunk = int(chunk)
     bounds = [(s, min(s + chunk, draws)) for s in range(0, draws, chunk)]
     writer = _Writer(Path(out), draws) if out is not None else None
     red = None
