@@ -132,7 +132,9 @@ def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None 
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
 
-        out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), Y0))
+        growth_rest = values.get("district.final_demand_growth", 0.0)
+        out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), Y0,
+                                np.broadcast_to(np.asarray(growth_rest, dtype=float).reshape(-1), (x.n_draws,))))
     return out
 
 

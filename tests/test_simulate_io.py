@@ -38,3 +38,26 @@ def test_effects_in_an_ensemble_use_the_same_draws():
     ens = jd.simulate("plan", draws=40, seed=2)
     assert ens.io_effect.dims == ("draw", "year", "io_sector")
     assert bool((ens.io_direct_effect.sel(year=2025) > 0).all())
+
+
+def test_rest_of_economy_growth_scales_the_whole_table_when_focus_grows_alike():
+    """Linearity: if the focus sectors also grow at g, every IO sector's output is x_base (1 + g)^t."""
+    from jdmodel.inputoutput.link import economy_wide, load_regional
+
+    io = load_regional()
+    base = np.array([[47.5, 164.7, 2222.8, 50.0, 118.4]])
+    g = 0.05
+    t = np.arange(11)
+    focus = base[:, :, None] * (1 + g) ** t[None, None, :]
+    out = economy_wide(io, focus, base, final_demand_growth=np.array([g]))
+    np.testing.assert_allclose(out["io_output"][0], io.x_base[None, :] * (1 + g) ** t[:, None], rtol=1e-10)
+    # and with g = 0 and focus at its base, nothing moves
+    still = economy_wide(io, np.repeat(base[:, :, None], 11, axis=2), base, final_demand_growth=0.0)
+    np.testing.assert_allclose(still["io_output"][0], np.repeat(io.x_base[None, :], 11, axis=0), rtol=1e-12)
+
+
+def test_modelled_gdp_follows_the_published_path_within_its_class_errors():
+    ds = jd.simulate("baseline")
+    gdp = ds.io_value_added.sum("io_sector")
+    assert float(gdp.sel(year=2024)) > 3000 * 0.95        # published: "more than 3000" in 2024 (NR)
+    assert float(gdp.sel(year=2021)) == pytest.approx(2705.6, rel=0.08)   # NR figure

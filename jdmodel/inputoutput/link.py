@@ -151,13 +151,18 @@ def _regional_cached(key: tuple[tuple[str, Any], ...]) -> tuple[IOTable, Regiona
     return table, RegionalIO(table.codes, table.name_zh, table.name_en, *arrays[:6], source, arrays[6])
 
 
-def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray) -> dict[str, FloatArray]:
+def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray,
+                 final_demand_growth: NDArray | float = 0.0) -> dict[str, FloatArray]:
     r"""Economy-wide output and value added implied by the focus sectors' output (mixed model).
 
-    Exogenous IO sectors X: :math:`x_j = x^{base}_j + \sum_s C_{sj} r_s (y_s - y^{base}_s)`
-    (``r`` = ``io.output_ratio``); the others keep their base final demand and follow
+    Exogenous IO sectors X: the focus sectors' part follows the growth model and the rest of the
+    sector's base output grows with the rest of the economy,
+    :math:`x_{j,t} = (x^{base}_j - \sum_s C_{sj} r_s y^{base}_s)(1+g)^t + \sum_s C_{sj} r_s y_{s,t}`
+    (``r`` = ``io.output_ratio``); the other sectors' final demand grows at ``g``,
+    :math:`f_{N,t} = f^{base}_N (1+g)^t`, and their output follows
     :math:`x_N = (I - A_{NN})^{-1}(f_N + A_{NX} x_X)`; value added :math:`v = c_v \odot x`.
-    One factorisation of :math:`I - A_{NN}`, one solve on all draws and years stacked.
+    With ``g = 0`` the rest of the economy stays at its 2020 level. One factorisation of
+    :math:`I - A_{NN}`, one solve on all draws and years stacked.
 
     Parameters
     ----------
@@ -166,6 +171,8 @@ def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray) -> 
         Growth-model output of the focus sectors, 亿元.
     focus_base : array (D, S)
         Their 2020 values, 亿元 (D may be 1 and broadcasts).
+    final_demand_growth : float or array (D,)
+        Growth per year of the economy outside the focus sectors (``district.final_demand_growth``).
 
     Returns
     -------
@@ -194,8 +201,12 @@ def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray) -> 
     if y0.ndim != 2 or y0.shape[1] != S:
         raise ParameterError(f"economy_wide: focus_base has shape {y0.shape}; expected (D, {S})")
     exo = io.exogenous
-    change = (y - y0[:, :, None]) * io.output_ratio[None, :, None]               # (D, S, Y)
-    x_exo = io.x_base[exo] + np.einsum("sk,dsy->dyk", io.concordance[:, exo], change)
+    g = np.asarray(final_demand_growth, dtype=float).reshape(-1)                  # (D,) or (1,)
+    trend = (1.0 + g[:, None]) ** np.arange(y.shape[2])[None, :]                    # (D, Y)
+    focus = np.einsum("sk,dsy->dyk", io.concordance[:, exo], y * io.output_ratio[None, :, None])
+    focus_0 = np.einsum("sk,ds->dk", io.concordance[:, exo], y0 * io.output_ratio[None, :])
+    x_exo = (io.x_base[exo] - focus_0)[:, None, :] * trend[..., None] + focus           # (D, Y, k)
     endo = np.setdiff1d(np.arange(io.A.shape[0]), exo)
-    x, f_exo = alg.mixed_model(io.A, exo, x_exo, io.f_base[endo])   # factorises I - A_NN once
+    f_endo = io.f_base[endo] * trend[..., None]                                       # (D, Y, n - k)
+    x, f_exo = alg.mixed_model(io.A, exo, x_exo, f_endo)   # factorises I - A_NN once
     return {"io_output": x, "io_value_added": x * io.va_coef, "io_final_demand_implied": f_exo}

@@ -88,6 +88,8 @@ SCHEMA: dict[str, Spec] = {
                                   open_min=True),
     "district.business_environment": _s("index", "Business-environment index (2020 = 1)", shape="path", min=0,
                                         open_min=True),
+    "district.final_demand_growth": _s("rate", "Growth per year of the economy outside the focus sectors (final "
+                                       "demand of the other IO sectors)", min=-0.2, max=0.3),
     # --- base year and the e-commerce sales series ------------------------------------------------
     "base_year.jan_oct_share": _s("ratio", "Share of a full year's output produced in January–October",
                                   min=0, max=1, open_min=True),
