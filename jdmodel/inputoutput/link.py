@@ -2,7 +2,8 @@
 
 The growth model sets the output of the focus sectors; through the concordance this fixes the
 output of the IO sectors they belong to (exogenous), and the other IO sectors follow from the
-mixed model with their final demand held at the 2020 level (Miller & Blair 2009, section 13.1).
+mixed model with their final demand growing at ``district.final_demand_growth`` (Miller & Blair 2009,
+section 13.1).
 Everything here is plain numpy with a leading draw axis.
 """
 
