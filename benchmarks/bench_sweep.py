@@ -39,7 +39,7 @@ def bench_ema(n: int) -> float | None:
     except ImportError:
         return None
     import jdmodel as jd
-    from jdmodel.sampling import uncertain_parameters
+    from jdmodel.pipeline.sampling import uncertain_parameters
 
     import logging
 

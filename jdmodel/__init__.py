@@ -16,8 +16,8 @@ from importlib import import_module
 
 from jdmodel.errors import JdmodelError, ModelError, ParameterError
 from jdmodel.params import Scenario, available_scenarios, load_observed, load_scenario, load_targets
-from jdmodel.results import version as _version
-from jdmodel.simulate import simulate
+from jdmodel.pipeline.results import version as _version
+from jdmodel.pipeline.simulate import simulate
 from jdmodel.targets import TargetReport, assess
 
 __version__ = _version()

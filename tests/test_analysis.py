@@ -8,7 +8,7 @@ from scipy.optimize import brentq
 from scipy.stats import spearmanr
 
 import jdmodel as jd
-from jdmodel.sampling import uncertain_parameters
+from jdmodel.pipeline.sampling import uncertain_parameters
 
 
 def _only_uncertain(sc, key, table):

@@ -11,7 +11,7 @@ import jdmodel as jd
 from jdmodel import engine
 from jdmodel.params.scenario import central_values
 from jdmodel.params.schema import SECTORS
-from jdmodel.simulate import composition_mask
+from jdmodel.pipeline.simulate import composition_mask
 
 
 @pytest.mark.parametrize("name", jd.available_scenarios())

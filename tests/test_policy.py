@@ -14,10 +14,10 @@ from scipy.optimize import brentq
 import jdmodel as jd
 from jdmodel.errors import ParameterError
 from jdmodel.params.schema import YEARS
+from jdmodel.pipeline.sampling import uncertain_parameters
 from jdmodel.policy import budget_grid, frontier, frontier_curve, load_costs, optimise_budget
 from jdmodel.policy._crn import CRNEnsemble, hits
 from jdmodel.policy.costs import price_factor
-from jdmodel.sampling import uncertain_parameters
 
 LOW, HIGH = 1.5, 5.0          # the one uncertain parameter: e-commerce leverage ~ U(1.5, 5)
 
@@ -267,7 +267,7 @@ def test_plots_return_axes(plan):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from jdmodel.plots_policy import plot_budget, plot_budget_profile, plot_frontier
+    from jdmodel.figures.policy import plot_budget, plot_budget_profile, plot_frontier
 
     c = frontier_curve(plan, scales=[0, 1, 2, 4], draws=100)
     r = frontier(plan, prob=0.5, draws=100)
@@ -291,7 +291,7 @@ def test_plot_conditioned_draws_prior_and_posterior():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from jdmodel.plots_policy import plot_conditioned
+    from jdmodel.figures.policy import plot_conditioned
 
     ens = jd.simulate("plan", draws=300, seed=1, io=False)
     with warnings.catch_warnings():

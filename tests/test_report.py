@@ -19,10 +19,11 @@ nbformat = pytest.importorskip("nbformat")
 import jdmodel as jd  # noqa: E402
 from jdmodel.cli import main  # noqa: E402
 from jdmodel.errors import ParameterError  # noqa: E402
+from jdmodel.outputs import write_atomic  # noqa: E402
 from jdmodel.report import ReportError, render  # noqa: E402
 from jdmodel.report import build as B  # noqa: E402
 from jdmodel.report import sections as S  # noqa: E402
-from jdmodel.report.export import find_chromium, html_to_pdf, write_atomic  # noqa: E402
+from jdmodel.report.export import find_chromium, html_to_pdf  # noqa: E402
 
 DRAWS, SEED, SOBOL_N = 200, 7, 32
 

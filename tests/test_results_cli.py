@@ -26,7 +26,7 @@ def test_dataset_has_units_labels_and_provenance(baseline):
 def test_netcdf_round_trip_is_identical(tmp_path, baseline):
     ds = jd.simulate(baseline)
     f = tmp_path / "r.nc"
-    from jdmodel.results import save
+    from jdmodel.pipeline.results import save
 
     save(ds, f)
     with xr.open_dataset(f) as back:

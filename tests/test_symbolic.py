@@ -15,7 +15,7 @@ from jdmodel import engine, growth
 from jdmodel.errors import ModelError, ParameterError
 from jdmodel.params.scenario import central_values
 from jdmodel.params.schema import SCHEMA, SECTORS
-from jdmodel.simulate import composition_mask
+from jdmodel.pipeline.simulate import composition_mask
 from jdmodel.symbolic import kernel
 from jdmodel.symbolic import model as M
 from jdmodel.symbolic.accounting import growth_accounting

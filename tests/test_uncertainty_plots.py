@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from jdmodel.errors import ParameterError  # noqa: E402
+from jdmodel.figures.uncertainty import SECTOR_COLORS, fan_chart, prim_trajectory, sobol_bars  # noqa: E402
 from jdmodel.params.schema import SECTORS, YEARS  # noqa: E402
-from jdmodel.plots import SECTOR_COLORS, fan_chart, prim_trajectory, sobol_bars  # noqa: E402
 from jdmodel.uncertainty.discovery import prim  # noqa: E402
 from jdmodel.uncertainty.sensitivity import sensitivity_callable  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_prim_trajectory_marks_the_chosen_box():
 
 
 def test_package_imports_without_loading_matplotlib():
-    code = "import sys, jdmodel.plots, jdmodel.uncertainty; print('matplotlib' in sys.modules)"
+    code = "import sys, jdmodel.figures.uncertainty, jdmodel.uncertainty; print('matplotlib' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == "False"

@@ -1,4 +1,4 @@
-"""The levers dashboard (jdmodel.widgets) and the bilingual figure labels (jdmodel.plotting_labels)."""
+"""The levers dashboard (jdmodel.widgets) and the bilingual figure labels (jdmodel.figures.labels)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ pytest.importorskip("matplotlib")
 
 import jdmodel as jd  # noqa: E402
 from jdmodel.cli import main as cli_main  # noqa: E402
+from jdmodel.figures.labels import SAMPLE_TEXT, Labels, cjk_font, font_covers, labels  # noqa: E402
 from jdmodel.params.schema import SECTORS  # noqa: E402
-from jdmodel.plotting_labels import SAMPLE_TEXT, Labels, cjk_font, font_covers, labels  # noqa: E402
 from jdmodel.widgets import LEVERS, Dashboard, dashboard, traffic_light  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"

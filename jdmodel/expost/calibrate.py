@@ -140,7 +140,7 @@ def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: S
     >>> 0.03 <= cal.estimates["sectors.ecommerce.tfp_growth"] <= 0.09
     True
     """
-    from jdmodel.simulate import simulate
+    from jdmodel.pipeline.simulate import simulate
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     errors = errors or load_error_model()
@@ -255,7 +255,7 @@ def _residual_dataset(matched: Matched, informative: Mapping[str, bool]) -> xr.D
 
 
 def _projections(prior: Scenario, calibrated: Scenario) -> xr.Dataset | None:
-    from jdmodel.simulate import simulate
+    from jdmodel.pipeline.simulate import simulate
 
     a = simulate(prior, io=False)
     b = simulate(calibrated, io=False)

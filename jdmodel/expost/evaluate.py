@@ -214,7 +214,7 @@ def evaluate(scenario: Scenario | str = "baseline", observed="jiading", *, error
     >>> round(rep.target("output").required_growth, 3)      # from 3119.2 亿元 (2022) to 4000 by 2025
     0.086
     """
-    from jdmodel.simulate import simulate
+    from jdmodel.pipeline.simulate import simulate
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     errors = errors or load_error_model()

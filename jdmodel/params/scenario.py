@@ -182,7 +182,7 @@ def correlation_of(sc: Scenario, where: str = "correlations"):
     """The rank-correlation matrix over the scenario's sampled parameters (None when there is none)."""
     if not sc.correlations:
         return None
-    from jdmodel.sampling import uncertain_parameters
+    from jdmodel.pipeline.sampling import uncertain_parameters
     from jdmodel.uncertainty.correlation import check_correlation, correlation_matrix
 
     names = [k for k, _ in uncertain_parameters(sc)]

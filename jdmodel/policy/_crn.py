@@ -1,6 +1,6 @@
 """Many lever settings on one set of draws: common random numbers for the policy questions.
 
-The draws are sampled once (:func:`jdmodel.sampling.sample_values`, a function of the scenario,
+The draws are sampled once (:func:`jdmodel.pipeline.sampling.sample_values`, a function of the scenario,
 seed, design and number of draws). A batch of G lever settings is then run as one engine call
 over G × D rows: every row of setting g repeats draw d's parameters, and the counting models'
 uniforms are keyed by the draw index d, not by the row. So two settings differ only by their
@@ -67,7 +67,7 @@ class CRNEnsemble:
         if self.draws == 1:
             values = central_values(self.scenario)
         else:
-            from jdmodel.sampling import sample_values
+            from jdmodel.pipeline.sampling import sample_values
 
             values = sample_values(self.scenario, self.draws, self.seed, design)[0]
         self.varying: dict[str, np.ndarray] = {}
@@ -78,7 +78,7 @@ class CRNEnsemble:
                 self.varying[key] = v
             else:
                 self.constant[key] = v[:1]
-        from jdmodel.simulate import composition_mask
+        from jdmodel.pipeline.simulate import composition_mask
 
         self.composition = composition_mask(self.scenario)
         self.targets: tuple[Target, ...] = self.scenario.targets.targets

@@ -10,17 +10,14 @@ or ``jdmodel report plan --out plan.html`` (see ``docs/publishing.md``). The tem
 ``notebooks/report_template.ipynb`` and ``notebooks/compare_template.ipynb``; the tables and figures
 they show come from :mod:`jdmodel.report.sections` and :mod:`jdmodel.report.compare`.
 
-Importing this package is cheap (the command line imports it for every command): nbclient,
-nbconvert and pandas load on first use.
+Importing this package is cheap: nbclient, nbconvert and pandas load on first use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from jdmodel.report.cli import register
-
-__all__ = ["render", "register", "ReportError", "default_template"]
+__all__ = ["render", "ReportError", "default_template"]
 
 
 def __getattr__(name: str) -> Any:

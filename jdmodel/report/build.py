@@ -208,8 +208,9 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     """
     import nbformat
 
+    from jdmodel.outputs import write_atomic
     from jdmodel.params.scenario import load_scenario
-    from jdmodel.report.export import html_to_pdf, to_html, write_atomic
+    from jdmodel.report.export import html_to_pdf, to_html
 
     items = [scenarios] if isinstance(scenarios, str | os.PathLike) or not isinstance(scenarios, Sequence) \
         else list(scenarios)

@@ -97,19 +97,3 @@ def _print(exe: str, page: Path, pdf: Path, profile: Path, no_sandbox: bool) -> 
         return subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise JdmodelError(f"{exe} did not print the report to PDF within {PDF_TIMEOUT} s") from None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it: readers never see half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -176,7 +176,7 @@ def parameters_table(sc) -> Table:
     for r in sc.records():
         rng = f"{fmt(r['low'])} – {fmt(r['high'])}" if "low" in r and "high" in r else ""
         dist = r.get("dist") or {}
-        # a range without a named distribution is sampled triangular (jdmodel.sampling.DEFAULT_DIST)
+        # a range without a named distribution is sampled triangular (jdmodel.pipeline.sampling.DEFAULT_DIST)
         name = str(dist.get("dist", "triangular")) if dist or rng else ""
         rows.append({"key": r["key"], "value": fmt(r["value"]), "unit": r["unit"], "range": rng,
                      "distribution": name,
@@ -253,7 +253,7 @@ def fan_charts(ens, rep, labels=None):
     """One fan chart per assessed target indicator, its threshold marked; returns the Figure."""
     import matplotlib.pyplot as plt
 
-    from jdmodel.plots import fan_chart
+    from jdmodel.figures.uncertainty import fan_chart
 
     items = assessed_indicators(rep)
     cols = 2 if len(items) > 1 else 1

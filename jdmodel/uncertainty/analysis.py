@@ -93,7 +93,7 @@ def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobo
 
 
 def _specs(sc, parameters):
-    from jdmodel.sampling import uncertain_parameters
+    from jdmodel.pipeline.sampling import uncertain_parameters
 
     specs = uncertain_parameters(sc)
     if parameters is not None:
@@ -111,8 +111,8 @@ def _model_function(sc, specs, outputs, years) -> Callable[[np.ndarray], tuple[n
     from jdmodel import engine
     from jdmodel.params.scenario import central_values
     from jdmodel.params.schema import SECTORS, YEARS
-    from jdmodel.sampling import DEFAULT_DIST
-    from jdmodel.simulate import composition_mask, rederive
+    from jdmodel.pipeline.sampling import DEFAULT_DIST
+    from jdmodel.pipeline.simulate import composition_mask, rederive
     from jdmodel.uncertainty.distributions import ppf
 
     yidx = [YEARS.index(y) for y in years]

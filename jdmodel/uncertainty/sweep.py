@@ -17,8 +17,6 @@ are merged in chunk order, so means and variances agree to rounding (≈ 1e-15 r
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -165,9 +163,9 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
 
 def _chunk(sc, draws: int, seed: int, design: str, start: int, stop: int, io: bool, keep: bool):
     """Run one chunk; return its reductions (and its per-draw Dataset when ``keep``)."""
-    from jdmodel.results import to_dataset as wrap
-    from jdmodel.sampling import run_draws
-    from jdmodel.simulate import _regional_io
+    from jdmodel.pipeline.results import to_dataset as wrap
+    from jdmodel.pipeline.sampling import run_draws
+    from jdmodel.pipeline.simulate import _regional_io
 
     regional = _regional_io() if io else None
     out = run_draws(sc, draws=draws, seed=seed, design=design, io=regional, start=start, stop=stop)
@@ -280,9 +278,13 @@ class _Writer:
         self.zarr = path.suffix == ".zarr"
         if path.suffix not in (".nc", ".zarr"):
             raise ParameterError(f"out: {path} must end in .nc (NetCDF) or .zarr (Zarr)")
-        if not path.parent.exists():
-            raise ParameterError(f"out: folder {path.parent} does not exist")
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
+        from jdmodel.outputs import atomic_path
+
+        if self.zarr and path.exists():
+            raise ParameterError(f"out: {path} exists; jdmodel never deletes or replaces a directory "
+                                 "(choose a new name or remove it yourself)")
+        self._target = atomic_path(path, directory=self.zarr)
+        self.tmp = self._target.__enter__()
         self.nc = None
 
     def write(self, ds: xr.Dataset) -> None:
@@ -333,16 +335,11 @@ class _Writer:
         if self.nc is not None:
             self.nc.close()
             self.nc = None
-        if self.path.exists():
-            if self.path.is_dir():
-                shutil.rmtree(self.path)
-            else:
-                self.path.unlink()
-        os.replace(self.tmp, self.path)
-        shutil.rmtree(self.tmp.parent, ignore_errors=True)
+        self._target.__exit__(None, None, None)
 
     def abort(self) -> None:
         if self.nc is not None:
             self.nc.close()
             self.nc = None
-        shutil.rmtree(self.tmp.parent, ignore_errors=True)
+        err = RuntimeError("sweep aborted")
+        self._target.__exit__(type(err), err, None)

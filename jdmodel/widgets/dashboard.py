@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 import jdmodel as jd
+from jdmodel.figures.labels import labels as make_labels
 from jdmodel.params.schema import SECTORS
-from jdmodel.plotting_labels import labels as make_labels
 from jdmodel.widgets.scenario_file import scenario_toml
 from jdmodel.widgets.views import figure_png, sector_colors, target_panel
 
@@ -51,7 +51,7 @@ class Dashboard:
         once (also what happens outside a running event loop).
     chinese : bool, optional
         Chinese labels in figures: None decides by the installed fonts (see
-        :mod:`jdmodel.plotting_labels`).
+        :mod:`jdmodel.figures.labels`).
 
     Attributes
     ----------

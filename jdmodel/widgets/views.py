@@ -10,14 +10,14 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from jdmodel.figures.labels import Labels
 from jdmodel.params.schema import SECTORS
-from jdmodel.plotting_labels import Labels
 
 
 def sector_colors() -> dict[str, str]:
-    """One colour per sector, the same as in every other figure (:data:`jdmodel.plots.SECTOR_COLORS`)."""
+    """One colour per sector, the same as in every other figure (:data:`jdmodel.figures.uncertainty.SECTOR_COLORS`)."""
     try:
-        from jdmodel.plots import SECTOR_COLORS
+        from jdmodel.figures.uncertainty import SECTOR_COLORS
     except ImportError:  # pragma: no cover - plots ships with the package
         return dict(zip(SECTORS, ("#0072B2", "#CC79A7", "#E69F00", "#009E73", "#56B4E9"), strict=True))
     return dict(SECTOR_COLORS)
@@ -102,7 +102,7 @@ def figure_png(ds: Any, rep: Any, lab: Labels, colors: Mapping[str, str]) -> byt
     rep : TargetReport
         Its assessment (gives the target drawn on the total).
     lab : Labels
-        Chinese or English labels (:func:`jdmodel.plotting_labels.labels`).
+        Chinese or English labels (:func:`jdmodel.figures.labels.labels`).
     colors : mapping
         Sector → colour.
     """

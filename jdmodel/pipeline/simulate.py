@@ -11,7 +11,7 @@ from jdmodel.params.baseyear import BUREAU_COMPONENTS, jan_oct_2020
 from jdmodel.params.observed import load_observed
 from jdmodel.params.scenario import Scenario, central_values, load_scenario
 from jdmodel.params.schema import SECTORS
-from jdmodel.results import to_dataset
+from jdmodel.pipeline.results import to_dataset
 
 
 def composition_mask(sc: Scenario) -> np.ndarray:
@@ -72,7 +72,7 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
             ref = engine.run(central_values(counterfactual(sc)), composition=composition_mask(sc), io=regional)
             out.update(io_effects(out, ref, regional))
         return to_dataset(out, scenario=sc, seed=seed, design=None, keep_draw=False, io=regional)
-    from jdmodel.sampling import run_draws
+    from jdmodel.pipeline.sampling import run_draws
 
     seed = 0 if seed is None else int(seed)
     out = run_draws(sc, draws=int(draws), seed=seed, design=design, io=regional)

@@ -51,7 +51,7 @@ def sample_values(sc: Scenario, draws: int, seed: int, design: str, start: int =
     sampled : array (n, k)
         The sampled values in canonical units.
     """
-    from jdmodel.simulate import rederive
+    from jdmodel.pipeline.simulate import rederive
     from jdmodel.uncertainty.designs import unit_sample
     from jdmodel.uncertainty.distributions import ppf
 
@@ -92,7 +92,7 @@ def _correlation(sc: Scenario, keys: list[str]):
 def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None, start: int = 0,
               stop: int | None = None) -> dict[str, np.ndarray]:
     """Engine outputs for draws ``[start, stop)`` of an N-draw ensemble (one engine call)."""
-    from jdmodel.simulate import composition_mask
+    from jdmodel.pipeline.simulate import composition_mask
     from jdmodel.uncertainty.rng import uniforms
 
     stop = draws if stop is None else stop

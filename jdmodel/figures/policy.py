@@ -2,7 +2,7 @@
 
 Every function takes ``ax=None`` (a new figure when omitted), returns the Axes and never calls
 ``plt.show()``; matplotlib is imported inside the functions. Sectors keep their colours from
-:data:`jdmodel.plots.SECTOR_COLORS`; labels are English (no font check needed).
+:data:`jdmodel.figures.uncertainty.SECTOR_COLORS`; labels are English (no font check needed).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jdmodel.errors import ParameterError
+from jdmodel.figures.uncertainty import SECTOR_COLORS
 from jdmodel.params.schema import SECTOR_LABELS_EN
-from jdmodel.plots import SECTOR_COLORS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

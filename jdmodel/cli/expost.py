@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from jdmodel.errors import ParameterError
@@ -98,14 +97,7 @@ def scenario_toml(cal, parent: str, out: Path) -> str:
 
 
 def write_scenario(cal, parent: str, out: Path) -> None:
-    """Write :func:`scenario_toml` atomically (a temporary file renamed into place)."""
-    out = Path(out)
-    text = scenario_toml(cal, parent, out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write :func:`scenario_toml` atomically (:func:`jdmodel.outputs.write_atomic`)."""
+    from jdmodel.outputs import write_atomic
+
+    write_atomic(out, scenario_toml(cal, parent, Path(out)))

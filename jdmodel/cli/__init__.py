@@ -73,7 +73,7 @@ def cmd_sweep(args) -> int:
             client.close()
     print(jd.assess(red).table())
     if args.reductions is not None:
-        from jdmodel.results import save
+        from jdmodel.pipeline.results import save
 
         save(red, args.reductions)
     if args.out is not None:
@@ -83,7 +83,7 @@ def cmd_sweep(args) -> int:
 
 def _add_more(sub) -> None:
     """Sub-commands of other parts of the library register here when present."""
-    for module in ("jdmodel.expost.cli", "jdmodel.policy_cli", "jdmodel.report"):
+    for module in ("jdmodel.cli.expost", "jdmodel.cli.policy", "jdmodel.cli.report"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:
@@ -93,14 +93,14 @@ def _add_more(sub) -> None:
 
 
 def _version() -> str:
-    from jdmodel.results import version
+    from jdmodel.pipeline.results import version
 
     return version()
 
 
 def cmd_run(args) -> int:
     import jdmodel as jd
-    from jdmodel.observed_view import observed_beside, sector_summary
+    from jdmodel.pipeline.observed_view import observed_beside, sector_summary
 
     sc = jd.load_scenario(args.scenario)
     if args.draws > 1:
@@ -125,7 +125,7 @@ def cmd_run(args) -> int:
     print()
     print(observed_beside(ds, sc))
     if args.out is not None:
-        from jdmodel.results import save
+        from jdmodel.pipeline.results import save
 
         save(ds, args.out)
         print(f"\nresults written to {args.out}")

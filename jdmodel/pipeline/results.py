@@ -93,17 +93,8 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
 
 
 def save(ds: xr.Dataset, path) -> None:
-    """Write a Dataset to NetCDF atomically (temporary file, then rename)."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """Write a Dataset to NetCDF atomically (:func:`jdmodel.outputs.atomic_path`)."""
+    from jdmodel.outputs import atomic_path
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         ds.to_netcdf(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
