@@ -1,4 +1,4 @@
-"""Where the shipped parameter files are.
+"""Where the shipped parameter files are: the plans (``plans/<id>/``) and the national IO tables (``io/``).
 
 In a source checkout they are the repository's top-level ``parameters/``; in an
 installed wheel they are packaged as ``jdmodel/parameters`` (see pyproject.toml).
@@ -12,10 +12,10 @@ from pathlib import Path
 
 @cache
 def parameters_dir() -> Path:
-    """Return the folder that holds ``baseline.toml``, ``targets.toml`` and friends."""
+    """Return the folder that holds the shipped plans (``plans/``) and the national input–output tables (``io/``)."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "parameters", here.parent / "parameters"):
-        if (candidate / "baseline.toml").is_file():
+        if (candidate / "plans").is_dir():
             return candidate
     raise FileNotFoundError(
         f"jdmodel cannot find its parameter files: looked in {here / 'parameters'} and {here.parent / 'parameters'}"

@@ -3,7 +3,9 @@
 The same code runs one central scenario (draw axis of length 1) for a widget and a
 million draws for a sweep: nothing here loops over draws or sectors in Python — only
 over years. Inputs are plain arrays keyed by dotted parameter names; outputs are
-plain arrays with dims ``(draw, year, sector)`` (``results.py`` labels them).
+plain arrays with dims ``(draw, year, sector)`` (``pipeline/results.py`` labels them). The
+plan (``jdmodel.params.plan``) says which sectors, years and indicators there are; the engine
+knows none of them by name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jdmodel import growth
-from jdmodel.params.schema import LEVER_YEARS, SECTORS, YEARS
 
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
@@ -32,23 +33,25 @@ class Inputs:
 
     sector: Mapping[str, Array]      # name -> (D, S)
     levers: Mapping[str, Array]      # funds/talent/land -> (D, S, T)
-    infrastructure: Array            # (D, Y), 2020 = 1
-    environment: Array               # (D, Y), 2020 = 1
+    infrastructure: Array            # (D, Y), base year = 1
+    environment: Array               # (D, Y), base year = 1
     land_budget: Array               # (D,)
-    sales_base: Array                # (D,)
-    sales_elasticity: Array          # (D,)
     values: Mapping[str, Array]      # every input, for the blocks that read their own keys (counting)
     n_draws: int
 
 
-def gather(values: Mapping[str, Array]) -> Inputs:
+def gather(values: Mapping[str, Array], sectors: tuple[str, ...], n_lever_years: int) -> Inputs:
     """Stack per-sector keys into ``(draw, sector[, year])`` arrays.
 
     Parameters
     ----------
     values : mapping
         Dotted key → array with a leading draw axis (length D or 1): shape ``(D,)`` for a
-        number, ``(D, T)`` for a lever path over 2021–2030.
+        number, ``(D, T)`` for a lever path over the T lever years.
+    sectors : tuple of str
+        The plan's sector ids, in order.
+    n_lever_years : int
+        T, the number of lever years (the year after the base year to the horizon).
     """
     n = max(np.shape(v)[0] for v in values.values())
 
@@ -57,33 +60,33 @@ def gather(values: Mapping[str, Array]) -> Inputs:
         arrays = [np.broadcast_to(a, (n, *a.shape[1:])) for a in arrays]
         return np.stack(arrays, axis=1)
 
-    sector = {name: stack([f"sectors.{s}.{name}" for s in SECTORS]) for name in SECTOR_PARAMS}
-    levers = {lv: stack([f"levers.{lv}.{s}" for s in SECTORS]) for lv in LEVERS}
+    sector = {name: stack([f"sectors.{s}.{name}" for s in sectors]) for name in SECTOR_PARAMS}
+    levers = {lv: stack([f"levers.{lv}.{s}" for s in sectors]) for lv in LEVERS}
     ones = np.ones((n, 1))
 
     def path(key: str) -> Array:
-        arr = np.broadcast_to(np.asarray(values[key], dtype=float), (n, len(LEVER_YEARS)))
+        arr = np.broadcast_to(np.asarray(values[key], dtype=float), (n, n_lever_years))
         return np.concatenate([ones, arr], axis=1)
 
-    def scalar(key: str) -> Array:
-        return np.broadcast_to(np.asarray(values[key], dtype=float).reshape(-1), (n,))
-
     return Inputs(sector=sector, levers=levers, infrastructure=path("district.infrastructure"),
-                  environment=path("district.business_environment"), land_budget=scalar("district.land_budget"),
-                  sales_base=scalar("ecommerce_sales.base_2020"), sales_elasticity=scalar("ecommerce_sales.elasticity"),
+                  environment=path("district.business_environment"),
+                  land_budget=np.broadcast_to(np.asarray(values["district.land_budget"], dtype=float).reshape(-1), (n,)),
                   values=values, n_draws=n)
 
 
-def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None = None,
-        io=None) -> dict[str, Array]:
-    """Run the model chain 2020–2030 for every draw at once.
+def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ...]] | None = None,
+        noise: Noise | None = None, io=None) -> dict[str, Array]:
+    """Run the model chain from the plan's base year to its horizon for every draw at once.
 
     Parameters
     ----------
     values : mapping
         Dotted key → array with a leading draw axis (see :func:`gather`).
-    composition : array (S,) of bool
-        Sectors counted in the online-economy total.
+    plan : Plan
+        Sectors, years and indicators (``jdmodel.params.plan``).
+    totals : mapping, optional
+        Total indicator id → the sectors it sums (default: the plan's ``[[totals]]``; a scenario's
+        targets may redefine them).
     noise : callable, optional
         ``noise(stream, shape_tail) -> uniforms (D, *shape_tail)`` for the counting models'
         randomness, keyed by draw index; ``None`` gives their deterministic mean paths.
@@ -93,11 +96,13 @@ def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None 
     Returns
     -------
     dict of arrays
-        ``output``, ``capital``, ``talent``, ``land``, ``tfp`` with dims (draw, year, sector);
-        ``ecommerce_sales``, ``online_economy_output`` (draw, year); counting and IO results
-        when those blocks run.
+        ``output``, ``capital``, ``talent``, ``land``, ``tfp`` with dims (draw, year, sector); each
+        total and linked indicator of the plan (draw, year); counting and IO results when those
+        blocks run.
     """
-    x = gather(values)
+    sectors = plan.sector_ids
+    n_lever_years = len(plan.years.levers)
+    x = gather(values, sectors, n_lever_years)
     p = x.sector
     Y0 = p["base_output"]
     K = p["capital_output_ratio"] * Y0
@@ -111,7 +116,7 @@ def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None 
     granted_path = np.zeros_like(x.levers["land"])
 
     path = {"output": [Y0], "capital": [K], "talent": [H], "land": [L], "tfp": [A]}
-    for t in range(len(LEVER_YEARS)):
+    for t in range(n_lever_years):
         K = growth.capital_step(K, p["depreciation"], investment, p["leverage"], x.levers["funds"][:, :, t])
         H = growth.talent_step(H, p["talent_attrition"], p["talent_organic"], x.levers["talent"][:, :, t])
         granted, remaining = growth.land_grant(x.levers["land"][:, :, t], remaining)
@@ -123,12 +128,16 @@ def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None 
         for name, arr in zip(("output", "capital", "talent", "land", "tfp"), (Y, K, H, L, A), strict=True):
             path[name].append(arr)
     out = {name: np.stack(arrs, axis=1) for name, arrs in path.items()}
-    ec = SECTORS.index("ecommerce")
-    out["ecommerce_sales"] = growth.ecommerce_sales(x.sales_base[:, None], out["output"][:, :, ec],
-                                                    Y0[:, ec, None], x.sales_elasticity[:, None])
-    out["online_economy_output"] = out["output"][:, :, np.asarray(composition, bool)].sum(axis=-1)
+    for linked in plan.linked:
+        j = sectors.index(linked.sector)
+        base = _per_draw(values[f"linked.{linked.id}.base"], x.n_draws)
+        eta = _per_draw(values[f"linked.{linked.id}.elasticity"], x.n_draws)
+        out[linked.id] = growth.linked_indicator(base[:, None], out["output"][:, :, j], Y0[:, j, None], eta[:, None])
+    for tid, members in (totals or {t.id: t.sectors for t in plan.totals}).items():
+        mask = np.array([s in members for s in sectors])
+        out[tid] = out["output"][:, :, mask].sum(axis=-1)
     out["land_granted"] = granted_path
-    out.update(_counting(x, out, granted_path, noise))
+    out.update(_counting(x, out, granted_path, noise, len(sectors), len(plan.years.all)))
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
 
@@ -138,7 +147,12 @@ def run(values: Mapping[str, Array], *, composition: Array, noise: Noise | None 
     return out
 
 
-def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None) -> dict[str, Array]:
+def _per_draw(value, n: int) -> Array:
+    return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
+
+
+def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None, n_sectors: int,
+              n_years: int) -> dict[str, Array]:
     """Run the counting models when they and their parameters are present."""
     if not any(k.startswith("counting.") for k in x.values):
         return {}
@@ -153,7 +167,7 @@ def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise 
     res = {}
     for name, arr in counts.items():
         arr = np.asarray(arr)
-        if arr.ndim == 3 and arr.shape[1] == len(SECTORS) and arr.shape[2] == len(YEARS):
+        if arr.ndim == 3 and arr.shape[1] == n_sectors and arr.shape[2] == n_years:
             arr = np.moveaxis(arr, 1, 2)  # (D, S, Y) -> (D, Y, S)
         res[name] = arr
     if "enterprises" in res:

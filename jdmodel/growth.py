@@ -13,8 +13,8 @@ Per sector :math:`s` and year :math:`t` (DESIGN.md §5):
     A_{t+1} &= A_t \,(1 + g_A + \varphi\,\Delta I^{infra}_{t+1} + \psi\,\Delta E_{t+1}) \\
     Y_t &= A_t K_t^{\alpha} H_t^{\beta} L_t^{\gamma}
 
-with :math:`K_{2020} = \kappa Y_{2020}` and :math:`A_{2020}` calibrated so that
-:math:`Y_{2020}` equals the base year exactly.
+with :math:`K_{base} = \kappa Y_{base}` and :math:`A_{base}` calibrated so that
+:math:`Y_{base}` equals the base-year output exactly.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def cobb_douglas(A: Array, K: Array, H: Array, L: Array, alpha: Array, beta: Arr
 def calibrate_tfp(Y0: Array, K0: Array, H0: Array, L0: Array, alpha: Array, beta: Array, gamma: Array) -> Array:
     r"""TFP level in the base year so that the production function returns the base-year output.
 
-    .. math:: A_{2020} = Y_{2020} / (K_{2020}^{\alpha} H_{2020}^{\beta} L_{2020}^{\gamma})
+    .. math:: A_{base} = Y_{base} / (K_{base}^{\alpha} H_{base}^{\beta} L_{base}^{\gamma})
 
     Examples
     --------
@@ -134,14 +134,14 @@ def calibrate_tfp(Y0: Array, K0: Array, H0: Array, L0: Array, alpha: Array, beta
     return Y0 / (K0**alpha * H0**beta * L0**gamma)
 
 
-def ecommerce_sales(base_sales: Array, output: Array, base_output: Array, elasticity: Array) -> Array:
-    r"""E-commerce sales (限额以上电子商务销售额) driven by e-commerce output.
+def linked_indicator(base_value: Array, output: Array, base_output: Array, elasticity: Array) -> Array:
+    r"""An indicator that follows one sector's output with an elasticity (e.g. Jiading's e-commerce sales).
 
-    .. math:: S_t = S_{2020}\,(Y^{ec}_t / Y^{ec}_{2020})^{\eta}
+    .. math:: S_t = S_{base}\,(Y_{s,t} / Y_{s,base})^{\eta}
 
     Examples
     --------
-    >>> round(float(ecommerce_sales(100.0, 121.0, 100.0, 0.5)), 9)
+    >>> round(float(linked_indicator(100.0, 121.0, 100.0, 0.5)), 9)
     110.0
     """
-    return base_sales * (output / base_output) ** elasticity
+    return base_value * (output / base_output) ** elasticity

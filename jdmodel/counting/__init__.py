@@ -16,8 +16,8 @@ from jdmodel.counting.closed_forms import (
 )
 from jdmodel.counting.model import (
     NOISE_STREAMS,
+    noise_streams,
     PARAMETER_SHAPES,
-    SECTORS,
     enterprise_rates,
     parameters_from_toml,
     project_rates,
@@ -27,7 +27,7 @@ from jdmodel.counting.model import (
 from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
 
 __all__ = [
-    "SECTORS", "PARAMETER_SHAPES", "NOISE_STREAMS", "simulate_counts", "enterprise_rates", "project_rates",
+    "PARAMETER_SHAPES", "NOISE_STREAMS", "noise_streams", "simulate_counts", "enterprise_rates", "project_rates",
     "scenario_rates", "parameters_from_toml", "poisson_quantile", "binomial_quantile", "pipeline_landed_mean",
     "pipeline_landed_distribution", "enterprises_mean_path", "enterprise_count_pmf",
 ]

@@ -18,12 +18,10 @@ from numpy.typing import NDArray
 from jdmodel.counting import lags
 from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
 from jdmodel.errors import ModelError, ParameterError
-from jdmodel.params.schema import LEVER_YEARS, SECTORS, YEARS
 
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
 
-S, T, Y = len(SECTORS), len(LEVER_YEARS), len(YEARS)
 
 #: Parameter keys read by :func:`simulate_counts`; ``"sector"`` keys hold one value per sector.
 PARAMETER_SHAPES: dict[str, str] = {
@@ -39,19 +37,25 @@ PARAMETER_SHAPES: dict[str, str] = {
         "base", "per_project", "lag", "infra_rate", "infra_elasticity")},
 }
 
-#: Noise streams drawn when ``noise`` is given: name -> shape after the draw axis.
-NOISE_STREAMS: dict[str, tuple[int, ...]] = {
-    "counting.enterprises.base": (S,),
-    "counting.enterprises.entries": (S, T),
-    "counting.enterprises.exits": (S, T),
-    "counting.projects.base": (),
-    "counting.projects.landed": (T,),
-    "counting.scenarios.base": (),
-    "counting.scenarios.new": (T,),
-}
+def noise_streams(n_sectors: int, n_lever_years: int) -> dict[str, tuple[int, ...]]:
+    """Noise streams drawn when ``noise`` is given: name -> shape after the draw axis."""
+    S, T = n_sectors, n_lever_years
+    return {
+        "counting.enterprises.base": (S,),
+        "counting.enterprises.entries": (S, T),
+        "counting.enterprises.exits": (S, T),
+        "counting.projects.base": (),
+        "counting.projects.landed": (T,),
+        "counting.scenarios.base": (),
+        "counting.scenarios.new": (T,),
+    }
 
 
-def _read(p: Mapping[str, NDArray]) -> dict[str, Array]:
+#: The noise streams' names (their shapes depend on the plan: :func:`noise_streams`).
+NOISE_STREAMS = tuple(noise_streams(1, 1))
+
+
+def _read(p: Mapping[str, NDArray], S: int) -> dict[str, Array]:
     """Parameters shaped for use: enterprise ones (D, 1) or (D, S); the others (D,)."""
     missing = [k for k in PARAMETER_SHAPES if k not in p]
     if missing:
@@ -71,8 +75,8 @@ def _read(p: Mapping[str, NDArray]) -> dict[str, Array]:
             ok = ok and a.shape[1] == S
         if not ok:
             problems.append(f"{key}: shape {np.shape(p[key])}, expected "
-                            + ("(D, 5) or (5,) — one value per sector" if shape == "sector" else
-                               "(D,) or (D, 5)" if per_sector else "(D,)"))
+                            + (f"(D, {S}) or ({S},) — one value per sector" if shape == "sector" else
+                               f"(D,) or (D, {S})" if per_sector else "(D,)"))
         out[key.removeprefix("counting.")] = a
     if problems:
         raise ParameterError("counting: parameters of the wrong shape", problems)
@@ -82,8 +86,13 @@ def _read(p: Mapping[str, NDArray]) -> dict[str, Array]:
 def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra: Array) -> int:
     """Check shapes and signs of the lever and output paths; return the draw count they imply.
 
-    Values down to -1e-9 count as zero: a budget shared out pro rata can leave rounding residue.
+    The numbers of sectors S and lever years T come from ``funds`` (D, S, T); there are Y = T + 1
+    years. Values down to -1e-9 count as zero: a budget shared out pro rata can leave rounding residue.
     """
+    if funds.ndim != 3:
+        raise ParameterError("counting: lever or output paths invalid", [f"funds: shape {funds.shape}, expected (D, S, T)"])
+    S, T = funds.shape[1:]
+    Y = T + 1
     problems = []
     for name, arr, tail in (("funds", funds, (S, T)), ("talent", talent, (S, T)), ("land", land, (S, T)),
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
@@ -94,9 +103,9 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
     if problems:
         raise ParameterError("counting: lever or output paths invalid", problems)
     if np.any(output[:, :, 0] <= 0):
-        bad = sorted({SECTORS[s] for s in np.nonzero(output[:, :, 0] <= 0)[1]})
-        raise ModelError(f"counting: sector output in 2020 must be positive (it scales the enterprise "
-                         f"ceiling), got <= 0 for {', '.join(bad)}")
+        bad = sorted({int(s) for s in np.nonzero(output[:, :, 0] <= 0)[1]})
+        raise ModelError(f"counting: sector output in the base year must be positive (it scales the enterprise "
+                         f"ceiling), got <= 0 for sector(s) at position {', '.join(map(str, bad))}")
     return max(a.shape[0] for a in (funds, talent, land, output, infra))
 
 
@@ -214,8 +223,8 @@ def scenario_rates(q: Mapping[str, Array], landed: Array, landed_before: Array, 
     return from_projects + q["scenarios.infra_rate"][:, None] * infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None]
 
 
-def _uniforms(noise: Noise, stream: str, d: int) -> Array:
-    tail = NOISE_STREAMS[stream]
+def _uniforms(noise: Noise, stream: str, d: int, S: int, T: int) -> Array:
+    tail = noise_streams(S, T)[stream]
     u = np.asarray(noise(stream, tail), dtype=np.float64)
     if u.ndim != 1 + len(tail) or u.shape[1:] != tail or (d != 1 and u.shape[0] != d):
         raise ModelError(f"counting: noise({stream!r}, {tail}) returned shape {u.shape}, expected ({d}, "
@@ -277,7 +286,7 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     >>> import tomllib
     >>> from jdmodel._paths import parameters_dir
     >>> from jdmodel.counting import parameters_from_toml
-    >>> with open(parameters_dir() / "baseline.toml", "rb") as fh:
+    >>> with open(parameters_dir() / "plans" / "jiading" / "baseline.toml", "rb") as fh:
     ...     p = parameters_from_toml(tomllib.load(fh))
     >>> lever = np.ones((1, 5, 10))
     >>> out = simulate_counts(p, funds=lever, talent=300 * lever, land=2 * lever,
@@ -286,8 +295,10 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     ((1, 5, 11), 5.0)
     """
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
-    q = _read(p)
-    d = _draw_count(_check_inputs(funds, talent, land, output, infra), q)
+    d_inputs = _check_inputs(funds, talent, land, output, infra)
+    S, T = funds.shape[1:]
+    q = _read(p, S)
+    d = _draw_count(d_inputs, q)
     funds, talent, land = (np.maximum(a, 0.0) for a in (funds, talent, land))
     ent = enterprise_rates(q, funds, talent, land, output)
     proj = project_rates(q, funds, land)
@@ -306,22 +317,22 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
         scenarios = q["scenarios.base"][:, None] + np.concatenate(
             [np.zeros((new.shape[0], 1)), np.cumsum(new, axis=-1)], axis=-1)
     else:
-        u_base = _uniforms(noise, "counting.enterprises.base", d)
+        u_base = _uniforms(noise, "counting.enterprises.base", d, S, T)
         d = u_base.shape[0]
         e = np.broadcast_to(_round(ent["base"], u_base), (d, S))
-        entries = poisson_quantile(_uniforms(noise, "counting.enterprises.entries", d), ent["entries"])
-        u_exit = _uniforms(noise, "counting.enterprises.exits", d)
+        entries = poisson_quantile(_uniforms(noise, "counting.enterprises.entries", d, S, T), ent["entries"])
+        u_exit = _uniforms(noise, "counting.enterprises.exits", d, S, T)
         path = [e]
         for t in range(T):
             e = e - binomial_quantile(u_exit[..., t], e, x) + entries[..., t]
             path.append(e)
         enterprises = np.stack(path, axis=-1)
-        landed = poisson_quantile(_uniforms(noise, "counting.projects.landed", d), proj["landed"])
-        base_p = _round(q["projects.base"], _uniforms(noise, "counting.projects.base", d))
+        landed = poisson_quantile(_uniforms(noise, "counting.projects.landed", d, S, T), proj["landed"])
+        base_p = _round(q["projects.base"], _uniforms(noise, "counting.projects.base", d, S, T))
         projects = base_p[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(landed, axis=-1)], axis=-1)
-        new = poisson_quantile(_uniforms(noise, "counting.scenarios.new", d),
+        new = poisson_quantile(_uniforms(noise, "counting.scenarios.new", d, S, T),
                                scenario_rates(q, landed, proj["before"], infra))
-        base_s = _round(q["scenarios.base"], _uniforms(noise, "counting.scenarios.base", d))
+        base_s = _round(q["scenarios.base"], _uniforms(noise, "counting.scenarios.base", d, S, T))
         scenarios = base_s[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(new, axis=-1)], axis=-1)
     out = {"enterprises": enterprises, "projects": projects, "scenarios": scenarios,
            "candidates_mean": ent["candidates"], "enterprise_ceiling": ent["ceiling"],

@@ -6,10 +6,10 @@ of an ensemble's draws by the likelihood of the observations). The observation o
 the error model by class of source live in :mod:`jdmodel.expost.operator`; see ``docs/expost.md``.
 """
 
-from jdmodel.expost.calibrate import DEFAULT_FREE, CalibrationResult, calibrate
+from jdmodel.expost.calibrate import CalibrationResult, calibrate, default_free
 from jdmodel.expost.condition import ConditionedEnsemble, condition
 from jdmodel.expost.evaluate import ExPostReport, evaluate
 from jdmodel.expost.operator import ErrorModel, load_error_model, observe
 
 __all__ = ["evaluate", "calibrate", "condition", "ExPostReport", "CalibrationResult", "ConditionedEnsemble",
-           "ErrorModel", "load_error_model", "observe", "DEFAULT_FREE"]
+           "ErrorModel", "load_error_model", "observe", "default_free"]

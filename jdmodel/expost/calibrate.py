@@ -26,15 +26,23 @@ import xarray as xr
 from scipy.optimize import least_squares
 
 from jdmodel.errors import ParameterError
-from jdmodel.expost.operator import ErrorModel, Matched, load_error_model, match, observations
+from jdmodel.expost.operator import ErrorModel, Matched, load_error_model, match, observations, scenario_shares
 from jdmodel.params.scenario import Scenario, load_scenario
 
-#: Default free parameters: the exogenous TFP growth of the four components of the bureau's
-#: statistic (their January–October 2021 growth rates inform them) and the January–October share
-#: (which, through the base year, sets the level the 2022 total is compared with).
-DEFAULT_FREE = ("sectors.industrial_internet.tfp_growth", "sectors.ecommerce.tfp_growth",
-                "sectors.online_entertainment.tfp_growth", "sectors.online_services.tfp_growth",
-                "base_year.jan_oct_share")
+def default_free(sc: Scenario) -> tuple[str, ...]:
+    """Default free parameters: the exogenous TFP growth of the sectors in the plan's headline total
+    (their published figures inform them) and the within-year shares of the plan's base-year rules
+    (which, through the base year, set the level later figures are compared with).
+
+    Examples
+    --------
+    >>> import jdmodel as jd
+    >>> default_free(jd.load_scenario("baseline"))[-1]
+    'base_year.jan_oct_share'
+    """
+    keys = [f"sectors.{s}.tfp_growth" for s in sc.targets.composition]
+    keys += sorted({r.share for r in sc.plan.base_rules if r.share is not None})
+    return tuple(k for k in keys if k in sc.params)
 
 
 @dataclass
@@ -90,7 +98,7 @@ class CalibrationResult:
                      "(≈ 1 when the class scales describe the errors)")
         if self.projections is not None:
             p = self.projections
-            lines += ["", "online_economy_output, 亿元:  " + "  ".join(
+            lines += ["", f"{p.attrs.get('indicator', 'total')}, 亿元:  " + "  ".join(
                 f"{int(y)}: prior {float(p['prior'].sel(year=y)):,.0f} → "
                 f"{float(p['calibrated'].sel(year=y)):,.0f}" for y in p["year"].values)]
         lines.append(f"optimiser: {self.message}")
@@ -103,7 +111,7 @@ class CalibrationResult:
         return f"<pre>{html.escape(self.table())}</pre>"
 
 
-def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: Sequence[str] | None = None, *,
+def calibrate(scenario: Scenario | str = "baseline", observed=None, free: Sequence[str] | None = None, *,
               errors: ErrorModel | None = None, io: bool = False,
               bounds: Mapping[str, tuple[float, float]] | None = None, absolute_sigma: bool = True,
               name: str | None = None) -> CalibrationResult:
@@ -114,7 +122,7 @@ def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: S
     scenario : Scenario or str
     observed : str, path or sequence of Observation
     free : sequence of str
-        Dotted keys of scalar parameters to estimate (default :data:`DEFAULT_FREE`); each needs
+        Dotted keys of scalar parameters to estimate (default :func:`default_free`); each needs
         ``low``/``high`` in its file, or an entry in ``bounds``.
     errors : ErrorModel, optional
         Class scales and shares (default ``parameters/expost.toml``).
@@ -143,16 +151,15 @@ def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: S
     from jdmodel.pipeline.simulate import simulate
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    errors = errors or load_error_model()
-    obs = observations(observed)
-    free = tuple(DEFAULT_FREE if free is None else free)
+    errors = errors or load_error_model(plan=sc.plan)
+    obs = observations(observed, plan=sc.plan)
+    free = tuple(default_free(sc) if free is None else free)
     lo, hi = _bounds(sc, free, bounds or {})
 
     def run(x: np.ndarray) -> Matched:
         trial = sc.with_overrides(dict(zip(free, map(float, x), strict=True)))
         ds = simulate(trial, io=io)
-        return match(ds, obs, errors, jan_oct_share=float(trial["base_year.jan_oct_share"]),
-                     composition=sc.targets.composition)
+        return match(ds, obs, errors, shares=scenario_shares(trial), totals=sc.targets.total_of)
 
     first = run(np.array([float(sc[k]) for k in free]))
     ids = [t.id for t in first.used()]
@@ -175,8 +182,9 @@ def calibrate(scenario: Scenario | str = "baseline", observed="jiading", free: S
     span = hi - lo
     at_bound = {k: bool(min(x - a, b - x) <= 1e-6 * s)
                 for k, x, a, b, s in zip(free, fit.x, lo, hi, span, strict=True)}
-    where = str(observed) if isinstance(observed, str | Path) else "given"
-    source = (f"calibrated: weighted least squares on observed/{where} ({len(ids)} terms: {', '.join(ids)}), "
+    where = (f"{sc.plan.id}/observed.toml" if observed is None else str(observed) if isinstance(observed, str | Path)
+             else "given observations")
+    source = (f"calibrated: weighted least squares on {where} ({len(ids)} terms: {', '.join(ids)}), "
               f"free {', '.join(free)}; error model {errors.label}")
     overrides = {k: {"value": est[k], "unit": sc.params[k].unit, "low": float(a), "high": float(b),
                      "source": f"{source}; s.e. {se[k]:.3g}; prior {float(sc[k]):g} "
@@ -259,8 +267,10 @@ def _projections(prior: Scenario, calibrated: Scenario) -> xr.Dataset | None:
 
     a = simulate(prior, io=False)
     b = simulate(calibrated, io=False)
-    if "online_economy_output" not in a:
+    total = prior.plan.totals[0].id
+    if total not in a:
         return None
-    years = [y for y in (2022, 2025, 2030) if y in a["year"].values]
-    return xr.Dataset({"prior": a["online_economy_output"].sel(year=years),
-                       "calibrated": b["online_economy_output"].sel(year=years)})
+    years = [y for y in prior.plan.years.milestones if y in a["year"].values]
+    out = xr.Dataset({"prior": a[total].sel(year=years), "calibrated": b[total].sel(year=years)})
+    out.attrs["indicator"] = total
+    return out

@@ -28,12 +28,21 @@ import numpy as np
 import xarray as xr
 
 from jdmodel.errors import ParameterError
-from jdmodel.expost.operator import ErrorModel, Matched, load_error_model, match, observations
+from jdmodel.expost.operator import (
+    ErrorModel,
+    Matched,
+    load_error_model,
+    match,
+    observations,
+    scenario_shares,
+    share_keys,
+)
 from jdmodel.params.scenario import Scenario, load_scenario
 from jdmodel.params.targets import TargetSet, load_targets
 from jdmodel.targets import QUANTILES
 
-PATH_VARIABLES = ("online_economy_output", "ecommerce_sales", "enterprises_total", "projects", "scenarios")
+#: the counting models' indicators, shown beside the plan's totals and linked indicators
+COUNT_VARIABLES = ("enterprises_total", "projects", "scenarios")
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
@@ -85,6 +94,7 @@ class ConditionedEnsemble:
     quantiles: xr.Dataset                # dims (which, quantile, year): prior and posterior
     parameters: xr.Dataset | None = None  # prior / posterior mean and sd of the sampled inputs
     ensemble: xr.Dataset | None = field(default=None, repr=False)
+    milestones: tuple[int, ...] = ()
 
     @property
     def n(self) -> int:
@@ -109,7 +119,7 @@ class ConditionedEnsemble:
         for var in self.quantiles.data_vars:
             q = self.quantiles[var]
             lines += ["", f"{var} (median [5 %–95 %]):"]
-            years = [y for y in q["year"].values if y in (2022, 2025, 2030)]
+            years = [y for y in q["year"].values if y in self.milestones]
             for which in ("prior", "posterior"):
                 lines.append(f"  {which:<10}" + "  ".join(
                     f"{int(y)}: {float(q.sel(which=which, quantile=0.5, year=y)):,.0f} "
@@ -149,7 +159,7 @@ class ConditionedEnsemble:
         return out
 
 
-def condition(ensemble: xr.Dataset, observed="jiading", scenario: Scenario | str | None = None, *,
+def condition(ensemble: xr.Dataset, observed=None, scenario: Scenario | str | None = None, *,
               errors: ErrorModel | None = None, min_ess: float = 100.0,
               min_ess_fraction: float = 0.01) -> ConditionedEnsemble:
     """Weight the draws of an ensemble by the likelihood of the published observations.
@@ -187,12 +197,12 @@ def condition(ensemble: xr.Dataset, observed="jiading", scenario: Scenario | str
     if "draw" not in ensemble.dims:
         raise ParameterError("condition: the ensemble needs a 'draw' dimension "
                              "(from jd.simulate(sc, draws=N, seed=S))")
-    errors = errors or load_error_model()
     sc = _scenario(ensemble, scenario)
-    targets = sc.targets if sc is not None else load_targets()
-    share = _jan_oct_share(ensemble, sc)
-    matched = match(ensemble, observations(observed), errors, jan_oct_share=share,
-                    composition=targets.composition)
+    plan = sc.plan if sc is not None else None
+    errors = errors or load_error_model(plan=plan)
+    targets = sc.targets if sc is not None else load_targets(plan=plan)
+    matched = match(ensemble, observations(observed, plan=plan), errors, shares=_shares(ensemble, sc),
+                    totals=targets.total_of)
     ll = xr.zeros_like(ensemble["draw"], dtype=float)
     for t in matched.used():
         ll = ll + t.log_likelihood().broadcast_like(ll)
@@ -211,8 +221,9 @@ def condition(ensemble: xr.Dataset, observed="jiading", scenario: Scenario | str
     return ConditionedEnsemble(weights=w.rename("weight"), log_likelihood=ll.rename("log_likelihood"),
                                ess=ess, matched=matched,
                                targets=_target_probabilities(ensemble, w, targets, ess),
-                               quantiles=_quantiles(ensemble, w), parameters=_parameters(ensemble, w),
-                               ensemble=ensemble)
+                               quantiles=_quantiles(ensemble, w, _path_variables(sc)),
+                               parameters=_parameters(ensemble, w), ensemble=ensemble,
+                               milestones=_milestones(ensemble, sc))
 
 
 def _scenario(ensemble: xr.Dataset, scenario) -> Scenario | None:
@@ -222,18 +233,23 @@ def _scenario(ensemble: xr.Dataset, scenario) -> Scenario | None:
     if name is None:
         return None
     try:
-        return load_scenario(name)
+        return load_scenario(name, plan=ensemble.attrs.get("plan"))
     except ParameterError:
         if scenario is not None:
             raise
         return None   # a synthetic ensemble named after no shipped scenario
 
 
-def _jan_oct_share(ensemble: xr.Dataset, sc: Scenario | None):
-    key = "base_year.jan_oct_share"
-    if "inputs" in ensemble and "parameter" in ensemble.coords and key in ensemble["parameter"].values:
-        return ensemble["inputs"].sel(parameter=key, drop=True)
-    return None if sc is None else float(sc[key])
+def _shares(ensemble: xr.Dataset, sc: Scenario | None) -> dict:
+    """The scenario's within-year shares, per draw where the ensemble sampled them."""
+    if sc is None:
+        return {}
+    sampled = {}
+    if "inputs" in ensemble and "parameter" in ensemble.coords:
+        for key in share_keys(sc.plan).values():
+            if key in ensemble["parameter"].values:
+                sampled[key] = ensemble["inputs"].sel(parameter=key, drop=True)
+    return scenario_shares(sc, sampled)
 
 
 def _target_probabilities(ens: xr.Dataset, w: xr.DataArray, targets: TargetSet, ess: float) -> xr.Dataset:
@@ -254,10 +270,23 @@ def _target_probabilities(ens: xr.Dataset, w: xr.DataArray, targets: TargetSet, 
                       coords={"target": list(hits)})
 
 
-def _quantiles(ens: xr.Dataset, w: xr.DataArray) -> xr.Dataset:
+def _path_variables(sc: Scenario | None) -> tuple[str, ...]:
+    if sc is None:
+        return COUNT_VARIABLES
+    return (*(t.id for t in sc.plan.totals), *(x.id for x in sc.plan.linked), *COUNT_VARIABLES)
+
+
+def _milestones(ens: xr.Dataset, sc: Scenario | None) -> tuple[int, ...]:
+    if sc is not None:
+        return sc.plan.years.milestones
+    years = [int(y) for y in ens["year"].values]
+    return tuple(years[len(years) // 2:: max(1, len(years) // 4)])
+
+
+def _quantiles(ens: xr.Dataset, w: xr.DataArray, names) -> xr.Dataset:
     q = list(QUANTILES)
     out = {}
-    for name in PATH_VARIABLES:
+    for name in names:
         if name not in ens or set(ens[name].dims) != {"draw", "year"}:
             continue
         da = ens[name].transpose("draw", "year")

@@ -18,7 +18,16 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from jdmodel.expost.operator import ErrorModel, Matched, Skipped, Term, load_error_model, match, observations
+from jdmodel.expost.operator import (
+    ErrorModel,
+    Matched,
+    Skipped,
+    Term,
+    load_error_model,
+    match,
+    observations,
+    scenario_shares,
+)
 from jdmodel.params.observed import CLASSES, Observation
 from jdmodel.params.scenario import Scenario, load_scenario
 from jdmodel.params.targets import TargetSet
@@ -117,7 +126,7 @@ class ExPostReport:
     def table(self) -> str:
         """Plain-text tables: the comparisons, the skipped figures, the targets."""
         lines = [f"Ex post: scenario {self.scenario!r} (sha256 {self.sha256[:12]}) "
-                 f"against observed/{self.observed} (error model {self.errors.label})", ""]
+                 f"against {self.observed} (error model {self.errors.label})", ""]
         lines += _grid(OBS_HEAD, self.observation_rows(), right={4, 5, 6, 7, 8})
         sds = ", ".join(f"{c} {self.errors.sd(c):.3f}" for c in CLASSES)
         lines.append(f"z = ln(model/published) / σ; σ by class {sds} (class scale ⊕ discrepancy "
@@ -143,7 +152,7 @@ class ExPostReport:
         skipped = "".join("<li>" + html.escape(f"{s.obs.id} {s.obs.indicator} {s.obs.period}: {s.reason}")
                           + "</li>" for s in self.skipped)
         return (f"<div><p><b>Ex post — scenario {html.escape(self.scenario)}</b> against "
-                f"observed/{html.escape(self.observed)}</p>{table(OBS_HEAD, self.observation_rows())}"
+                f"{html.escape(self.observed)}</p>{table(OBS_HEAD, self.observation_rows())}"
                 f"<p>Targets against the last published full-year figure</p>"
                 f"{table(TARGET_HEAD, self.target_rows())}"
                 + (f"<details><summary>skipped</summary><ul>{skipped}</ul></details>" if skipped else "")
@@ -185,16 +194,16 @@ class ExPostReport:
         return out
 
 
-def evaluate(scenario: Scenario | str = "baseline", observed="jiading", *, errors: ErrorModel | None = None,
+def evaluate(scenario: Scenario | str = "baseline", observed=None, *, errors: ErrorModel | None = None,
              results: xr.Dataset | None = None, io: bool = True) -> ExPostReport:
     """Evaluate a scenario against the published observations.
 
     Parameters
     ----------
     scenario : Scenario or str
-        Scenario (or its name/path); its ``base_year.jan_oct_share`` converts January–October figures.
-    observed : str, path or sequence of Observation
-        ``parameters/observed/<name>.toml`` (default ``"jiading"``).
+        Scenario (or its name/path); its within-year shares convert partial-year figures.
+    observed : str, path or sequence of Observation, optional
+        Default: the scenario's plan's ``observed.toml``; a plan name, a file or a sequence.
     errors : ErrorModel, optional
         Defaults to ``parameters/expost.toml``.
     results : Dataset, optional
@@ -217,15 +226,15 @@ def evaluate(scenario: Scenario | str = "baseline", observed="jiading", *, error
     from jdmodel.pipeline.simulate import simulate
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    errors = errors or load_error_model()
+    errors = errors or load_error_model(plan=sc.plan)
     ds = results if results is not None else simulate(sc, io=io)
     if "draw" in ds.dims:
         ds = ds.median("draw", keep_attrs=True)
-    obs = observations(observed)
-    matched = match(ds, obs, errors, jan_oct_share=float(sc["base_year.jan_oct_share"]),
-                    composition=sc.targets.composition)
+    obs = observations(observed, plan=sc.plan)
+    matched = match(ds, obs, errors, shares=scenario_shares(sc), totals=sc.targets.total_of)
     checks = target_checks(ds, obs, sc.targets)
-    where = str(observed) if isinstance(observed, str | Path) else "given"
+    where = (f"{sc.plan.id}/observed.toml" if observed is None else str(observed) if isinstance(observed, str | Path)
+             else "given")
     return ExPostReport(scenario=sc.name, sha256=sc.sha256, observed=where, errors=errors, matched=matched,
                         targets=checks, results=ds)
 

@@ -8,7 +8,7 @@ with what the model says about that part:
 period             model value
 =================  ==========================================================================
 full year          :math:`m = Y_t`
-January–October    :math:`m = w_{JO} \\, Y_t` (``base_year.jan_oct_share`` of the scenario)
+January–October    :math:`m = w_{JO} \\, Y_t` (the share the plan's base-year rule uses, a scenario parameter)
 January–June       :math:`m = w_{H1} \\, Y_t` (``share.h1.<family>`` in ``parameters/expost.toml``)
 July–December      :math:`m = (1 - w_{H1}) \\, Y_t`
 anything else      skipped (no stated share): never compared with a full year
@@ -34,9 +34,10 @@ from scipy.special import log_ndtr
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.observed import CLASSES, Observation, load_observed
+from jdmodel.params.observed import CLASSES, Observation, load_observed, parse_period
 
-FAMILIES = ("online", "gdp")
+#: indicator families: district value added (``gdp``) and the plan's own output indicators (``output``)
+FAMILIES = ("output", "gdp")
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -51,7 +52,7 @@ class ErrorModel:
     discrepancy : float
         Model structural error added in quadrature, 1 (log scale).
     h1_share : mapping
-        Indicator family (``online``, ``gdp``) → share of the year in January–June.
+        Indicator family (``output``, ``gdp``) → share of the year in January–June.
     jan_oct_share : mapping
         Family → January–October share; a family absent here uses the scenario's value.
     use_growth, drop_redundant_totals : bool
@@ -89,8 +90,8 @@ class ErrorModel:
         return replace(self, **changes)
 
 
-def load_error_model(path: str | Path | None = None) -> ErrorModel:
-    """Read and validate ``parameters/expost.toml`` (or a file of the same form).
+def load_error_model(path: str | Path | None = None, plan=None) -> ErrorModel:
+    """Read and validate a plan's ``expost.toml`` (the default plan's when neither is given) or another file.
 
     Raises
     ------
@@ -103,7 +104,11 @@ def load_error_model(path: str | Path | None = None) -> ErrorModel:
     >>> em.scale["OS"] < em.scale["OG"] < em.scale["NR"] < em.scale["SE"]
     True
     """
-    path = Path(path) if path is not None else parameters_dir() / "expost.toml"
+    if path is None:
+        from jdmodel.params.plan import load_plan
+
+        path = load_plan(plan).file("expost")
+    path = Path(path)
     data = read_toml(path)
     probs = Problems(str(path))
     scale = {c: _number(data.get("scale", {}).get(c), f"scale.{c}", probs) for c in CLASSES}
@@ -159,8 +164,29 @@ def _number(table, key: str, probs: Problems, allow_zero: bool = False) -> float
 
 # --- the operator -----------------------------------------------------------------------------
 def family(indicator: str) -> str:
-    """``gdp`` for district value added, ``online`` for the online-economy indicators."""
-    return "gdp" if indicator == "gdp" else "online"
+    """``gdp`` for district value added, ``output`` for the plan's own indicators."""
+    return "gdp" if indicator == "gdp" else "output"
+
+
+def share_keys(plan) -> dict[tuple[int, int], str]:
+    """Months ``(first, last)`` → the scenario parameter holding that within-year share (the plan's base rules)."""
+    out = {}
+    for rule in plan.base_rules:
+        period = parse_period(rule.period)
+        if rule.share is not None and period is not None and not period.full_year:
+            out[(period.first_month, period.last_month)] = rule.share
+    return out
+
+
+def scenario_shares(sc, values=None) -> dict[tuple[int, int], object]:
+    """The within-year shares a scenario sets (per draw when ``values`` holds them as arrays or DataArrays)."""
+    out = {}
+    for months, key in share_keys(sc.plan).items():
+        if values is not None and key in values:
+            out[months] = values[key]
+        elif key in sc.params:
+            out[months] = float(sc[key])
+    return out
 
 
 def indicator_path(ds: xr.Dataset, indicator: str) -> xr.DataArray | None:
@@ -181,18 +207,20 @@ def indicator_path(ds: xr.Dataset, indicator: str) -> xr.DataArray | None:
     return None
 
 
-def within_year_share(obs: Observation, errors: ErrorModel, jan_oct_share=None):
+def within_year_share(obs: Observation, errors: ErrorModel, shares=None):
     """``(share, description)`` for the observation's period, or ``(None, reason)`` when there is none.
 
-    ``jan_oct_share`` (a number, or a DataArray over ``draw``) is the scenario's
-    ``base_year.jan_oct_share``; ``errors.jan_oct_share`` overrides it per family.
+    ``shares`` maps months ``(first, last)`` to the scenario's within-year share (a number, or a
+    DataArray over ``draw``; :func:`scenario_shares`); ``errors.jan_oct_share`` overrides the
+    January–October share per family.
     """
     p, fam = obs.period, family(obs.indicator)
     if p.full_year:
         return 1.0, "annual"
     months = (p.first_month, p.last_month)
+    shares = shares or {}
     if months == (1, 10):
-        share = errors.jan_oct_share.get(fam, jan_oct_share)
+        share = errors.jan_oct_share.get(fam, shares.get(months))
         if share is None:
             return None, "January–October figure but no January–October share given"
         label = "expost.toml" if fam in errors.jan_oct_share else "scenario"
@@ -203,6 +231,8 @@ def within_year_share(obs: Observation, errors: ErrorModel, jan_oct_share=None):
             return None, f"half-year figure but no share.h1.{fam} in the error model"
         share = h1 if months == (1, 6) else 1.0 - h1
         return share, f"annual × {share:.3f} {'H1' if months == (1, 6) else '1 − H1'} share"
+    if months in shares:
+        return shares[months], f"annual × {_fmt_share(shares[months])} share of months {months[0]:02d}..{months[1]:02d}"
     return None, f"no within-year share for months {p.first_month:02d}..{p.last_month:02d}"
 
 
@@ -302,8 +332,8 @@ class Matched:
         return [t for t in self.terms if t.used]
 
 
-def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorModel, *, jan_oct_share=None,
-          composition: Sequence[str] = ()) -> Matched:
+def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorModel, *, shares=None,
+          totals: Mapping[str, Sequence[str]] | None = None) -> Matched:
     """Set every observation beside the model value it measured (or skip it, saying why).
 
     Parameters
@@ -312,11 +342,12 @@ def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorMode
         A run of :func:`jdmodel.simulate` (central or with ``draw``).
     observations : iterable of Observation
     errors : ErrorModel
-    jan_oct_share : float or DataArray over ``draw``
-        The scenario's ``base_year.jan_oct_share`` (per draw for an ensemble).
-    composition : sequence of str
-        Sectors summed in ``online_economy_output``: a total whose components are all observed
-        for the same period is kept in the table but left out of the likelihood.
+    shares : mapping
+        Months ``(first, last)`` → the scenario's within-year share (per draw for an ensemble);
+        see :func:`scenario_shares`.
+    totals : mapping
+        Total indicator → the sectors it sums: a total whose components are all observed for the
+        same period is kept in the table but left out of the likelihood.
     """
     terms, skipped = [], []
     years = set(int(y) for y in ds["year"].values)
@@ -325,7 +356,7 @@ def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorMode
         if reason:
             skipped.append(Skipped(obs, reason))
             continue
-        share, how = within_year_share(obs, errors, jan_oct_share)
+        share, how = within_year_share(obs, errors, shares)
         if share is None:
             skipped.append(Skipped(obs, how))
             continue
@@ -340,7 +371,7 @@ def match(ds: xr.Dataset, observations: Iterable[Observation], errors: ErrorMode
                 ratio = path.sel(year=obs.year, drop=True) / path.sel(year=obs.year - 1, drop=True)
                 terms.append(Term(obs, "growth", ratio, 1.0 + obs.growth, errors.sd(obs.cls),
                                   "model Y(t)/Y(t−1) (the within-year share cancels)"))
-    _mark_unused(terms, errors, composition)
+    _mark_unused(terms, errors, totals or {})
     return Matched(terms, skipped)
 
 
@@ -359,18 +390,18 @@ def _skip_reason(ds: xr.Dataset, obs: Observation, years: set[int]):
     return "", path
 
 
-def _mark_unused(terms: list[Term], errors: ErrorModel, composition: Sequence[str]) -> None:
+def _mark_unused(terms: list[Term], errors: ErrorModel, totals: Mapping[str, Sequence[str]]) -> None:
     for t in terms:
         if t.obs.id in errors.exclude:
             t.used, t.note = False, "excluded in the error model"
-    if not (errors.drop_redundant_totals and composition):
+    if not (errors.drop_redundant_totals and totals):
         return
     by_period: dict[tuple[str, str], Term] = {(t.obs.indicator, str(t.obs.period)): t
                                               for t in terms if t.kind == "level" and t.used}
     for t in terms:
-        if t.obs.indicator != "online_economy_output" or not t.used:
+        if t.obs.indicator not in totals or not t.used:
             continue
-        parts = [by_period.get((f"output.{s}", str(t.obs.period))) for s in composition]
+        parts = [by_period.get((f"output.{s}", str(t.obs.period))) for s in totals[t.obs.indicator]]
         if all(p is not None for p in parts):
             same = [p for p in terms if p.obs.id == t.obs.id]
             for s in same:
@@ -378,8 +409,12 @@ def _mark_unused(terms: list[Term], errors: ErrorModel, composition: Sequence[st
                 s.note = "not in the likelihood: sum of " + ", ".join(p.obs.id for p in parts)
 
 
-def observations(observed) -> tuple[Observation, ...]:
-    """Observations from a name/path (``parameters/observed/<name>.toml``) or a sequence of them."""
+def observations(observed, plan=None) -> tuple[Observation, ...]:
+    """Observations: a plan's (``None`` = ``plan``'s, or a plan name/folder), a file path, or a sequence of them."""
+    if observed is None:
+        from jdmodel.params.plan import load_plan
+
+        return load_plan(plan).observations
     if isinstance(observed, str | Path):
         return load_observed(observed)
     obs = tuple(observed)

@@ -9,7 +9,7 @@ References
 Miller, R. E. and Blair, P. D. (2009). *Input-Output Analysis: Foundations and Extensions*, 2nd ed.
 """
 
-from jdmodel.inputoutput.data import FOCUS_SECTORS, load_concordance, load_national
+from jdmodel.inputoutput.data import load_concordance, load_national, national_groups
 from jdmodel.inputoutput.link import RegionalIO, economy_wide, load_regional, regional_table
 from jdmodel.inputoutput.linkages import Linkages
 from jdmodel.inputoutput.regional import aflq, cilq, flq, flq_lambda, location_quotients, regionalise, slq
@@ -17,5 +17,5 @@ from jdmodel.inputoutput.summary import IOSummary, summary
 from jdmodel.inputoutput.table import IOTable
 
 __all__ = ["IOTable", "regionalise", "summary", "IOSummary", "Linkages", "RegionalIO", "load_regional",
-           "economy_wide", "regional_table", "load_national", "load_concordance", "FOCUS_SECTORS",
+           "economy_wide", "regional_table", "load_national", "load_concordance", "national_groups",
            "slq", "cilq", "flq", "aflq", "flq_lambda", "location_quotients"]

@@ -1,9 +1,11 @@
-"""The shipped input-output data: the national 2020 table, the concordance and the regional setup.
+"""Input-output data: the shipped national tables and a plan's regionalisation inputs.
 
-Files live in ``parameters/io/`` (see its README): ``china_2020_42/`` (NBS 2020 table, domestic
-form, 万元, converted to 亿元 at load), ``concordance.csv`` (focus sectors -> IO sectors),
-``jiading_2020.toml`` (published aggregates and assumptions that build the district's size
-vector) and ``link.toml`` (output ratios for the engine link).
+National tables live in ``parameters/io/<table>/`` (see its README; ``china_2020_42`` is the NBS
+2020 table, domestic form, 万元, converted to 亿元 at load; its ``table.toml`` names the groups of
+sectors of the three-sector division). A plan's ``io/`` folder holds ``region.toml`` (which national
+table, the published aggregates and the assumptions that build the region's size vector),
+``concordance.csv`` (the plan's sectors -> IO sectors) and ``link.toml`` (output ratios for the
+engine link).
 """
 
 from __future__ import annotations
@@ -21,25 +23,29 @@ from numpy.typing import NDArray
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
 from jdmodel.inputoutput.table import IOTable
-from jdmodel.params.schema import SECTORS
 
 FloatArray = NDArray[np.float64]
-FOCUS_SECTORS = SECTORS  # the growth model's sectors, in the same order
+DEFAULT_TABLE = "china_2020_42"
+_GROUPS = ("primary", "industry", "construction", "services")
 
 
 def io_dir() -> Path:
-    """The folder ``parameters/io``."""
+    """The folder of the shipped national tables (``parameters/io``)."""
     return parameters_dir() / "io"
 
 
-def national_table_dir() -> Path:
-    """The folder of the shipped national table (``parameters/io/china_2020_42``)."""
-    return io_dir() / "china_2020_42"
+def national_table_dir(name: str = DEFAULT_TABLE) -> Path:
+    """The folder of a shipped national table (``parameters/io/<name>``)."""
+    folder = io_dir() / name
+    if not (folder / "table.toml").is_file():
+        names = sorted(p.parent.name for p in io_dir().glob("*/table.toml"))
+        raise ParameterError(f"no national input–output table {name!r} (shipped: {', '.join(names)})")
+    return folder
 
 
 @cache
-def load_national() -> IOTable:
-    """The NBS 2020 national table, 42 sectors, domestic form, in 亿元 (cached).
+def load_national(name: str = DEFAULT_TABLE) -> IOTable:
+    """A shipped national table in 亿元 (cached); by default the NBS 2020 table, 42 sectors, domestic form.
 
     Examples
     --------
@@ -47,7 +53,32 @@ def load_national() -> IOTable:
     >>> t.n, round(float(t.x.sum()))       # total output, 亿元
     (42, 2699028)
     """
-    return IOTable.from_csv(national_table_dir())
+    return IOTable.from_csv(national_table_dir(name))
+
+
+@cache
+def national_groups(name: str = DEFAULT_TABLE) -> dict[str, tuple[str, ...]]:
+    """Sector codes of each group of the three-sector division, from the table's ``[groups]``.
+
+    Examples
+    --------
+    >>> g = national_groups()
+    >>> g["primary"], g["construction"], len(g["industry"]), len(g["services"])
+    (('01',), ('27',), 25, 15)
+    """
+    path = national_table_dir(name) / "table.toml"
+    groups = _load_toml(path).get("groups", {})
+    codes = set(load_national(name).codes)
+    out, problems = {}, []
+    for g in _GROUPS:
+        members = groups.get(g)
+        if not (isinstance(members, list) and members and all(c in codes for c in members)):
+            problems.append(f"groups.{g}: expected a non-empty list of the table's sector codes, got {members!r}")
+            continue
+        out[g] = tuple(members)
+    if problems:
+        raise ParameterError(f"{path}: invalid groups", problems)
+    return out
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -71,18 +102,25 @@ def _entries(tree: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, A
     return out
 
 
-def regional_inputs(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Read ``jiading_2020.toml``: dotted key -> {value, unit, source, low, high}.
+def plan_io_dir(plan=None) -> Path:
+    """A plan's ``io/`` folder (the default plan's when none is given)."""
+    from jdmodel.params.plan import load_plan
+
+    return load_plan(plan).file("io")
+
+
+def regional_inputs(path: str | Path | None = None, plan=None) -> dict[str, dict[str, Any]]:
+    """Read a plan's ``io/region.toml``: dotted key -> {value, unit, source, low, high}.
 
     Every number must carry ``unit`` and ``source``; an assumption (source starting with
     "assumption") must carry ``low <= value <= high``. All problems are reported together.
 
     Examples
     --------
-    >>> regional_inputs()["published.gdp_2020"]["value"]
+    >>> regional_inputs()["published.gdp"]["value"]
     2488.4
     """
-    path = Path(path) if path is not None else io_dir() / "jiading_2020.toml"
+    path = Path(path) if path is not None else plan_io_dir(plan) / "region.toml"
     entries = _entries(_load_toml(path))
     problems = []
     for key, e in entries.items():
@@ -100,19 +138,27 @@ def regional_inputs(path: str | Path | None = None) -> dict[str, dict[str, Any]]
     return entries
 
 
-def regional_output(table: IOTable, inputs: Mapping[str, Any]) -> FloatArray:
-    """District gross output by IO sector, 2020, 亿元, built from aggregates and assumptions.
+def regional_output(table: IOTable, inputs: Mapping[str, Any],
+                    groups: Mapping[str, tuple[str, ...]] | None = None) -> FloatArray:
+    """Regional gross output by IO sector in the base year, 亿元, built from aggregates and assumptions.
 
-    See the header of ``parameters/io/jiading_2020.toml`` for the construction. Value added of
-    the result equals ``published.gdp_2020``; industry output equals
-    ``industrial_output_2020 * industrial_coverage``.
+    Value added ``published.gdp`` is split into primary, secondary and tertiary by the assumed
+    shares; industry's gross output is ``published.industrial_output × assumptions.industrial_coverage``,
+    of which each sector of ``assumptions.industry_share`` takes its share, ``assumptions.absent_sectors``
+    none, and the rest of industry the remainder in national proportions; construction holds
+    secondary value added not produced by industry; services share tertiary value added in national
+    proportions times ``assumptions.service_specialisation``; gross output = value added / the
+    national value-added-to-output ratio. ``groups`` (primary, industry, construction, services)
+    come from the national table's ``[groups]`` (:func:`national_groups`).
 
     Parameters
     ----------
     table : IOTable
-        National table (codes "01".."42"), 亿元.
+        National table, 亿元.
     inputs : mapping
         Dotted key -> value, or -> {"value": ...} as returned by :func:`regional_inputs`.
+    groups : mapping, optional
+        Group -> sector codes (default: :func:`national_groups` of the default table).
 
     Examples
     --------
@@ -121,30 +167,37 @@ def regional_output(table: IOTable, inputs: Mapping[str, Any]) -> FloatArray:
     3205.0
     """
     val = {k: (v["value"] if isinstance(v, Mapping) else v) for k, v in inputs.items()}
+    groups = groups or national_groups()
     codes = list(table.codes)
-    if codes != [f"{i:02d}" for i in range(1, 43)]:
-        raise ParameterError("regional_output expects the 42-sector NBS table (codes '01'..'42')")
     ratio = table.v / table.x
     ix = {c: i for i, c in enumerate(codes)}
-    gdp = val["published.gdp_2020"]
-    va_primary = gdp * val["assumptions.primary_share_2020"]
-    va_secondary = gdp * val["assumptions.secondary_share_2020"]
+
+    def idx(group: str) -> NDArray[np.int64]:
+        return np.array([ix[c] for c in groups[group]], dtype=np.int64)
+
+    gdp = val["published.gdp"]
+    va_primary = gdp * val["assumptions.primary_share"]
+    va_secondary = gdp * val["assumptions.secondary_share"]
     va_tertiary = gdp - va_primary - va_secondary
     x = np.zeros(table.n)
-    industry = np.array([ix[f"{i:02d}"] for i in range(2, 27)])
-    absent = [ix[c] for c in val["assumptions.absent_sectors"]]
-    x_industry = val["published.industrial_output_2020"] * val["assumptions.industrial_coverage"]
-    rest = np.setdiff1d(industry, absent + [ix["18"]])
-    x[ix["18"]] = x_industry * val["assumptions.transport_equipment_share"]
-    x[rest] = x_industry * (1 - val["assumptions.transport_equipment_share"]) * table.x[rest] / table.x[rest].sum()
+    industry = idx("industry")
+    absent = [ix[c] for c in val.get("assumptions.absent_sectors", [])]
+    x_industry = val["published.industrial_output"] * val["assumptions.industrial_coverage"]
+    shares = {k.rsplit(".", 1)[1]: float(v) for k, v in val.items() if k.startswith("assumptions.industry_share.")}
+    fixed = [ix[c] for c in shares]
+    rest = np.setdiff1d(industry, absent + fixed)
+    for code, share in shares.items():
+        x[ix[code]] = x_industry * share
+    x[rest] = x_industry * (1 - sum(shares.values())) * table.x[rest] / table.x[rest].sum()
     va_construction = va_secondary - float(ratio[industry] @ x[industry])
     if va_construction <= 0:
         raise ParameterError(
             f"regional inputs: industry value added {va_secondary - va_construction:.1f} 亿元 exceeds secondary "
-            f"value added {va_secondary:.1f} 亿元; lower industrial_coverage or raise secondary_share_2020")
-    x[ix["27"]] = va_construction / ratio[ix["27"]]
-    x[ix["01"]] = va_primary / ratio[ix["01"]]
-    services = np.arange(ix["28"], table.n)
+            f"value added {va_secondary:.1f} 亿元; lower industrial_coverage or raise secondary_share")
+    for group, va in (("construction", va_construction), ("primary", va_primary)):
+        members = idx(group)
+        x[members] = va * table.v[members] / table.v[members].sum() / ratio[members]
+    services = idx("services")
     weight = table.v[services].copy()
     for key, factor in val.items():
         if key.startswith("assumptions.service_specialisation."):
@@ -153,8 +206,8 @@ def regional_output(table: IOTable, inputs: Mapping[str, Any]) -> FloatArray:
     return x
 
 
-def load_concordance(codes: tuple[str, ...], path: str | Path | None = None) -> FloatArray:
-    """Concordance (S, n): share of each focus sector's output in each IO sector; rows sum to 1.
+def load_concordance(codes: tuple[str, ...], path: str | Path | None = None, plan=None) -> FloatArray:
+    """Concordance (S, n): share of each of the plan's sectors' output in each IO sector; rows sum to 1.
 
     Examples
     --------
@@ -162,16 +215,19 @@ def load_concordance(codes: tuple[str, ...], path: str | Path | None = None) -> 
     >>> C.shape, C.sum(axis=1).tolist()
     ((5, 42), [1.0, 1.0, 1.0, 1.0, 1.0])
     """
-    path = Path(path) if path is not None else io_dir() / "concordance.csv"
+    from jdmodel.params.plan import load_plan
+
+    sectors = load_plan(plan).sector_ids
+    path = Path(path) if path is not None else plan_io_dir(plan) / "concordance.csv"
     if not path.is_file():
         raise ParameterError(f"{path}: file not found")
-    C = np.zeros((len(FOCUS_SECTORS), len(codes)))
+    C = np.zeros((len(sectors), len(codes)))
     problems = []
     with path.open(newline="", encoding="utf-8") as fh:
         for k, row in enumerate(csv.DictReader(fh), start=2):
             s, c = row.get("focus_sector"), row.get("io_code")
-            if s not in FOCUS_SECTORS:
-                problems.append(f"line {k}: focus_sector {s!r}; expected one of {FOCUS_SECTORS}")
+            if s not in sectors:
+                problems.append(f"line {k}: focus_sector {s!r}; expected one of {sectors}")
                 continue
             if c not in codes:
                 problems.append(f"line {k}: io_code {c!r} is not a sector of the table")
@@ -183,8 +239,8 @@ def load_concordance(codes: tuple[str, ...], path: str | Path | None = None) -> 
                 continue
             if not 0 <= low <= share <= high <= 1 or not row.get("source"):
                 problems.append(f"line {k}: need 0 <= low <= share <= high <= 1 and a source")
-            C[FOCUS_SECTORS.index(s), codes.index(c)] += share
-    for s, total in zip(FOCUS_SECTORS, C.sum(axis=1), strict=True):
+            C[sectors.index(s), codes.index(c)] += share
+    for s, total in zip(sectors, C.sum(axis=1), strict=True):
         if abs(total - 1.0) > 1e-9:
             problems.append(f"focus sector {s}: shares sum to {total:.6g}; expected 1")
     if problems:
@@ -192,20 +248,23 @@ def load_concordance(codes: tuple[str, ...], path: str | Path | None = None) -> 
     return C
 
 
-def load_output_ratio(path: str | Path | None = None) -> FloatArray:
-    """IO gross output per unit of focus-sector output, (S,), from ``link.toml``.
+def load_output_ratio(path: str | Path | None = None, plan=None) -> FloatArray:
+    """IO gross output per unit of the plan's sectors' output, (S,), from the plan's ``io/link.toml``.
 
     Examples
     --------
     >>> load_output_ratio().tolist()
     [1.0, 1.0, 0.12, 1.0, 1.0]
     """
-    path = Path(path) if path is not None else io_dir() / "link.toml"
+    from jdmodel.params.plan import load_plan
+
+    sectors = load_plan(plan).sector_ids
+    path = Path(path) if path is not None else plan_io_dir(plan) / "link.toml"
     table = _load_toml(path).get("output_ratio", {})
-    missing = [s for s in FOCUS_SECTORS if s not in table or "value" not in table[s]]
+    missing = [s for s in sectors if s not in table or "value" not in table[s]]
     if missing:
         raise ParameterError(f"{path}: [output_ratio] lacks {missing}")
-    out = np.array([float(table[s]["value"]) for s in FOCUS_SECTORS])
+    out = np.array([float(table[s]["value"]) for s in sectors])
     if (out <= 0).any():
         raise ParameterError(f"{path}: [output_ratio] values must be > 0, got {out.tolist()}")
     return out

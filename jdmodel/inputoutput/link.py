@@ -10,7 +10,7 @@ Everything here is plain numpy with a leading draw axis.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -65,7 +65,12 @@ class RegionalIO:
     concordance: FloatArray
     exogenous: NDArray[np.int64]
     source: str
-    output_ratio: FloatArray = field(default_factory=lambda: np.ones(len(data.FOCUS_SECTORS)))
+    output_ratio: FloatArray | None = None
+    sectors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.output_ratio is None:
+            object.__setattr__(self, "output_ratio", np.ones(self.concordance.shape[0]))
 
 
 _SETTING_KEYS = ("method", "delta", "output_ratio")
@@ -82,29 +87,38 @@ def _frozen(settings: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     return tuple(items)
 
 
-def regional_table(settings: Mapping[str, Any] | None = None) -> IOTable:
-    """The regionalised district table (an :class:`IOTable`) for the same settings as :func:`load_regional`.
+def regional_table(settings: Mapping[str, Any] | None = None, plan=None) -> IOTable:
+    """The regionalised table (an :class:`IOTable`) for the same settings and plan as :func:`load_regional`.
 
     Examples
     --------
     >>> regional_table().source[:25]
     'regionalised (FLQ, delta='
     """
-    return _regional_cached(_frozen(settings))[0]
+    return _regional_cached(_frozen(settings), _plan_folder(plan))[0]
 
 
-def load_regional(settings: Mapping[str, Any] | None = None) -> RegionalIO:
-    """Regionalise the shipped national table to the district and package it for the engine.
+def _plan_folder(plan) -> str:
+    from jdmodel.params.plan import load_plan
 
-    Reads ``parameters/io/`` (cached per settings). Without settings: NBS 2020 table
-    (domestic form), district gross output from ``jiading_2020.toml``, FLQ with delta 0.3.
+    return str(load_plan(plan).folder)
+
+
+def load_regional(settings: Mapping[str, Any] | None = None, plan=None) -> RegionalIO:
+    """Regionalise the plan's national table to its region and package it for the engine.
+
+    Reads the plan's ``io/`` folder and the national table it names (cached per settings and
+    plan). For Jiading without settings: NBS 2020 table (domestic form), district gross output
+    from ``io/region.toml``, FLQ with delta 0.3.
 
     Parameters
     ----------
     settings : mapping, optional
         Overrides: ``"method"`` ("slq", "cilq", "flq", "aflq"), ``"delta"``, any dotted key of
-        ``jiading_2020.toml`` (e.g. ``"assumptions.transport_equipment_share": 0.65``) and
-        ``"output_ratio"``: False for ones, or a mapping focus sector -> ratio.
+        ``io/region.toml`` (e.g. ``"assumptions.industry_share.18": 0.65``) and
+        ``"output_ratio"``: False for ones, or a mapping sector -> ratio.
+    plan : str, Path or Plan, optional
+        The plan (default: the default plan).
 
     Examples
     --------
@@ -112,44 +126,49 @@ def load_regional(settings: Mapping[str, Any] | None = None) -> RegionalIO:
     >>> io.A.shape, io.concordance.shape, [io.codes[j] for j in io.exogenous]
     ((42, 42), (5, 42), ['18', '20', '28', '29', '31', '34', '41'])
     """
-    return _regional_cached(_frozen(settings))[1]
+    return _regional_cached(_frozen(settings), _plan_folder(plan))[1]
 
 
 @lru_cache(maxsize=32)
-def _regional_cached(key: tuple[tuple[str, Any], ...]) -> tuple[IOTable, RegionalIO]:
+def _regional_cached(key: tuple[tuple[str, Any], ...], folder: str) -> tuple[IOTable, RegionalIO]:
+    from jdmodel.params.plan import load_plan
+
+    plan = load_plan(folder)
     settings = {k: dict(v) if isinstance(v, tuple) and v and isinstance(v[0], tuple) else v for k, v in key}
-    inputs = data.regional_inputs()
+    inputs = data.regional_inputs(plan=plan)
     unknown = [k for k in settings if k not in _SETTING_KEYS and k not in inputs]
     if unknown:
         raise ParameterError(f"load_regional: unknown setting(s) {unknown}; expected 'method', 'delta', "
-                             "'output_ratio' or a key of parameters/io/jiading_2020.toml, e.g. "
-                             "'assumptions.transport_equipment_share'")
+                             f"'output_ratio' or a key of {plan.id}/io/region.toml, e.g. "
+                             "'assumptions.industry_share.18'")
     values = {k: e["value"] for k, e in inputs.items()}
     values.update({k: v for k, v in settings.items() if k in inputs})
     method = settings.get("method", values["regionalisation.method"])
     delta = float(settings.get("delta", values["regionalisation.delta"]))
-    national = data.load_national()
-    x_region = data.regional_output(national, values)
+    table_name = str(values.get("regionalisation.table", data.DEFAULT_TABLE))
+    national = data.load_national(table_name)
+    x_region = data.regional_output(national, values, data.national_groups(table_name))
     table, _ = regionalise(national, x_region, method=method, delta=delta)
-    C = data.load_concordance(table.codes)
-    ratio = data.load_output_ratio()
+    C = data.load_concordance(table.codes, plan=plan)
+    ratio = data.load_output_ratio(plan=plan)
     spec = settings.get("output_ratio", True)
+    sectors = plan.sector_ids
     if spec is False:
         ratio = np.ones_like(ratio)
     elif isinstance(spec, Mapping):
-        bad = [s for s in spec if s not in data.FOCUS_SECTORS]
+        bad = [s for s in spec if s not in sectors]
         if bad:
-            raise ParameterError(f"load_regional: output_ratio names unknown focus sectors {bad}")
-        ratio = np.array([float(spec.get(s, r)) for s, r in zip(data.FOCUS_SECTORS, ratio, strict=True)])
+            raise ParameterError(f"load_regional: output_ratio names sectors {bad} that plan {plan.id!r} lacks")
+        ratio = np.array([float(spec.get(s, r)) for s, r in zip(sectors, ratio, strict=True)])
     va_coef = np.where(table.x > 0, np.divide(table.v, table.x, out=np.zeros(table.n), where=table.x > 0),
                        national.v / national.x)
     arrays = [table.A.copy(), table.x.copy(), table.f.copy(), va_coef, C, np.flatnonzero(C.sum(axis=0) > 0), ratio]
     for a in arrays:
         a.setflags(write=False)
     lq_note = f", delta={delta:g}" if method in ("flq", "aflq") else ""
-    source = (f"NBS Input-Output Table of China 2020 (42 sectors, domestic form), regionalised to Jiading 2020 "
-              f"by {method.upper()}{lq_note} on assumed district gross output (parameters/io/jiading_2020.toml)")
-    return table, RegionalIO(table.codes, table.name_zh, table.name_en, *arrays[:6], source, arrays[6])
+    source = (f"{national.source.split(';')[0]}, regionalised to {plan.region_en or plan.id} {plan.years.base} "
+              f"by {method.upper()}{lq_note} on assumed regional gross output ({plan.id}/io/region.toml)")
+    return table, RegionalIO(table.codes, table.name_zh, table.name_en, *arrays[:6], source, arrays[6], sectors)
 
 
 def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray,

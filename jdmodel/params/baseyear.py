@@ -1,41 +1,61 @@
-"""The 2020 base year, derived from the statistics bureau's figures rather than from 倍增.
+"""Base-year outputs derived from published figures, by the plan's declarative rules.
 
-The bureau's January–October 2021 release gives each component of 在线新经济总产出 and
-its year-on-year growth, so January–October 2020 follows by division:
+A plan's ``[[base_year.derive]]`` rule (:class:`jdmodel.params.plan.BaseRule`) names sectors, an
+observation indicator and period, and how to bring the figure to a full base year:
 
-.. math:: Y^{\\mathrm{Jan–Oct}}_{s,2020} = \\frac{Y^{\\mathrm{Jan–Oct}}_{s,2021}}{1 + g_s}
+.. math:: Y_{s,base} = \\frac{y_s}{(1 + g_s)^{[\\text{divide\\_by\\_growth}]}\\; w}
 
-and the full year 2020 by a stated scaling assumption, the share ``w`` of a year's
-output produced in January–October (``base_year.jan_oct_share``):
-
-.. math:: Y_{s,2020} = Y^{\\mathrm{Jan–Oct}}_{s,2020} / w
+where :math:`y_s` is the published figure, :math:`g_s` its year-on-year growth (used when the
+figure is for the year after the base year) and :math:`w` the parameter the rule names as the
+share of a year's output produced in the figure's months (1 for a full year). Jiading's rule
+divides the statistics bureau's January–October 2021 figures by (1 + growth) and by the
+January–October share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from jdmodel.errors import ParameterError
 from jdmodel.params.observed import Observation
 
-# the four components of the bureau's statistic, as indicators in the observations file
-BUREAU_COMPONENTS = ("industrial_internet", "ecommerce", "online_entertainment", "online_services")
-PLAN_IMPLIED_BASE = 2000.0  # 亿元: half of the 4000 亿元 target (the word 倍增); shown beside, not used
 
+def figures(rule, observations: Iterable[Observation]) -> dict[str, float]:
+    """The rule's figure for each of its sectors, brought back to the base year but not yet divided by the share.
 
-def jan_oct_2020(observations: tuple[Observation, ...]) -> dict[str, float]:
-    """January–October 2020 output of each bureau component, 亿元 (value 2021 / (1 + growth))."""
-    out = {}
-    for obs in observations:
-        p = obs.period
-        if (p.year == 2021 and p.first_month == 1 and p.last_month == 10
-                and obs.indicator.startswith("output.") and obs.growth is not None):
-            sector = obs.indicator.split(".", 1)[1]
-            if sector in BUREAU_COMPONENTS:
-                out[sector] = obs.value / (1.0 + obs.growth)
-    missing = set(BUREAU_COMPONENTS) - set(out)
+    Raises
+    ------
+    ParameterError
+        When an observation the rule needs is missing (or lacks its growth rate).
+    """
+    by_key = {(o.indicator, str(o.period)): o for o in observations}
+    out, missing = {}, []
+    for s in rule.sectors:
+        obs = by_key.get((rule.indicator_for(s), rule.period))
+        if obs is None or (rule.divide_by_growth and obs.growth is None):
+            missing.append(f"{rule.indicator_for(s)} for {rule.period}" + (" with its growth" if rule.divide_by_growth
+                                                                            else ""))
+            continue
+        out[s] = obs.value / (1.0 + obs.growth) if rule.divide_by_growth else obs.value
     if missing:
-        raise ValueError(f"observations lack the January–October 2021 figure with growth for {sorted(missing)}")
+        raise ParameterError("base_year rule: the observations lack " + "; ".join(missing))
     return out
 
 
-def base_outputs(observations: tuple[Observation, ...], jan_oct_share: float) -> dict[str, float]:
-    """Full-year 2020 output of each bureau component, 亿元."""
-    return {s: v / jan_oct_share for s, v in jan_oct_2020(observations).items()}
+def derived_outputs(plan, share_of: Mapping[str, float]) -> dict[str, float]:
+    """Base-year output of every sector a rule of ``plan`` derives, given the value of each share key.
+
+    A share may be an array over draws; the outputs then are too.
+
+    Examples
+    --------
+    >>> from jdmodel.params.plan import load_plan
+    >>> out = derived_outputs(load_plan("jiading"), {"base_year.jan_oct_share": 0.8})
+    >>> round(out["ecommerce"], 1)           # 2448.7 / 1.322 / 0.8
+    2315.4
+    """
+    out = {}
+    for rule in plan.base_rules:
+        share = 1.0 if rule.share is None else share_of[rule.share]
+        out.update({s: v / share for s, v in figures(rule, plan.observations).items()})
+    return out

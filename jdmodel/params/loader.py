@@ -7,6 +7,8 @@ and every value is checked against :mod:`jdmodel.params.schema` before use.
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,17 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
-from jdmodel.params.schema import (
-    LEVER_YEARS,
-    META_KEYS,
-    SECTORS,
-    Spec,
-    concrete_keys,
-    spec_for,
-    unknown_sector,
-)
+from jdmodel.params.schema import META_KEYS, Spec, concrete_keys, spec_for, unknown_name
 from jdmodel.params.units import accepted_units, canonical_unit, conversion_factor
 
 # keys of a value table that are quantities in the parameter's unit (converted with it)
@@ -108,51 +101,54 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-def _suggest(key: str) -> str:
-    close = difflib.get_close_matches(key, concrete_keys(), n=1, cutoff=0.75)
+def _suggest(key: str, plan) -> str:
+    close = difflib.get_close_matches(key, concrete_keys(plan), n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _path_value(raw: Any, table: Mapping[str, Any], key: str, probs: Problems) -> np.ndarray | None:
-    """A per-year lever path over 2021–2030 from a scalar or a list (with optional ``years = [first, last]``)."""
+def _path_value(raw: Any, table: Mapping[str, Any], key: str, probs: Problems,
+                lever_years: tuple[int, ...]) -> np.ndarray | None:
+    """A per-year lever path over the lever years from a scalar or a list (with optional ``years = [first, last]``)."""
     if _is_number(raw):
-        return np.full(len(LEVER_YEARS), float(raw))
+        return np.full(len(lever_years), float(raw))
     if not (isinstance(raw, list) and raw and all(_is_number(v) for v in raw)):
-        probs.add(key, f"expected a number or a list of numbers per year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}, "
+        probs.add(key, f"expected a number or a list of numbers per year {lever_years[0]}–{lever_years[-1]}, "
                        f"got {raw!r}")
         return None
-    if "years" not in table and len(raw) != len(LEVER_YEARS):
-        probs.add(key, f"{len(raw)} values given: a path needs one per year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]} "
-                       f"({len(LEVER_YEARS)} values), a single number, or 'years = [first, last]' for a shorter span")
+    if "years" not in table and len(raw) != len(lever_years):
+        probs.add(key, f"{len(raw)} values given: a path needs one per year {lever_years[0]}–{lever_years[-1]} "
+                       f"({len(lever_years)} values), a single number, or 'years = [first, last]' for a shorter span")
         return None
-    years = table.get("years", [LEVER_YEARS[0], LEVER_YEARS[-1]])
+    years = table.get("years", [lever_years[0], lever_years[-1]])
     if not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years)):
         probs.add(key, f"'years' must be [first, last], got {years!r}")
         return None
     first, last = years
-    if first < LEVER_YEARS[0] or last > LEVER_YEARS[-1] or last < first:
-        probs.add(key, f"years {first}–{last} out of range: lever paths cover {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}")
+    if first < lever_years[0] or last > lever_years[-1] or last < first:
+        probs.add(key, f"years {first}–{last} out of range: lever paths cover {lever_years[0]}–{lever_years[-1]}")
         return None
     if last - first + 1 != len(raw):
         probs.add(key, f"{len(raw)} values given for the {last - first + 1} years {first}–{last}")
         return None
     # years outside the given span hold the nearest given value (documented in docs/parameters.md)
     span = np.asarray(raw, dtype=float)
-    idx = np.clip(np.asarray(LEVER_YEARS) - first, 0, len(span) - 1)
+    idx = np.clip(np.asarray(lever_years) - first, 0, len(span) - 1)
     return span[idx]
 
 
-def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: bool) -> Param | None:
-    """Validate one leaf and convert it to canonical units; record problems instead of raising."""
+def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: bool, plan) -> Param | None:
+    """Validate one leaf of ``plan``'s schema and convert it to canonical units; record problems instead of raising."""
     if key in META_KEYS:
         return None
-    spec, _sector = spec_for(key)
+    spec, _sector = spec_for(key, plan)
     if spec is None:
-        bad = unknown_sector(key)
+        bad = unknown_name(key, plan)
         if bad is not None:
-            probs.add(key, f"unknown sector {bad!r} (expected one of {', '.join(SECTORS)})")
+            kind, name = bad
+            names = plan.sector_ids if kind == "sector" else tuple(x.id for x in plan.linked)
+            probs.add(key, f"unknown {kind} {name!r} in plan {plan.id!r} (expected one of {', '.join(names) or 'none'})")
         else:
-            probs.add(key, f"unknown parameter{_suggest(key)}")
+            probs.add(key, f"unknown parameter{_suggest(key, plan)}")
         return None
     table = dict(raw) if isinstance(raw, Mapping) else {"value": raw}
     if not isinstance(raw, Mapping) and not bare_ok:
@@ -184,7 +180,7 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
     if not isinstance(source, str) or not source.strip():
         probs.add(key, "missing 'source' (say where the number comes from, or 'assumption: ...')")
         return None
-    value = _value_for_shape(key, table["value"], table, spec, probs)
+    value = _value_for_shape(key, table["value"], table, spec, probs, plan)
     if value is None:
         return None
     value = value * factor if isinstance(value, np.ndarray) else float(value) * factor
@@ -214,13 +210,14 @@ def _canon(spec: Spec) -> str:
     return "1" if spec.dimension == "bool" else canonical_unit(spec.dimension)
 
 
-def _value_for_shape(key: str, raw: Any, table: Mapping, spec: Spec, probs: Problems):
+def _value_for_shape(key: str, raw: Any, table: Mapping, spec: Spec, probs: Problems, plan):
     if spec.shape == "path":
-        return _path_value(raw, table, key, probs)
+        return _path_value(raw, table, key, probs, plan.years.levers)
     if spec.shape == "list":
-        if isinstance(raw, list) and len(raw) == len(SECTORS) and all(_is_number(v) for v in raw):
+        sectors = plan.sector_ids
+        if isinstance(raw, list) and len(raw) == len(sectors) and all(_is_number(v) for v in raw):
             return np.asarray(raw, dtype=float)
-        probs.add(key, f"expected a list of {len(SECTORS)} numbers, one per sector ({', '.join(SECTORS)}), "
+        probs.add(key, f"expected a list of {len(sectors)} numbers, one per sector ({', '.join(sectors)}), "
                        f"got {raw!r}")
         return None
     if not _is_number(raw):
@@ -280,21 +277,45 @@ def _parse_dist(key: str, table: Mapping, scaled: Mapping, value, probs: Problem
     return False if len(probs.items) > before else dist
 
 
-def resolve_reference(ref: str, relative_to: Path | None) -> Path:
-    """Resolve an ``extends`` reference: a scenario name, ``baseline``, or a path to a TOML file."""
+_PLAN_SCENARIO = re.compile(r"^([a-z][a-z0-9_]*)/([a-z][A-Za-z0-9_\-]*)$")
+
+
+def resolve_reference(ref: str, relative_to: Path | None, plan, allowed: tuple[Path, ...] = ()) -> tuple[Path, Any]:
+    """Resolve a scenario reference to ``(file, plan)`` without opening anything outside the allowed places.
+
+    * ``name`` — a scenario of ``plan`` (``baseline`` is the plan's baseline file);
+    * ``plan/name`` — a scenario of another shipped plan;
+    * ``path.toml`` — a file, relative to ``relative_to`` (the referencing file's folder); it must lie
+      under that folder, under the plan's folder, or under a folder of ``allowed``.
+
+    Raises
+    ------
+    ParameterError
+        For a path outside those folders (refused without opening it).
+    """
+    from jdmodel.params.plan import load_plan
+
+    m = _PLAN_SCENARIO.match(ref)
+    if m and not ref.endswith(".toml"):
+        other = load_plan(m[1])
+        return other.scenario_path(m[2]), other
     if ref.endswith(".toml") or "/" in ref or "\\" in ref:
         path = Path(ref)
-        if not path.is_absolute() and relative_to is not None:
-            path = relative_to / path
-        return path
-    pdir = parameters_dir()
-    for candidate in (pdir / "scenarios" / f"{ref}.toml", pdir / f"{ref}.toml"):
-        if candidate.is_file():
-            return candidate
-    return pdir / "scenarios" / f"{ref}.toml"
+        base = relative_to if relative_to is not None else Path.cwd()
+        if not path.is_absolute():
+            path = base / path
+        path = Path(os.path.normpath(path.absolute()))
+        roots = [Path(os.path.normpath(Path(r).absolute())) for r in (base, plan.folder, *allowed)]
+        if not any(path == r or r in path.parents for r in roots):
+            raise ParameterError(f"extends {ref!r}: refused — a parent file must be a scenario name or lie under "
+                                 f"{base} (the file's own folder) or the plan's folder; name other folders "
+                                 "explicitly (allow=...)")
+        return path, plan
+    return plan.scenario_path(ref), plan
 
 
-def available_scenarios() -> list[str]:
-    """Names of the shipped scenarios (``baseline`` first)."""
-    pdir = parameters_dir()
-    return ["baseline"] + sorted(p.stem for p in (pdir / "scenarios").glob("*.toml"))
+def available_scenarios(plan=None) -> list[str]:
+    """Names of a plan's scenarios (``baseline`` first); the default plan when none is given."""
+    from jdmodel.params.plan import load_plan
+
+    return load_plan(plan).scenarios()

@@ -1,4 +1,4 @@
-"""Published observations of the district (``parameters/observed/<name>.toml``).
+"""Published observations of a plan's region (``observed.toml`` in the plan folder).
 
 Each observation has an indicator, a period (a full year ``"2022"`` or part of one:
 ``"2021-01..10"`` for January–October, ``"2021-H1"`` for January–June), a value with
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+import math
 from functools import cache
 from pathlib import Path
 
-from jdmodel._paths import parameters_dir
 from jdmodel.params.loader import Problems, read_toml
 from jdmodel.params.units import UNIT_DIMENSION, canonical_unit, conversion_factor
 
@@ -84,12 +84,25 @@ class Observation:
         return self.period.year
 
 
-def load_observed(name_or_path: str | Path = "jiading") -> tuple[Observation, ...]:
-    """Load and validate an observations file (a name in ``parameters/observed/`` or a path)."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = parameters_dir() / "observed" / f"{name_or_path}.toml"
-    return _load(str(path))
+def load_observed(name_or_path: str | Path | None = None) -> tuple[Observation, ...]:
+    """Load and validate observations: a plan's (by plan name or folder; the default plan when None) or a file.
+
+    Examples
+    --------
+    >>> obs = load_observed("jiading")
+    >>> sorted({o.cls for o in obs}) == ["NR", "OG", "OS", "SE"]
+    True
+    """
+    from jdmodel.params.plan import load_plan
+
+    if name_or_path is not None and str(name_or_path).endswith(".toml"):
+        return load_observations_file(Path(name_or_path))
+    return load_plan(name_or_path).observations
+
+
+def load_observations_file(path: str | Path) -> tuple[Observation, ...]:
+    """Load and validate one observations file (``[[observation]]`` tables)."""
+    return _load(str(Path(path).resolve()))
 
 
 @cache
@@ -98,7 +111,11 @@ def _load(path: str) -> tuple[Observation, ...]:
     probs = Problems(path)
     out = []
     seen = set()
-    for i, item in enumerate(data.get("observation", [])):
+    items = data.get("observation", [])
+    if not isinstance(items, list):
+        probs.add("observation", "expected [[observation]] tables")
+        items = []
+    for i, item in enumerate(items):
         where = f"observation[{i}]" + (f" (id {item.get('id')})" if isinstance(item, dict) and "id" in item else "")
         obs = _parse(item, where, probs)
         if obs is not None:
@@ -106,8 +123,6 @@ def _load(path: str) -> tuple[Observation, ...]:
                 probs.add(where, f"duplicate id {obs.id!r}")
             seen.add(obs.id)
             out.append(obs)
-    if not data.get("observation"):
-        probs.add("observation", "no [[observation]] entries found")
     probs.raise_if_any(f"{path}: invalid observations file")
     return tuple(out)
 
@@ -123,10 +138,21 @@ def _parse(item, where: str, probs: Problems) -> Observation | None:
     period = parse_period(item["period"])
     if period is None:
         probs.add(where, f"period {item['period']!r} not understood (expected 2022, 2021-01..10 or 2021-H1)")
+    elif not 1950 <= period.year <= 2150:
+        probs.add(where, f"period {item['period']!r}: year {period.year} outside 1950–2150")
+        period = None
     value = item["value"]
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        probs.add(where, f"value must be a number, got {value!r} (leave a missing value out; never write 0)")
+    if not isinstance(value, int | float) or isinstance(value, bool) or not _finite(value):
+        probs.add(where, f"value must be a finite number, got {value!r} (leave a missing value out; never write 0)")
         value = None
+    elif value <= 0:
+        probs.add(where, f"value {value!r} must be positive: a published level (leave a missing value out; never "
+                         "write 0)")
+        value = None
+    for key in ("id", "indicator"):
+        if not isinstance(item[key], str | int) or isinstance(item[key], bool):
+            probs.add(where, f"{key} must be text, got {item[key]!r}")
+            value = None
     dim = UNIT_DIMENSION.get(str(item["unit"]))
     if dim is None:
         probs.add(where, f"unknown unit {item['unit']!r}")
@@ -136,8 +162,10 @@ def _parse(item, where: str, probs: Problems) -> Observation | None:
     if not (isinstance(source, dict) and {"title", "publisher", "date"} <= set(source)):
         probs.add(where, "source must be a table with title, publisher and date (and url where there is one)")
     growth = item.get("growth")
-    if growth is not None and not isinstance(growth, int | float):
-        probs.add(where, f"growth must be a number (a fraction, 0.309 for +30.9 %), got {growth!r}")
+    if growth is not None and (not isinstance(growth, int | float) or isinstance(growth, bool) or not _finite(growth)
+                               or not -1.0 < growth < 100.0):
+        probs.add(where, f"growth must be a number above −1 (a fraction, 0.309 for +30.9 %), got {growth!r}")
+        growth = None
     bound = item.get("bound")
     if bound not in (None, "lower", "upper"):
         probs.add(where, f"bound must be 'lower' or 'upper', got {bound!r}")
@@ -150,3 +178,10 @@ def _parse(item, where: str, probs: Problems) -> Observation | None:
         growth=None if growth is None else float(growth), quote=str(item.get("quote", "")),
         note=str(item.get("note", "")), bound=bound,
     )
+
+
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (OverflowError, TypeError, ValueError):
+        return False

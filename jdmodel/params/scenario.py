@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from jdmodel.errors import ParameterError
-from jdmodel.params.baseyear import BUREAU_COMPONENTS, base_outputs
+from jdmodel.params.baseyear import derived_outputs
 from jdmodel.params.loader import Param, Problems, flatten, parse_leaf, read_toml, resolve_reference
-from jdmodel.params.observed import load_observed
-from jdmodel.params.schema import SCHEMA, SECTORS, concrete_keys
+from jdmodel.params.plan import Plan, load_plan, plan_folder
+from jdmodel.params.schema import SCHEMA, concrete_keys, pattern_of
 from jdmodel.params.targets import TargetSet, load_targets
 
 
@@ -32,7 +32,9 @@ class Scenario:
     files : tuple of str
         The files it was read from, most derived first.
     targets : TargetSet
-        The plan's targets and the composition of the online-economy total.
+        The targets it is judged against and the composition of the plan's total indicators.
+    plan : Plan
+        The plan it belongs to: sectors, years, indicators, observations.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Scenario:
     targets: TargetSet = field(default_factory=load_targets)
     overrides: Mapping[str, Any] = field(default_factory=dict)
     correlations: tuple[Mapping[str, Any], ...] = ()
+    plan: Plan = field(default_factory=load_plan)
 
     # ---------------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
@@ -57,8 +60,8 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """SHA-256 of the resolved parameters and targets (canonical JSON), independent of file paths."""
-        payload = {"parameters": self.records(), "targets": self.targets.records(),
+        """SHA-256 of the plan id, the resolved parameters and the targets (canonical JSON), independent of file paths."""
+        payload = {"plan": self.plan.id, "parameters": self.records(), "targets": self.targets.records(),
                    "correlations": [dict(c) for c in self.correlations]}
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -79,19 +82,33 @@ class Scenario:
         probs = Problems("overrides")
         params = dict(self.params)
         for key, raw in overrides.items():
-            param = parse_leaf(key, raw, probs, origin="override", bare_ok=True)
+            param = parse_leaf(key, raw, probs, origin="override", bare_ok=True, plan=self.plan)
             if param is not None:
                 params[key] = param
         probs.raise_if_any(f"invalid overrides for scenario {self.name!r}")
         merged = {**self.overrides, **overrides}
-        return _finish(name or self.name, params, self.files, self.description, probs, merged, self.correlations)
+        return _finish(name or self.name, params, self.files, self.description, probs, merged, self.correlations,
+                       plan=self.plan, targets=self.targets)
 
     def __repr__(self) -> str:
         return f"<Scenario {self.name!r}: {len(self.params)} parameters, sha256 {self.sha256[:12]}…>"
 
 
-def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
-    """Load a scenario by name (``parameters/scenarios/<name>.toml`` or ``baseline``) or path.
+def load_scenario(name_or_path: str | Path = "baseline", plan: str | Path | Plan | None = None,
+                  allow: tuple[str | Path, ...] = ()) -> Scenario:
+    """Load a scenario by name, ``plan/name``, plan folder or file path.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        ``"plan"`` (a scenario of ``plan``, the default plan when it is None), ``"yangpu/baseline"``
+        (a scenario of another shipped plan), a plan folder (its default scenario) or a TOML file.
+        A file belongs to the plan its ``plan`` key names, else to the plan folder it lies in, else
+        to ``plan``.
+    plan : str, Path or Plan, optional
+        The plan a bare scenario name refers to.
+    allow : tuple of paths
+        Further folders a scenario file may ``extends`` into (besides its own folder and its plan's).
 
     Raises
     ------
@@ -100,42 +117,117 @@ def load_scenario(name_or_path: str | Path = "baseline") -> Scenario:
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
-    path = resolve_reference(str(name_or_path), Path.cwd())
-    if not path.is_file():
-        from jdmodel.params.loader import available_scenarios
-
-        raise ParameterError(f"no scenario {str(name_or_path)!r}: {path} does not exist "
-                             f"(shipped scenarios: {', '.join(available_scenarios())})")
-    params, files, description, corr = _read_chain(path, [])
+    path, plan_obj = _locate(str(name_or_path), plan)
+    allowed = tuple(Path(a) for a in allow)
+    params, files, description, corr, targets_ref = _read_chain(path, [], plan_obj, allowed)
     probs = Problems(str(path))
-    name = path.stem
-    return _finish(name, params, tuple(files), description, probs, {}, corr)
+    targets = _targets_for(plan_obj, targets_ref, probs)
+    name = path.stem if path != plan_obj.file("baseline") else "baseline"
+    return _finish(name, params, tuple(files), description, probs, {}, corr, plan=plan_obj, targets=targets)
 
 
-def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[str], str, tuple]:
+def _locate(text: str, plan) -> tuple[Path, Plan]:
+    """The file and plan a scenario reference names (see :func:`load_scenario`)."""
+    import difflib
+
+    candidate = Path(text)
+    if candidate.is_dir():
+        p = load_plan(candidate)
+        return p.scenario_path(p.default_scenario), p
+    if text.endswith(".toml") or candidate.is_file():
+        if not candidate.is_file():
+            raise ParameterError(f"no scenario file {text!r}: {candidate.resolve()} does not exist")
+        return candidate.resolve(), _plan_of_file(candidate.resolve(), plan)
+    p = load_plan(plan)
+    path, p = resolve_reference(text, None, p)
+    if not path.is_file():
+        names = p.scenarios()
+        close = difflib.get_close_matches(text.rsplit("/", 1)[-1], names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ParameterError(f"no scenario {text!r} in plan {p.id!r}{hint}; its scenarios: {', '.join(names)}")
+    return path, p
+
+
+def _plan_of_file(path: Path, plan) -> Plan:
+    """The plan a scenario file belongs to: its ``plan`` key, else the plan folder it lies in, else ``plan``."""
+    data = read_toml(path)
+    named = data.get("plan")
+    if named is not None:
+        if not isinstance(named, str):
+            raise ParameterError(f"{path}: plan: expected a plan name or a folder path, got {named!r}")
+        ref = Path(named)
+        if not ref.is_absolute() and ("/" in named or named.startswith(".")):
+            ref = path.parent / ref
+        return load_plan(ref if (ref / "plan.toml").is_file() else named)
+    for parent in path.parents:
+        if (parent / "plan.toml").is_file():
+            return load_plan(parent)
+    return load_plan(plan)
+
+
+def _targets_for(plan: Plan, ref: tuple[str, Path] | None, probs: Problems) -> TargetSet:
+    """The plan's targets, or the file a scenario names with ``targets = "file.toml"``."""
+    if ref is None:
+        return load_targets(plan=plan)
+    text, folder = ref
+    path = (folder / text) if not Path(text).is_absolute() else Path(text)
+    if not path.is_file():
+        probs.add("targets", f"{text!r}: no such targets file (looked for {path})")
+        probs.raise_if_any("invalid parameter file")
+    return load_targets(path, plan=plan)
+
+
+def _read_chain(path: Path, stack: list[Path], plan: Plan, allowed: tuple[Path, ...]):
     path = path.resolve()
     if path in stack:
         chain = " → ".join(p.name for p in [*stack, path])
         raise ParameterError(f"{stack[-1]}: extends: cycle {chain}")
+    if len(stack) >= 32:
+        raise ParameterError(f"{stack[0]}: extends: a chain of more than 32 files (is there a loop?)")
     data = read_toml(path)
     probs = Problems(str(path))
     parent = data.get("extends")
     params: dict[str, Param] = {}
     files: list[str] = []
     corr: tuple = ()
-    description = str(data.get("description", ""))
+    targets_ref = None
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        probs.add("description", f"expected text, got {type(description).__name__}")
+        description = ""
     if parent is not None:
         if not isinstance(parent, str):
             probs.add("extends", f"expected the name or path of a parameter file, got {parent!r}")
             probs.raise_if_any("invalid parameter file")
-        ppath = resolve_reference(parent, path.parent)
-        if not ppath.is_file():
-            probs.add("extends", f"parent {parent!r} not found (looked for {ppath})")
+        try:
+            ppath, pplan = resolve_reference(parent, path.parent, plan, allowed)
+        except ParameterError as err:
+            probs.add("extends", str(err).removeprefix(f"extends {parent!r}: "))
             probs.raise_if_any("invalid parameter file")
-        params, files, pdesc, corr = _read_chain(ppath, [*stack, path])
+        if pplan != plan:
+            probs.add("extends", f"{parent!r} belongs to plan {pplan.id!r}, this file to plan {plan.id!r}")
+            probs.raise_if_any("invalid parameter file")
+        if not ppath.is_file():
+            import difflib
+
+            close = difflib.get_close_matches(parent, plan.scenarios(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            probs.add("extends", f"parent {parent!r} not found{hint} (plan {plan.id!r} has: "
+                                 f"{', '.join(plan.scenarios())})")
+            probs.raise_if_any("invalid parameter file")
+        params, files, pdesc, corr, targets_ref = _read_chain(ppath, [*stack, path], plan, allowed)
         description = description or pdesc
+    own_targets = data.get("targets")
+    if own_targets is not None:
+        if isinstance(own_targets, str):
+            targets_ref = (own_targets, path.parent)
+        else:
+            probs.add("targets", f"expected the path of a targets file, got {own_targets!r}")
+    named = data.get("plan")
+    if named is not None and stack == [] and not isinstance(named, str):
+        probs.add("plan", f"expected a plan name or folder, got {named!r}")
     for key, raw in flatten(data).items():
-        param = parse_leaf(key, raw, probs, origin=path.name, bare_ok=parent is not None)
+        param = parse_leaf(key, raw, probs, origin=path.name, bare_ok=parent is not None, plan=plan)
         if param is not None:
             params[key] = param
     own = data.get("correlations", [])
@@ -143,28 +235,34 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict[str, Param], list[s
         probs.add("correlations", "expected [[correlations]] tables with params = [key_a, key_b] and rho")
         own = []
     # a pair given again in a derived file replaces the parent's entry for that pair
-    mine = {frozenset(c.get("params", [])) for c in own}
-    corr = tuple(c for c in corr if frozenset(c.get("params", [])) not in mine) + tuple(
+    mine = {frozenset(_pair(c)) for c in own}
+    corr = tuple(c for c in corr if frozenset(_pair(c)) not in mine) + tuple(
         {**c, "origin": path.name} for c in own)
     probs.raise_if_any("invalid parameter file")
-    return params, [str(path), *files], description, corr
+    return params, [str(path), *files], description, corr, targets_ref
+
+
+def _pair(c: Mapping[str, Any]) -> tuple:
+    pair = c.get("params", [])
+    return tuple(x for x in pair if isinstance(x, str)) if isinstance(pair, list) else ()
 
 
 def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], description: str,
-            probs: Problems, overrides: Mapping[str, Any], correlations: tuple = ()) -> Scenario:
+            probs: Problems, overrides: Mapping[str, Any], correlations: tuple = (), *, plan: Plan,
+            targets: TargetSet) -> Scenario:
     """Fill derived values and run the checks that involve several keys."""
-    params = _derive_base_outputs(params, probs)
+    params = _derive_base_outputs(params, probs, plan)
     present = set(params)
     counting = any(k.startswith("counting.") for k in present)  # the counting block runs when it has parameters
-    for key in concrete_keys():
-        spec = SCHEMA.get(key) or SCHEMA.get(_pattern(key))
+    for key in concrete_keys(plan):
+        spec = SCHEMA.get(pattern_of(key, plan) or key)
         if key.startswith("counting.") and not counting:
             continue
         if spec is not None and spec.required and key not in present:
             probs.add(key, "missing (required)")
     crs = params.get("model.constant_returns")
     if crs is not None and crs.value:
-        for s in SECTORS:
+        for s in plan.sector_ids:
             total = sum(float(params[f"sectors.{s}.{e}"].value) for e in ("alpha", "beta", "gamma")
                         if f"sectors.{s}.{e}" in params)
             if abs(total - 1.0) > 1e-9:
@@ -172,7 +270,7 @@ def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], descrip
                                           "requires exactly 1")
     probs.raise_if_any("invalid parameters")
     sc = Scenario(name=name, params=params, files=files, description=description, overrides=dict(overrides),
-                  correlations=tuple(correlations))
+                  correlations=tuple(correlations), plan=plan, targets=targets)
     if correlations:
         correlation_of(sc, where=files[0] if files else name)  # validates: known keys, [-1, 1], PSD
     return sc
@@ -192,32 +290,35 @@ def correlation_of(sc: Scenario, where: str = "correlations"):
     return c
 
 
-def _pattern(key: str) -> str:
-    parts = key.split(".")
-    return ".".join("*" if p in SECTORS else p for p in parts)
-
-
-def _derive_base_outputs(params: dict[str, Param], probs: Problems) -> dict[str, Param]:
-    """Give each bureau component its 2020 output from the statistics unless a file sets it."""
-    share = params.get("base_year.jan_oct_share")
-    if share is None:
-        return params
-    derived = base_outputs(load_observed("jiading"), float(share.value))
+def _derive_base_outputs(params: dict[str, Param], probs: Problems, plan: Plan) -> dict[str, Param]:
+    """Give each sector its base-year output from the plan's base_year rules unless a file sets it."""
     out = dict(params)
-    for s in SECTORS:
+    shares = {r.share: out.get(r.share) for r in plan.base_rules if r.share is not None}
+    missing_shares = sorted(k for k, v in shares.items() if v is None)
+    if missing_shares:
+        for k in missing_shares:
+            probs.add(k, "missing: the plan's base_year rule divides by this within-year share")
+        return out
+    derived = derived_outputs(plan, {k: float(v.value) for k, v in shares.items()})
+    rule_of = {s: r for r in plan.base_rules for s in r.sectors}
+    for s in plan.sector_ids:
         key = f"sectors.{s}.base_output"
         if key in out and not out[key].derived:
             continue
-        if s in BUREAU_COMPONENTS:
-            lo = derived[s] * float(share.value) / share.high if share.high else None
-            hi = derived[s] * float(share.value) / share.low if share.low else None
-            out[key] = Param(key, derived[s], "亿元",
-                             "derived: statistics bureau, January–October 2021 output / (1 + yoy growth) "
-                             "/ base_year.jan_oct_share (jdmodel.params.baseyear)", low=lo, high=hi,
-                             origin="observed/jiading.toml", derived=True)
-        else:
-            probs.add(key, "missing: this sector is not a component of the bureau's statistic, so its 2020 output "
+        if s not in derived:
+            probs.add(key, "missing: no base_year rule of the plan derives this sector's base-year output, so it "
                            "must be given")
+            continue
+        rule = rule_of[s]
+        share = shares.get(rule.share)
+        lo = hi = None
+        if share is not None and share.low and share.high:
+            lo = derived[s] * float(share.value) / share.high
+            hi = derived[s] * float(share.value) / share.low
+        how = f"{rule.indicator_for(s)} {rule.period}" + (" / (1 + yoy growth)" if rule.divide_by_growth else "") + (
+            f" / {rule.share}" if rule.share else "")
+        out[key] = Param(key, derived[s], "亿元", f"derived: {how} (plan {plan.id!r} base_year rule; "
+                         "jdmodel.params.baseyear)", low=lo, high=hi, origin=plan.file("observed").name, derived=True)
     return out
 
 

@@ -1,42 +1,17 @@
 """The parameter schema: every key a scenario may set, its dimension, shape and bounds.
 
-Keys are dotted paths. ``*`` in a pattern stands for a sector id. ``shape`` is
-``"scalar"`` (one number), ``"path"`` (one number per lever year 2021–2030; a scalar
-means that value every year) or ``"list"`` (one number per sector, in ``SECTORS`` order).
-``min``/``max`` are validity bounds (inclusive unless ``open_min``); values outside them
-are rejected. The parameter reference in the docs is generated from this table.
+Keys are dotted paths. In a pattern ``{sector}`` stands for a sector id of the plan and
+``{linked}`` for the id of one of its linked indicators (``jdmodel.params.plan``): the schema
+knows shapes and rules, the plan supplies the names. ``shape`` is ``"scalar"`` (one number),
+``"path"`` (one number per lever year, the year after the base year to the horizon; a scalar
+means that value every year) or ``"list"`` (one number per sector, in the plan's order).
+``min``/``max`` are validity bounds (inclusive unless ``open_min``); values outside them are
+rejected. The parameter reference in the docs is generated from this table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-SECTORS: tuple[str, ...] = (
-    "industrial_internet",
-    "online_entertainment",
-    "ecommerce",
-    "smart_transport",
-    "online_services",
-)
-SECTOR_LABELS_ZH = {
-    "industrial_internet": "工业互联网",
-    "online_entertainment": "在线文娱",
-    "ecommerce": "电子商务",
-    "smart_transport": "智慧交通",
-    "online_services": "在线服务",
-}
-SECTOR_LABELS_EN = {
-    "industrial_internet": "Industrial internet",
-    "online_entertainment": "Online culture & entertainment",
-    "ecommerce": "E-commerce",
-    "smart_transport": "Smart transport",
-    "online_services": "Online services",
-}
-BASE_YEAR = 2020
-LAST_YEAR = 2030
-YEARS: tuple[int, ...] = tuple(range(BASE_YEAR, LAST_YEAR + 1))
-LEVER_YEARS: tuple[int, ...] = YEARS[1:]
-
 
 @dataclass(frozen=True)
 class Spec:
@@ -57,50 +32,50 @@ def _s(dimension, description, **kw) -> Spec:
 
 SCHEMA: dict[str, Spec] = {
     # --- per-sector structure -------------------------------------------------------------
-    "sectors.*.base_output": _s("money", "Output in the base year 2020 (derived from the statistics bureau's "
-                                "January–October 2021 release where the sector is one of its four components)",
-                                min=0, open_min=True, required=False),
-    "sectors.*.capital_output_ratio": _s("capital_output", "Capital stock per unit of output in 2020, K₀ = κ·Y₀",
+    "sectors.{sector}.base_output": _s("money", "Output in the base year (derived from published figures where the "
+                                       "plan's base_year rules say so)", min=0, open_min=True, required=False),
+    "sectors.{sector}.capital_output_ratio": _s("capital_output", "Capital stock per unit of output in the base year, K₀ = κ·Y₀",
                                          min=0, open_min=True),
-    "sectors.*.depreciation": _s("rate", "Depreciation rate of capital δ", min=0, max=1),
-    "sectors.*.investment_rate": _s("rate", "Private investment per year as a share of 2020 output (I = s·Y₀)",
+    "sectors.{sector}.depreciation": _s("rate", "Depreciation rate of capital δ", min=0, max=1),
+    "sectors.{sector}.investment_rate": _s("rate", "Private investment per year as a share of base-year output (I = s·Y₀)",
                                     min=0, max=1),
-    "sectors.*.leverage": _s("ratio", "Capital formed per 亿元 of public funds (guidance funds crowd in private money), m",
+    "sectors.{sector}.leverage": _s("ratio", "Capital formed per 亿元 of public funds (guidance funds crowd in private money), m",
                              min=0, max=50),
-    "sectors.*.talent_base": _s("people", "Talent stock in 2020, H₀", min=0, open_min=True),
-    "sectors.*.talent_attrition": _s("rate", "Share of the talent stock leaving per year, ρ", min=0, max=1),
-    "sectors.*.talent_organic": _s("people_rate", "Talent arriving per year without policy", min=0),
-    "sectors.*.land_base": _s("land", "Land in use in 2020, L₀", min=0, open_min=True),
-    "sectors.*.alpha": _s("ratio", "Output elasticity of capital α", min=0, max=1),
-    "sectors.*.beta": _s("ratio", "Output elasticity of talent β", min=0, max=1),
-    "sectors.*.gamma": _s("ratio", "Output elasticity of land γ", min=0, max=1),
-    "sectors.*.tfp_growth": _s("rate", "Exogenous TFP growth g_A", min=-0.5, max=0.5),
-    "sectors.*.infra_effect": _s("ratio", "TFP growth per unit rise of the infrastructure index, φ", min=0, max=1),
-    "sectors.*.environment_effect": _s("ratio", "TFP growth per unit rise of the business-environment index, ψ",
+    "sectors.{sector}.talent_base": _s("people", "Talent stock in the base year, H₀", min=0, open_min=True),
+    "sectors.{sector}.talent_attrition": _s("rate", "Share of the talent stock leaving per year, ρ", min=0, max=1),
+    "sectors.{sector}.talent_organic": _s("people_rate", "Talent arriving per year without policy", min=0),
+    "sectors.{sector}.land_base": _s("land", "Land in use in the base year, L₀", min=0, open_min=True),
+    "sectors.{sector}.alpha": _s("ratio", "Output elasticity of capital α", min=0, max=1),
+    "sectors.{sector}.beta": _s("ratio", "Output elasticity of talent β", min=0, max=1),
+    "sectors.{sector}.gamma": _s("ratio", "Output elasticity of land γ", min=0, max=1),
+    "sectors.{sector}.tfp_growth": _s("rate", "Exogenous TFP growth g_A", min=-0.5, max=0.5),
+    "sectors.{sector}.infra_effect": _s("ratio", "TFP growth per unit rise of the infrastructure index, φ", min=0, max=1),
+    "sectors.{sector}.environment_effect": _s("ratio", "TFP growth per unit rise of the business-environment index, ψ",
                                        min=0, max=1),
     # --- levers ------------------------------------------------------------------------------
-    "levers.funds.*": _s("money_rate", "Public funds per year (subsidies, guidance funds)", shape="path", min=0),
-    "levers.talent.*": _s("people_rate", "Talent brought in by policy per year", shape="path", min=0),
-    "levers.land.*": _s("land_rate", "Land newly made available per year", shape="path", min=0),
+    "levers.funds.{sector}": _s("money_rate", "Public funds per year (subsidies, guidance funds)", shape="path", min=0),
+    "levers.talent.{sector}": _s("people_rate", "Talent brought in by policy per year", shape="path", min=0),
+    "levers.land.{sector}": _s("land_rate", "Land newly made available per year", shape="path", min=0),
     # --- district-wide -----------------------------------------------------------------------
-    "district.land_budget": _s("land", "Cumulative new land 2021–2030 the district can give these sectors", min=0),
-    "district.infrastructure": _s("index", "Digital-infrastructure index (2020 = 1)", shape="path", min=0,
+    "district.land_budget": _s("land", "Cumulative new land over the lever years the district can give these sectors", min=0),
+    "district.infrastructure": _s("index", "Digital-infrastructure index (base year = 1)", shape="path", min=0,
                                   open_min=True),
-    "district.business_environment": _s("index", "Business-environment index (2020 = 1)", shape="path", min=0,
+    "district.business_environment": _s("index", "Business-environment index (base year = 1)", shape="path", min=0,
                                         open_min=True),
     "district.final_demand_growth": _s("rate", "Growth per year of the economy outside the focus sectors (final "
                                        "demand of the other IO sectors)", min=-0.2, max=0.3),
-    # --- base year and the e-commerce sales series ------------------------------------------------
+    # --- base year and linked indicators ---------------------------------------------------------------
     "base_year.jan_oct_share": _s("ratio", "Share of a full year's output produced in January–October",
                                   min=0, max=1, open_min=True),
-    "ecommerce_sales.base_2020": _s("money", "限额以上电子商务销售额 in 2020", min=0, open_min=True),
-    "ecommerce_sales.elasticity": _s("ratio", "Elasticity of e-commerce sales to e-commerce output", min=0, max=5),
+    "linked.{linked}.base": _s("money", "A linked indicator's base-year value (plan.toml [[linked]])", min=0,
+                               open_min=True),
+    "linked.{linked}.elasticity": _s("ratio", "Elasticity of a linked indicator to its sector's output", min=0, max=5),
     # --- switches ------------------------------------------------------------------------------
     "model.constant_returns": _s("bool", "Declare constant returns (α + β + γ = 1 is then required)",
                                  required=False),
 }
 
-META_KEYS = frozenset({"extends", "name", "description", "title", "correlations"})
+META_KEYS = frozenset({"extends", "name", "description", "title", "correlations", "plan", "targets"})
 
 
 def _register_extra() -> None:
@@ -121,39 +96,70 @@ def _register_extra() -> None:
 _register_extra()
 
 
-def spec_for(key: str) -> tuple[Spec | None, str | None]:
-    """Find the spec of a concrete key; return ``(spec, sector)`` or ``(None, None)``."""
+PLACEHOLDERS = ("{sector}", "{linked}")
+
+
+def _domains(plan) -> dict[str, tuple[str, ...]]:
+    return {"{sector}": plan.sector_ids, "{linked}": tuple(x.id for x in plan.linked)}
+
+
+def _match(pattern: str, key: str, domains: dict[str, tuple[str, ...]] | None) -> dict[str, str] | None:
+    """``{placeholder: part}`` when ``key`` fits ``pattern`` (any name when ``domains`` is None), else None."""
+    pp, kp = pattern.split("."), key.split(".")
+    if len(pp) != len(kp):
+        return None
+    found = {}
+    for a, b in zip(pp, kp, strict=True):
+        if a in PLACEHOLDERS:
+            if domains is not None and b not in domains[a]:
+                return None
+            found[a] = b
+        elif a != b:
+            return None
+    return found
+
+
+def spec_for(key: str, plan) -> tuple[Spec | None, str | None]:
+    """Find the spec of a concrete key of ``plan``; return ``(spec, sector)`` or ``(None, None)``."""
     if key in SCHEMA:
         return SCHEMA[key], None
-    parts = key.split(".")
-    for i, part in enumerate(parts):
-        if part in SECTORS:
-            pattern = ".".join(parts[:i] + ["*"] + parts[i + 1:])
-            if pattern in SCHEMA:
-                return SCHEMA[pattern], part
+    domains = _domains(plan)
+    for pattern, spec in SCHEMA.items():
+        found = _match(pattern, key, domains)
+        if found is not None:
+            return spec, found.get("{sector}")
     return None, None
 
 
-def unknown_sector(key: str) -> str | None:
-    """If ``key`` matches a per-sector pattern with a name that is not a sector, return that name."""
-    parts = key.split(".")
+def pattern_of(key: str, plan) -> str | None:
+    """The schema pattern a concrete key of ``plan`` fits (None when it fits none)."""
+    if key in SCHEMA:
+        return key
+    domains = _domains(plan)
+    return next((p for p in SCHEMA if _match(p, key, domains) is not None), None)
+
+
+def unknown_name(key: str, plan) -> tuple[str, str] | None:
+    """If ``key`` fits a pattern but names a sector (or linked indicator) the plan lacks: ``(kind, name)``."""
+    domains = _domains(plan)
     for pattern in SCHEMA:
-        pp = pattern.split(".")
-        if len(pp) != len(parts) or "*" not in pp:
+        found = _match(pattern, key, None)
+        if not found:
             continue
-        if all(a == b or a == "*" for a, b in zip(pp, parts, strict=True)):
-            name = parts[pp.index("*")]
-            if name not in SECTORS:
-                return name
+        for ph, name in found.items():
+            if name not in domains[ph]:
+                return ("sector" if ph == "{sector}" else "linked indicator", name)
     return None
 
 
-def concrete_keys() -> list[str]:
-    """Every concrete key of the schema (patterns expanded over the sectors)."""
+def concrete_keys(plan) -> list[str]:
+    """Every concrete key of the schema for ``plan`` (patterns expanded over its names)."""
+    domains = _domains(plan)
     out = []
     for pattern in SCHEMA:
-        if "*" in pattern:
-            out.extend(pattern.replace("*", s) for s in SECTORS)
-        else:
-            out.append(pattern)
+        keys = [pattern]
+        for ph in PLACEHOLDERS:
+            if ph in pattern:
+                keys = [k.replace(ph, name) for k in keys for name in domains[ph]]
+        out.extend(keys)
     return out

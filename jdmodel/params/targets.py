@@ -1,8 +1,10 @@
-"""The plan's targets (``parameters/targets.toml``), validated.
+"""A plan's targets (``targets.toml`` in the plan folder), validated against the plan.
 
-Four doubling targets (thresholds by a year, each with a comparison) and the
-e-commerce sales path; and the composition of the online-economy total: the sectors
-whose output the statistics bureau counts in 在线新经济总产出.
+Targets are thresholds an indicator must pass by a year (each with a comparison and a
+citation); growth paths are target lines compounding at a rate (Jiading's e-commerce sales
++15 %/yr). The indicators are the plan's total and linked indicators (``plan.toml``), the
+sector outputs ``output.<sector>`` and the counting models' counts. A target's year must lie
+within the plan's years.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jdmodel._paths import parameters_dir
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.schema import SECTORS, YEARS
 from jdmodel.params.units import UNIT_DIMENSION, conversion_factor
+
+#: indicators of the counting models (present when a scenario has counting parameters)
+COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
 
 COMPARISONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
@@ -69,61 +72,99 @@ class GrowthPath:
 
 @dataclass(frozen=True)
 class TargetSet:
-    """All targets, paths and the online-economy composition."""
+    """All targets and paths of a plan, and the composition of its total indicators."""
 
     targets: tuple[Target, ...]
     paths: tuple[GrowthPath, ...]
-    composition: tuple[str, ...]
+    totals: tuple[tuple[str, tuple[str, ...]], ...]
     composition_source: str
     file: str = ""
+    sectors: tuple[str, ...] = ()
+
+    @property
+    def composition(self) -> tuple[str, ...]:
+        """Sectors of the headline total (the plan's first total indicator)."""
+        return self.totals[0][1]
+
+    @property
+    def total_of(self) -> dict[str, tuple[str, ...]]:
+        """Total indicator id → its sectors."""
+        return dict(self.totals)
 
     def records(self) -> dict[str, Any]:
         return {
             "targets": [t.__dict__ for t in self.targets],
             "paths": [p.__dict__ for p in self.paths],
             "composition": list(self.composition),
+            "totals": {k: list(v) for k, v in self.totals},
         }
 
-    def with_composition(self, sectors) -> TargetSet:
-        """The same targets with another definition of the online-economy total."""
-        bad = [s for s in sectors if s not in SECTORS]
+    def with_composition(self, sectors, total: str | None = None) -> TargetSet:
+        """The same targets with another definition of a total indicator (the headline one by default)."""
+        bad = [s for s in sectors if s not in self.sectors]
         if bad or not sectors:
             from jdmodel.errors import ParameterError
 
-            raise ParameterError(f"composition: unknown sector(s) {bad} (expected some of {', '.join(SECTORS)})")
+            raise ParameterError(f"composition: unknown sector(s) {bad} (expected some of {', '.join(self.sectors)})")
         from dataclasses import replace
 
-        return replace(self, composition=tuple(sectors), composition_source="user-defined")
+        tid = total or self.totals[0][0]
+        totals = tuple((k, tuple(sectors) if k == tid else v) for k, v in self.totals)
+        return replace(self, totals=totals, composition_source="user-defined")
 
 
-def load_targets(path: str | Path | None = None) -> TargetSet:
-    """Load ``parameters/targets.toml`` (or another file of the same form)."""
-    return _load(str(path or parameters_dir() / "targets.toml"))
+def load_targets(path: str | Path | None = None, plan=None) -> TargetSet:
+    """Load a plan's targets file (``targets.toml`` in its folder) or another file of the same form.
+
+    Examples
+    --------
+    >>> ts = load_targets(plan="jiading")
+    >>> [t.id for t in ts.targets]
+    ['output', 'enterprises', 'projects', 'scenarios']
+    """
+    from jdmodel.params.plan import load_plan
+
+    p = load_plan(plan)
+    return _load(str(path or p.file("targets")), p)
+
+
+def indicators_of(plan) -> set[str]:
+    """Every indicator a run of ``plan`` can produce (before the counting block is known to run)."""
+    return ({t.id for t in plan.totals} | {x.id for x in plan.linked} | {f"output.{s}" for s in plan.sector_ids}
+            | set(COUNT_INDICATORS))
 
 
 @cache
-def _load(path: str) -> TargetSet:
+def _load(path: str, plan) -> TargetSet:
     data = read_toml(Path(path))
     probs = Problems(path)
-    comp = data.get("composition", {}).get("online_economy_output", {})
-    sectors = comp.get("sectors", [])
-    bad = [s for s in sectors if s not in SECTORS]
-    if not sectors or bad:
-        probs.add("composition.online_economy_output.sectors",
-                  f"expected a non-empty list of sectors from {', '.join(SECTORS)}, got {sectors!r}")
+    years = plan.years.all
+    known = indicators_of(plan)
+    if "composition" in data:
+        probs.add("composition", "total indicators are declared in the plan's plan.toml ([[totals]]), not here")
     targets = []
     for tid, t in data.get("targets", {}).items():
         where = f"targets.{tid}"
+        if not isinstance(t, dict):
+            probs.add(where, "expected a table")
+            continue
         need = ("indicator", "threshold", "unit", "year", "comparison", "citation")
         missing = [k for k in need if k not in t]
         if missing:
             probs.add(where, f"missing {', '.join(missing)}")
             continue
+        if t["indicator"] not in known:
+            probs.add(where + ".indicator", f"{t['indicator']!r} is not an indicator of plan {plan.id!r} "
+                                            f"(expected one of {', '.join(sorted(known))})")
+            continue
         if t["comparison"] not in COMPARISONS:
             probs.add(where + ".comparison", f"{t['comparison']!r} is not one of {', '.join(COMPARISONS)}")
             continue
-        if t["year"] not in YEARS:
-            probs.add(where + ".year", f"{t['year']} is outside the model years {YEARS[0]}–{YEARS[-1]}")
+        if not isinstance(t["year"], int) or t["year"] not in years:
+            probs.add(where + ".year", f"{t['year']!r} is outside the plan's years {years[0]}–{years[-1]}")
+            continue
+        if not _finite(t["threshold"]):
+            probs.add(where + ".threshold", f"expected a finite number, got {t['threshold']!r}")
             continue
         factor = _factor(t["unit"])
         if factor is None:
@@ -131,28 +172,54 @@ def _load(path: str) -> TargetSet:
             continue
         targets.append(Target(
             id=tid, indicator=t["indicator"], threshold=float(t["threshold"]) * factor, unit=t["unit"],
-            year=int(t["year"]), comparison=t["comparison"], label_zh=t.get("label_zh", ""),
-            label_en=t.get("label_en", tid), citation=t["citation"],
-            base_implied=None if "base_implied" not in t else float(t["base_implied"]) * factor))
+            year=int(t["year"]), comparison=t["comparison"], label_zh=str(t.get("label_zh", "")),
+            label_en=str(t.get("label_en", tid)), citation=str(t["citation"]),
+            base_implied=float(t["base_implied"]) * factor if _finite(t.get("base_implied")) else None))
     paths = []
     for pid, p in data.get("paths", {}).items():
+        where = f"paths.{pid}"
         need = ("indicator", "base_year", "base_value", "growth", "start_year", "target_year", "target_value",
                 "unit", "citation")
-        missing = [k for k in need if k not in p]
+        missing = [k for k in need if k not in p] if isinstance(p, dict) else list(need)
         if missing:
-            probs.add(f"paths.{pid}", f"missing {', '.join(missing)}")
+            probs.add(where, f"missing {', '.join(missing)}")
+            continue
+        if p["indicator"] not in known:
+            probs.add(where + ".indicator", f"{p['indicator']!r} is not an indicator of plan {plan.id!r}")
+            continue
+        bad = [k for k in ("base_value", "growth", "target_value") if not _finite(p[k])]
+        bad += [k for k in ("base_year", "start_year", "target_year") if not isinstance(p[k], int)]
+        if bad:
+            probs.add(where, f"{', '.join(bad)}: expected finite numbers (years as integers)")
+            continue
+        if p["target_year"] not in years:
+            probs.add(where + ".target_year", f"{p['target_year']} is outside the plan's years {years[0]}–{years[-1]}")
             continue
         factor = _factor(p["unit"]) or 1.0
         paths.append(GrowthPath(
             id=pid, indicator=p["indicator"], base_year=int(p["base_year"]),
             base_value=float(p["base_value"]) * factor, growth=float(p["growth"]),
             start_year=int(p["start_year"]), target_year=int(p["target_year"]),
-            target_value=float(p["target_value"]) * factor, unit=p["unit"], citation=p["citation"],
-            label_en=p.get("label_en", pid), label_zh=p.get("label_zh", "")))
+            target_value=float(p["target_value"]) * factor, unit=p["unit"], citation=str(p["citation"]),
+            label_en=str(p.get("label_en", pid)), label_zh=str(p.get("label_zh", ""))))
     probs.raise_if_any("invalid targets file")
-    return TargetSet(tuple(targets), tuple(paths), tuple(sectors), comp.get("source", ""), path)
+    totals = tuple((t.id, t.sectors) for t in plan.totals)
+    return TargetSet(tuple(targets), tuple(paths), totals, plan.totals[0].source, path, plan.sector_ids)
 
 
-def _factor(unit: str) -> float | None:
+def _finite(x) -> bool:
+    import math
+
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def _factor(unit) -> float | None:
+    if not isinstance(unit, str):
+        return None
     dim = UNIT_DIMENSION.get(unit)
     return None if dim is None else conversion_factor(unit, dim)

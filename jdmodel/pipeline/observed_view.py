@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import xarray as xr
 
-from jdmodel.params.observed import CLASSES, load_observed
+from jdmodel.params.observed import CLASSES
 
 
-def observed_beside(ds: xr.Dataset, sc, observed: str = "jiading") -> str:
+def observed_beside(ds: xr.Dataset, sc, observed=None) -> str:
     """A plain table: each published figure the model has an indicator for, next to the model value.
 
     The conversion is the ex-post observation operator's (:mod:`jdmodel.expost.operator`): a full
-    year beside the annual value; January–October beside the annual value times the within-year
-    share ``base_year.jan_oct_share``; a half year beside the annual value times the half-year share
-    of ``parameters/expost.toml``; a lower bound (``> X``) marked as such. Only indicators present
-    in ``ds`` are shown.
+    year beside the annual value; January–October beside the annual value times the scenario's
+    January–October share; a half year beside the annual value times the half-year share of the
+    plan's ``expost.toml``; a lower bound (``> X``) marked as such. Only indicators present in
+    ``ds`` are shown. ``observed`` defaults to the scenario's plan's observations.
     """
-    from jdmodel.expost.operator import indicator_path, load_error_model, within_year_share
+    from jdmodel.expost.operator import indicator_path, load_error_model, observations, scenario_shares, within_year_share
 
-    errors = load_error_model()
-    share = float(sc["base_year.jan_oct_share"])
+    errors = load_error_model(plan=sc.plan)
+    share = scenario_shares(sc)
     rows = []
-    for obs in load_observed(observed):
+    obs_list = sc.plan.observations if observed is None else observations(observed)
+    if not obs_list:
+        return f"Plan {sc.plan.id!r} has no published figures (observed.toml) to set beside the model."
+    for obs in obs_list:
         da = indicator_path(ds, obs.indicator)
         if da is None or obs.year not in ds["year"].values:
             continue
@@ -56,24 +59,29 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - shown, 0)
 
 
-def sector_summary(ds: xr.Dataset, sc, years=(2020, 2022, 2025, 2030)) -> str:
+def sector_summary(ds: xr.Dataset, sc, years=None) -> str:
     """Output by sector (the bureau's total and smart transport beside it) and economy-wide effects."""
     comp = set(sc.targets.composition)
+    headline = sc.plan.totals[0]
     out = ds["output"].median("draw") if "draw" in ds["output"].dims else ds["output"]
-    years = [y for y in years if y in ds["year"].values]
+    y = sc.plan.years
+    years = years or (y.base, y.base + (y.plan_end - y.base) // 2, y.plan_end, y.horizon)
+    years = sorted({int(v) for v in years if v in ds["year"].values})
     lines = ["Output by sector (亿元)" + ("; median over draws" if "draw" in ds.dims else ""),
              _pad("sector", 40) + "".join(f"{y:>9d}" for y in years)]
     for s in out["sector"].values:
         label = f"{ds['sector_zh'].sel(sector=s).item()} {s}" + ("" if s in comp else " *")
         lines.append(_pad(label, 40) + "".join(f"{float(out.sel(sector=s, year=y)):>9,.0f}" for y in years))
     total = out.sel(sector=[s for s in out["sector"].values if s in comp]).sum("sector")
-    lines.append(_pad("在线新经济总产出 (total)", 40) + "".join(f"{float(total.sel(year=y)):>9,.0f}" for y in years))
-    lines.append("* not a component of the statistics bureau's 在线新经济总产出: modelled and shown beside the total")
+    lines.append(_pad(f"{headline.zh or headline.en} (total)", 40) + "".join(f"{float(total.sel(year=y)):>9,.0f}"
+                                                                             for y in years))
+    if len(comp) < len(out["sector"]):
+        lines.append(f"* not a component of {headline.zh or headline.en}: modelled and shown beside the total")
     if "io_value_added_effect" in ds:
         pick = {v: (ds[v].median("draw") if "draw" in ds[v].dims else ds[v]) for v in
                 ("io_value_added_effect", "io_direct_effect", "io_indirect_effect")}
-        y = 2025 if 2025 in ds["year"].values else years[-1]
-        lines.append(f"Economy-wide, {y}, against the no-new-policy levers: gross output "
+        y = sc.plan.years.plan_end
+        lines.append(f"Economy-wide, {y}, against the {sc.plan.counterfactual} levers: gross output "
                      f"+{float(pick['io_direct_effect'].sel(year=y)):,.1f} 亿元 direct, "
                      f"+{float(pick['io_indirect_effect'].sel(year=y)):,.1f} 亿元 indirect (input–output linkages); "
                      f"district value added +{float(pick['io_value_added_effect'].sel(year=y)):,.1f} 亿元")

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from jdmodel.params.schema import SECTOR_LABELS_EN, SECTOR_LABELS_ZH, SECTORS, YEARS
 
 # variable -> (dims without draw, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -16,8 +15,6 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "talent": (("year", "sector"), "人", "talent stock"),
     "land": (("year", "sector"), "公顷", "land in use"),
     "tfp": (("year", "sector"), "1", "total factor productivity (level, calibrated)"),
-    "ecommerce_sales": (("year",), "亿元", "e-commerce sales of enterprises above designated size (限额以上电子商务销售额)"),
-    "online_economy_output": (("year",), "亿元", "online-economy total output (在线新经济总产出)"),
     "enterprises": (("year", "sector"), "firms", "high-growth innovative enterprises (高成长型创新企业)"),
     "enterprises_total": (("year",), "firms", "high-growth innovative enterprises, all sectors"),
     "candidates_mean": (("year", "sector"), "firms", "candidate innovative firms, expected number"),
@@ -45,15 +42,25 @@ def version() -> str:
         return "0+unknown"
 
 
+def variables(plan) -> dict[str, tuple[tuple[str, ...], str, str]]:
+    """The variables a run of ``plan`` can hold: the generic ones and the plan's own indicators."""
+    own = {t.id: (("year",), t.unit, f"{t.en} ({t.zh})" if t.zh else t.en) for t in plan.totals}
+    own.update({x.id: (("year",), x.unit, f"{x.en} ({x.zh})" if x.zh else x.en) for x in plan.linked})
+    return {**VARIABLES, **own}
+
+
 def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, design: str | None,
                keep_draw: bool, io=None, start: int = 0) -> xr.Dataset:
     """Wrap engine arrays (leading draw axis) in a labelled Dataset with provenance attrs."""
+    plan = scenario.plan
+    sectors = plan.sector_ids
     coords: dict[str, object] = {
-        "year": np.asarray(YEARS, dtype=np.int64),
-        "sector": np.asarray(SECTORS, dtype=object).astype(str),
-        "sector_zh": ("sector", [SECTOR_LABELS_ZH[s] for s in SECTORS]),
-        "sector_en": ("sector", [SECTOR_LABELS_EN[s] for s in SECTORS]),
+        "year": np.asarray(plan.years.all, dtype=np.int64),
+        "sector": np.asarray(sectors, dtype=object).astype(str),
+        "sector_zh": ("sector", [s.zh for s in plan.sectors]),
+        "sector_en": ("sector", [s.en for s in plan.sectors]),
     }
+    table = variables(plan)
     n_draws = np.shape(out["output"])[0]
     if io is not None:
         coords["io_sector"] = list(io.codes)
@@ -68,9 +75,9 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
                                {"units": "canonical unit of each parameter",
                                 "long_name": "sampled parameter values"})
     for name, arr in out.items():
-        if name not in VARIABLES:
+        if name not in table:
             continue
-        dims, units, long_name = VARIABLES[name]
+        dims, units, long_name = table[name]
         arr = np.asarray(arr)
         if keep_draw:
             data_vars[name] = (("draw", *dims), arr, {"units": units, "long_name": long_name})
@@ -81,13 +88,14 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
     ds.attrs.update(
         title="jdmodel scenario results",
         scenario=scenario.name,
+        plan=plan.id,
         parameters_sha256=scenario.sha256,
         jdmodel_version=version(),
         draws=int(n_draws),
         seed=-1 if seed is None else int(seed),
         design=design or "central",
-        online_economy_composition=",".join(scenario.targets.composition),
-        base_year=int(YEARS[0]),
+        totals="; ".join(f"{k}={','.join(v)}" for k, v in scenario.targets.totals),
+        base_year=int(plan.years.base),
     )
     return ds
 

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from jdmodel import engine
 from jdmodel.params.scenario import Scenario, central_values
 
 DEFAULT_DIST = "triangular"
@@ -92,7 +91,7 @@ def _correlation(sc: Scenario, keys: list[str]):
 def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None, start: int = 0,
               stop: int | None = None) -> dict[str, np.ndarray]:
     """Engine outputs for draws ``[start, stop)`` of an N-draw ensemble (one engine call)."""
-    from jdmodel.pipeline.simulate import composition_mask
+    from jdmodel.pipeline.simulate import run_engine
     from jdmodel.uncertainty.rng import uniforms
 
     stop = draws if stop is None else stop
@@ -102,7 +101,7 @@ def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None,
     def noise(stream: str, shape: tuple[int, ...]) -> np.ndarray:
         return uniforms(seed, f"counting.{stream}", draw_index, shape)
 
-    out = engine.run(values, composition=composition_mask(sc), noise=noise, io=io)
+    out = run_engine(sc, values, noise=noise, io=io)
     out["inputs"] = sampled
     out["_input_keys"] = keys
     return out

@@ -7,27 +7,26 @@ import xarray as xr
 
 from jdmodel import engine
 from jdmodel.errors import ParameterError
-from jdmodel.params.baseyear import BUREAU_COMPONENTS, jan_oct_2020
-from jdmodel.params.observed import load_observed
+from jdmodel.params.baseyear import derived_outputs
 from jdmodel.params.scenario import Scenario, central_values, load_scenario
-from jdmodel.params.schema import SECTORS
 from jdmodel.pipeline.results import to_dataset
 
 
-def composition_mask(sc: Scenario) -> np.ndarray:
-    return np.array([s in sc.targets.composition for s in SECTORS])
+def run_engine(sc: Scenario, values: dict[str, np.ndarray], *, noise=None, io=None) -> dict[str, np.ndarray]:
+    """The engine on a scenario's values: its plan's sectors, years and indicators, its targets' totals."""
+    return engine.run(values, plan=sc.plan, totals=sc.targets.total_of, noise=noise, io=io)
 
 
 def rederive(sc: Scenario, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Recompute base outputs derived from the statistics when the January–October share varies by draw."""
-    share = values.get("base_year.jan_oct_share")
-    if share is None:
+    """Recompute base outputs derived from published figures when a share they divide by varies by draw."""
+    keys = {r.share for r in sc.plan.base_rules if r.share is not None}
+    if not keys & set(values):
         return values
-    jo = jan_oct_2020(load_observed("jiading"))
-    for s in BUREAU_COMPONENTS:
+    derived = derived_outputs(sc.plan, {k: values[k] for k in keys})
+    for s, v in derived.items():
         key = f"sectors.{s}.base_output"
         if sc.params[key].derived:
-            values[key] = jo[s] / share
+            values[key] = v
     return values
 
 
@@ -52,8 +51,8 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
     Returns
     -------
     xarray.Dataset
-        Dims ``year`` (2020–2030) and ``sector`` (+ ``draw`` when draws > 1, + ``io_sector``),
-        variables with ``units`` and ``long_name``, provenance in ``attrs``.
+        Dims ``year`` (the plan's base year to its horizon) and ``sector`` (+ ``draw`` when
+        draws > 1, + ``io_sector``), variables with ``units`` and ``long_name``, provenance in ``attrs``.
 
     Examples
     --------
@@ -65,12 +64,11 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
     sc = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
     if not isinstance(draws, int | np.integer) or draws < 1:
         raise ParameterError(f"draws must be a positive integer, got {draws!r}")
-    regional = _regional_io() if io else None
+    regional = regional_io(sc) if io else None
     if draws == 1:
-        out = engine.run(central_values(sc), composition=composition_mask(sc), noise=None, io=regional)
+        out = run_engine(sc, central_values(sc), io=regional)
         if regional is not None:
-            ref = engine.run(central_values(counterfactual(sc)), composition=composition_mask(sc), io=regional)
-            out.update(io_effects(out, ref, regional))
+            out.update(io_effects(out, run_engine(sc, central_values(counterfactual(sc)), io=regional), regional))
         return to_dataset(out, scenario=sc, seed=seed, design=None, keep_draw=False, io=regional)
     from jdmodel.pipeline.sampling import run_draws
 
@@ -85,15 +83,17 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
 _POLICY_KEYS = ("levers.", "district.infrastructure", "district.business_environment")
 
 
-def counterfactual(sc: Scenario, reference: str = "no_new_policy") -> Scenario:
+def counterfactual(sc: Scenario, reference: str | None = None) -> Scenario:
     """The same scenario with its policy levers replaced by those of ``reference``.
 
+    ``reference`` defaults to the plan's counterfactual scenario (``counterfactual`` in plan.toml).
     Structural parameters (and so the sampled draws) stay the scenario's own, so the difference
     between the two runs is the effect of the policy alone (common random numbers).
     """
     from dataclasses import replace
 
-    ref = load_scenario(reference)
+    reference = reference or sc.plan.counterfactual
+    ref = load_scenario(reference, plan=sc.plan)
     swapped = {k: p for k, p in ref.params.items() if k.startswith(_POLICY_KEYS)}
     return replace(sc, name=f"{sc.name}→{reference}", params={**sc.params, **swapped})
 
@@ -113,9 +113,10 @@ def io_effects(out: dict, ref: dict, regional) -> dict[str, np.ndarray]:
             "io_value_added_effect": (out["io_value_added"] - ref["io_value_added"]).sum(axis=-1)}
 
 
-def _regional_io():
-    try:
-        from jdmodel.inputoutput.link import load_regional
-    except ImportError:
+def regional_io(sc: Scenario):
+    """The plan's regional input–output system, or None when the plan has no ``io/`` folder."""
+    if not sc.plan.has_io:
         return None
-    return load_regional()
+    from jdmodel.inputoutput.link import load_regional
+
+    return load_regional(plan=sc.plan)
