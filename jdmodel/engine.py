@@ -137,7 +137,7 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         mask = np.array([s in members for s in sectors])
         out[tid] = out["output"][:, :, mask].sum(axis=-1)
     out["land_granted"] = granted_path
-    out.update(_counting(x, out, granted_path, noise, len(sectors), len(plan.years.all)))
+    out.update(_counting(x, out, granted_path, noise, sectors, len(plan.years.all)))
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
 
@@ -151,7 +151,7 @@ def _per_draw(value, n: int) -> Array:
     return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
 
 
-def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None, n_sectors: int,
+def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None, sectors: tuple[str, ...],
               n_years: int) -> dict[str, Array]:
     """Run the counting models when they and their parameters are present."""
     if not any(k.startswith("counting.") for k in x.values):
@@ -163,11 +163,11 @@ def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise 
         {k: np.broadcast_to(np.asarray(v), (n, *np.shape(v)[1:])) for k, v in x.values.items()
          if k.startswith("counting.")},
         funds=x.levers["funds"], talent=x.levers["talent"], land=granted,
-        output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise)
+        output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise, sectors=sectors)
     res = {}
     for name, arr in counts.items():
         arr = np.asarray(arr)
-        if arr.ndim == 3 and arr.shape[1] == n_sectors and arr.shape[2] == n_years:
+        if arr.ndim == 3 and arr.shape[1] == len(sectors) and arr.shape[2] == n_years:
             arr = np.moveaxis(arr, 1, 2)  # (D, S, Y) -> (D, Y, S)
         res[name] = arr
     if "enterprises" in res:

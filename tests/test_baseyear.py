@@ -1,16 +1,27 @@
-"""The base year is derived from the statistics bureau's figures, in code."""
+"""The base year is derived from the statistics bureau's figures, by the plan's declarative rule."""
 
 from __future__ import annotations
 
 import pytest
 
 import jdmodel as jd
-from jdmodel.params.baseyear import BUREAU_COMPONENTS, PLAN_IMPLIED_BASE, base_outputs, jan_oct_2020
+from jdmodel.params.baseyear import derived_outputs, figures
 from jdmodel.params.observed import CLASSES, load_observed
+from jdmodel.params.plan import load_plan
+
+JIADING = load_plan("jiading")
+BUREAU_COMPONENTS = JIADING.base_rules[0].sectors
+PLAN_IMPLIED_BASE = 2000.0  # 亿元: half of the 4000 亿元 target (the word 倍增)
+
+
+def test_the_rule_names_the_four_components_and_the_jan_oct_release():
+    rule = JIADING.base_rules[0]
+    assert set(rule.sectors) == {"industrial_internet", "ecommerce", "online_entertainment", "online_services"}
+    assert rule.period == "2021-01..10" and rule.divide_by_growth and rule.share == "base_year.jan_oct_share"
 
 
 def test_jan_oct_2020_components_by_division():
-    jo = jan_oct_2020(load_observed("jiading"))
+    jo = figures(JIADING.base_rules[0], load_observed("jiading"))
     # worked by hand: 2448.7 / 1.322, 57.6 / 1.456, 126.7 / 0.923, 151.9 / 1.539
     assert jo["ecommerce"] == pytest.approx(1852.27, abs=0.01)
     assert jo["industrial_internet"] == pytest.approx(39.56, abs=0.01)
@@ -26,7 +37,7 @@ def test_jan_oct_2020_components_by_division():
 
 def test_baseline_2020_values_follow_from_the_stated_scaling(baseline):
     share = baseline["base_year.jan_oct_share"]
-    expected = base_outputs(load_observed("jiading"), share)
+    expected = derived_outputs(JIADING, {"base_year.jan_oct_share": share})
     for s in BUREAU_COMPONENTS:
         assert baseline[f"sectors.{s}.base_output"] == pytest.approx(expected[s], rel=1e-12)
         assert baseline.params[f"sectors.{s}.base_output"].source.startswith("derived")

@@ -15,7 +15,6 @@ from scipy import stats
 from jdmodel.counting import (
     NOISE_STREAMS,
     PARAMETER_SHAPES,
-    SECTORS,
     binomial_quantile,
     enterprise_count_pmf,
     enterprise_rates,
@@ -29,6 +28,7 @@ from jdmodel.counting import (
 )
 from jdmodel.counting.model import _read
 from jdmodel.errors import ModelError, ParameterError
+from jdmodel.params.plan import load_plan
 from jdmodel.params.schema_counting import SCHEMA_COUNTING
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ ALLOWED_UNITS = {"1", "1/yr", "yr", "firms", "projects", "scenarios", "亿元", 
 def _document() -> dict:
     """The counting tables of the baseline."""
     for name in ("baseline.toml",):
-        path = ROOT / "parameters" / name
+        path = ROOT / "parameters" / "plans" / "jiading" / name
         if path.is_file():
             with open(path, "rb") as fh:
                 doc = tomllib.load(fh)
@@ -220,9 +220,9 @@ def test_enterprise_mean_path_solves_the_difference_equation(central):
             raw = grad * arrivals(t - 2)
             room = c["exit_rate"] * c["ceiling_multiple"] * e0 * g[t]
             e = (1 - c["exit_rate"]) * e + raw * room / (raw + room)
-            assert np.isclose(out[s, t], e, rtol=1e-12), (SECTORS[s], 2020 + t)
+            assert np.isclose(out[s, t], e, rtol=1e-12), (s, 2020 + t)
     # the closed-form solution of the same difference equation
-    rates = enterprise_rates(_read(p), lv["funds"], lv["talent"], lv["land"], lv["output"])
+    rates = enterprise_rates(_read(p, S), lv["funds"], lv["talent"], lv["land"], lv["output"])
     solved = enterprises_mean_path(rates["base"], rates["entries"], p["counting.enterprises.exit_rate"][:, None])
     assert np.allclose(solved[0], out, rtol=1e-12)
 
@@ -244,7 +244,7 @@ def test_enterprise_total_distribution_closed_form_matches_simulation(central):
     lv = levers(funds=2.0, talent=600.0, land=4.0, growth=2.0)
     draws = 40_000
     sim = simulate_counts(central, noise=noise_for(3, draws), **lv)["enterprises"].sum(axis=1)[:, 5]
-    rates = enterprise_rates(_read(central), lv["funds"], lv["talent"], lv["land"], lv["output"])
+    rates = enterprise_rates(_read(central, S), lv["funds"], lv["talent"], lv["land"], lv["output"])
     base = rates["base"].sum()
     assert base == int(base)                                                # integer bases: no rounding noise
     pmf = enterprise_count_pmf(int(base), rates["entries"].sum(axis=1)[0, :5],
@@ -363,7 +363,7 @@ def test_errors_name_the_problem(central):
     bad = levers()
     bad["output"][0, 3, 0] = 0.0
     with pytest.raises(ModelError, match="smart_transport"):
-        simulate_counts(central, noise=None, **bad)
+        simulate_counts(central, noise=None, sectors=load_plan("jiading").sector_ids, **bad)
     with pytest.raises(ModelError, match="noise"):
         simulate_counts(central, noise=lambda stream, tail: np.full((3, 2), 0.5), **levers())
     p = dict(central)

@@ -8,10 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jdmodel as jd
-from jdmodel import engine
+from jdmodel.params.plan import load_plan
 from jdmodel.params.scenario import central_values
-from jdmodel.params.schema import SECTORS
-from jdmodel.pipeline.simulate import composition_mask
+from jdmodel.pipeline.simulate import run_engine
+
+SECTORS = load_plan("jiading").sector_ids
+
 
 
 @pytest.mark.parametrize("name", jd.available_scenarios())
@@ -63,8 +65,8 @@ def test_land_constrained_differs_visibly_from_plan():
 def test_one_call_runs_many_draws_identically_to_one_draw():
     values = central_values(_BASE)
     many = {k: np.repeat(v, 7, axis=0) for k, v in values.items()}
-    one = engine.run(values, composition=composition_mask(_BASE))
-    seven = engine.run(many, composition=composition_mask(_BASE))
+    one = run_engine(_BASE, values)
+    seven = run_engine(_BASE, many)
     assert seven["output"].shape == (7, 11, 5)
     np.testing.assert_array_equal(seven["output"], np.repeat(one["output"], 7, axis=0))
 

@@ -67,12 +67,12 @@ def test_jan_oct_figure_is_compared_with_annual_times_share(errors):
     ds = path_ds(annual)
     share = 0.8
     o = obs("a", "online_economy_output", Period(2021, 1, 10), share * annual[1])
-    (term,) = match(ds, [o], errors, jan_oct_share=share).terms
+    (term,) = match(ds, [o], errors, shares={(1, 10): share}).terms
     assert float(term.model) == pytest.approx(share * annual[1])
     assert float(term.log_error()) == pytest.approx(0.0, abs=1e-12)
     # compared with the full-year value the residual would be ln(1/0.8)/σ, not 0
     full = obs("b", "online_economy_output", Period(2021), share * annual[1])
-    (wrong,) = match(ds, [full], errors, jan_oct_share=share).terms
+    (wrong,) = match(ds, [full], errors, shares={(1, 10): share}).terms
     assert float(wrong.z()) == pytest.approx(math.log(1 / share) / errors.sd("OS"))
 
 
@@ -89,7 +89,7 @@ def test_half_years_use_the_h1_share(errors):
 def test_partial_year_without_a_share_is_never_compared(errors):
     ds = path_ds(np.full(YEARS.size, 100.0))
     q1 = obs("q1", "online_economy_output", Period(2021, 1, 3), 25.0)
-    m = match(ds, [q1], errors, jan_oct_share=0.83)
+    m = match(ds, [q1], errors, shares={(1, 10): 0.83})
     assert m.terms == [] and "no within-year share" in m.skipped[0].reason
     with pytest.raises(ValueError, match="never compared with a full-year value"):
         observe(ds["online_economy_output"], q1, 1.0)

@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 
 import jdmodel as jd
 from jdmodel import growth
-from jdmodel.params.schema import SECTORS
+from jdmodel.params.plan import load_plan
+
+SECTORS = load_plan("jiading").sector_ids
+
 
 pos = st.floats(0.5, 50.0)
 elas = st.floats(0.05, 0.6)

@@ -82,7 +82,7 @@ def test_settings_change_the_table_and_bad_settings_are_named():
     slq = load_regional({"method": "slq"})
     flq = load_regional()
     assert slq.A.sum() > flq.A.sum()          # FLQ allows for the small size of the district
-    more_auto = load_regional({"assumptions.transport_equipment_share": 0.7})
+    more_auto = load_regional({"assumptions.industry_share.18": 0.7})
     assert more_auto.x_base[17] == pytest.approx(0.7 * 5341.7)
     with pytest.raises(ParameterError, match="unknown setting.*'deltaa'"):
         load_regional({"deltaa": 0.2})

@@ -128,9 +128,9 @@ def test_regional_inputs_carry_units_sources_and_ranges():
             assert e["low"] <= e["value"] <= e["high"], key
     pub = {k.split(".")[1]: e["value"] for k, e in inputs.items() if k.startswith("published.")}
     # the 2020 shares are the published 2021 shares (documented derivation)
-    assert inputs["assumptions.secondary_share_2020"]["value"] == pytest.approx(
+    assert inputs["assumptions.secondary_share"]["value"] == pytest.approx(
         pub["secondary_va_2021"] / pub["gdp_2021"], abs=1e-4)
-    assert inputs["assumptions.primary_share_2020"]["value"] == pytest.approx(
+    assert inputs["assumptions.primary_share"]["value"] == pytest.approx(
         (pub["gdp_2021"] - pub["secondary_va_2021"] - pub["tertiary_va_2021"]) / pub["gdp_2021"], abs=1e-4)
 
 
@@ -143,7 +143,7 @@ def test_district_output_reproduces_published_aggregates():
     assert x[1:26].sum() == pytest.approx(5341.7, rel=1e-12)           # 规上工业总产值 2020
     assert x[17] == pytest.approx(0.6 * 5341.7)
     with pytest.raises(ParameterError, match="exceeds secondary"):
-        iodata.regional_output(t, {**inputs, "assumptions.secondary_share_2020": 0.3})
+        iodata.regional_output(t, {**inputs, "assumptions.secondary_share": 0.3})
 
 
 def test_concordance_rows_sum_to_one_and_bad_file_is_reported(tmp_path):

@@ -10,7 +10,10 @@ import pytest
 import jdmodel as jd
 from jdmodel.errors import ParameterError
 from jdmodel.params.loader import Param
-from jdmodel.params.schema import SECTORS
+from jdmodel.params.plan import load_plan
+
+SECTORS = load_plan("jiading").sector_ids
+
 
 BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.toml"))
 
@@ -114,7 +117,7 @@ def test_hash_is_stable_and_independent_of_file_location(tmp_path):
 
     from jdmodel._paths import parameters_dir
 
-    src = parameters_dir() / "scenarios" / "plan.toml"
+    src = parameters_dir() / "plans" / "jiading" / "scenarios" / "plan.toml"
     dst = tmp_path / "plan.toml"
     shutil.copy(src, dst)
     assert jd.load_scenario(dst).sha256 == jd.load_scenario("plan").sha256

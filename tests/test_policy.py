@@ -13,11 +13,14 @@ from scipy.optimize import brentq
 
 import jdmodel as jd
 from jdmodel.errors import ParameterError
-from jdmodel.params.schema import YEARS
+from jdmodel.params.plan import load_plan
 from jdmodel.pipeline.sampling import uncertain_parameters
 from jdmodel.policy import budget_grid, frontier, frontier_curve, load_costs, optimise_budget
 from jdmodel.policy._crn import CRNEnsemble, hits
 from jdmodel.policy.costs import price_factor
+
+YEARS = load_plan("jiading").years.all
+
 
 LOW, HIGH = 1.5, 5.0          # the one uncertain parameter: e-commerce leverage ~ U(1.5, 5)
 
@@ -85,7 +88,7 @@ def test_more_of_a_lever_never_lowers_a_draw(plan, a, b, lever):
     keys = {f"levers.{lever}.{s}": ens.lever_path(lever, s) for s in ("industrial_internet", "ecommerce")}
     out = ens.run([{k: v * lo for k, v in keys.items()}, {k: v * hi for k, v in keys.items()}])
     for t in ens.available():
-        h = hits(out, [t])
+        h = hits(out, [t], 2020)
         assert np.all(h[0] <= h[1]), t.id                    # per draw, not only on average
         v = out[t.indicator][:, :, YEARS.index(2025)]
         assert np.all(v[1] >= v[0] - 1e-9 * np.abs(v[0])), t.id
@@ -167,8 +170,8 @@ def test_budget_beats_every_grid_allocation_and_respects_constraints(plan):
     assert len(grid) > 3
     ens = CRNEnsemble(plan, 250, 6)
     targets = ens.available()
-    p_grid = hits(ens.run(_amount_settings(ens, cells, grid, costs.price)), targets).mean(axis=1)
-    p_opt = hits(ens.run(_amount_settings(ens, cells, [y_opt], costs.price)), targets).mean(axis=1)[0]
+    p_grid = hits(ens.run(_amount_settings(ens, cells, grid, costs.price)), targets, 2020).mean(axis=1)
+    p_opt = hits(ens.run(_amount_settings(ens, cells, [y_opt], costs.price)), targets, 2020).mean(axis=1)[0]
     assert p_opt == pytest.approx(r.value)
     assert p_opt >= p_grid.max()
     assert r.grid_size == len(grid)

@@ -54,18 +54,18 @@ def test_run_bad_file_exit_2_without_traceback():
 
 def test_run_unknown_scenario_exit_2():
     r = _cli("run", "no_such_scenario")
-    assert r.returncode == 2 and "shipped scenarios" in r.stderr
+    assert r.returncode == 2 and "its scenarios" in r.stderr
 
 
 def test_check_exit_codes(tmp_path):
     from jdmodel._paths import parameters_dir
 
-    ok = _cli("check", str(parameters_dir() / "scenarios" / "plan.toml"))
+    ok = _cli("check", str(parameters_dir() / "plans" / "jiading" / "scenarios" / "plan.toml"))
     assert ok.returncode == 0 and "OK" in ok.stdout
     bad = _cli("check", str(BAD / "unknown_sector.toml"))
     assert bad.returncode == 2 and "blockchain" in bad.stderr
-    assert _cli("check", str(parameters_dir() / "observed" / "jiading.toml")).returncode == 0
-    assert _cli("check", str(parameters_dir() / "targets.toml")).returncode == 0
+    assert _cli("check", str(parameters_dir() / "plans" / "jiading" / "observed.toml")).returncode == 0
+    assert _cli("check", str(parameters_dir() / "plans" / "jiading" / "targets.toml")).returncode == 0
 
 
 def test_help_on_each_command():

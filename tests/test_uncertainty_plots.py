@@ -15,10 +15,15 @@ import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from jdmodel.errors import ParameterError  # noqa: E402
-from jdmodel.figures.uncertainty import SECTOR_COLORS, fan_chart, prim_trajectory, sobol_bars  # noqa: E402
-from jdmodel.params.schema import SECTORS, YEARS  # noqa: E402
+from jdmodel.figures.uncertainty import fan_chart, prim_trajectory, sector_colours, sobol_bars  # noqa: E402
+from jdmodel.params.plan import load_plan  # noqa: E402
 from jdmodel.uncertainty.discovery import prim  # noqa: E402
 from jdmodel.uncertainty.sensitivity import sensitivity_callable  # noqa: E402
+
+SECTORS = load_plan("jiading").sector_ids
+SECTOR_COLORS = sector_colours("jiading")
+YEARS = load_plan("jiading").years.all
+
 
 
 @pytest.fixture(autouse=True)

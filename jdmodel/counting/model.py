@@ -10,7 +10,7 @@ paths, which are exact expectations: the models are linear in the random state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,16 +83,19 @@ def _read(p: Mapping[str, NDArray], S: int) -> dict[str, Array]:
     return out
 
 
-def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra: Array) -> int:
+def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra: Array,
+                  sectors: Sequence[str] | None = None) -> int:
     """Check shapes and signs of the lever and output paths; return the draw count they imply.
 
-    The numbers of sectors S and lever years T come from ``funds`` (D, S, T); there are Y = T + 1
-    years. Values down to -1e-9 count as zero: a budget shared out pro rata can leave rounding residue.
+    The numbers of sectors S and years Y come from ``output`` (D, S, Y); the levers cover the
+    T = Y − 1 years after the base year. Values down to -1e-9 count as zero: a budget shared out pro
+    rata can leave rounding residue.
     """
-    if funds.ndim != 3:
-        raise ParameterError("counting: lever or output paths invalid", [f"funds: shape {funds.shape}, expected (D, S, T)"])
-    S, T = funds.shape[1:]
-    Y = T + 1
+    if output.ndim != 3:
+        raise ParameterError("counting: lever or output paths invalid",
+                             [f"output: shape {output.shape}, expected (D, S, Y)"])
+    S, Y = output.shape[1:]
+    T = Y - 1
     problems = []
     for name, arr, tail in (("funds", funds, (S, T)), ("talent", talent, (S, T)), ("land", land, (S, T)),
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
@@ -104,8 +107,9 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
         raise ParameterError("counting: lever or output paths invalid", problems)
     if np.any(output[:, :, 0] <= 0):
         bad = sorted({int(s) for s in np.nonzero(output[:, :, 0] <= 0)[1]})
+        names = [sectors[j] if sectors is not None and j < len(sectors) else f"sector #{j}" for j in bad]
         raise ModelError(f"counting: sector output in the base year must be positive (it scales the enterprise "
-                         f"ceiling), got <= 0 for sector(s) at position {', '.join(map(str, bad))}")
+                         f"ceiling), got <= 0 for {', '.join(names)}")
     return max(a.shape[0] for a in (funds, talent, land, output, infra))
 
 
@@ -238,7 +242,8 @@ def _round(value: Array, u: Array) -> Array:
 
 
 def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray, land: NDArray,
-                    output: NDArray, infra: NDArray, noise: Noise | None) -> dict[str, NDArray]:
+                    output: NDArray, infra: NDArray, noise: Noise | None,
+                    sectors: Sequence[str] | None = None) -> dict[str, NDArray]:
     r"""Simulate the three counting targets 2020–2030: enterprises, projects, scenarios.
 
     Enterprises (per sector): candidates arrive (births and attracted firms; funds, talent,
@@ -295,8 +300,8 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     ((1, 5, 11), 5.0)
     """
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
-    d_inputs = _check_inputs(funds, talent, land, output, infra)
-    S, T = funds.shape[1:]
+    d_inputs = _check_inputs(funds, talent, land, output, infra, sectors)
+    S, T = funds.shape[1:]     # checked against output (D, S, T + 1)
     q = _read(p, S)
     d = _draw_count(d_inputs, q)
     funds, talent, land = (np.maximum(a, 0.0) for a in (funds, talent, land))

@@ -8,11 +8,11 @@ empty boxes ("tofu") in place of missing glyphs.
 Examples
 --------
 >>> labels = Labels(font=None)            # no CJK font: English only
->>> labels.sector("ecommerce")
+>>> labels.sector("ecommerce", "电子商务", "E-commerce")
 'E-commerce'
 >>> labels.text("亿元", "100 million yuan")
 '100 million yuan'
->>> Labels(font="Noto Sans CJK SC").sector("ecommerce")
+>>> Labels(font="Noto Sans CJK SC").sector("ecommerce", "电子商务", "E-commerce")
 '电子商务 E-commerce'
 """
 
@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jdmodel.params.schema import SECTOR_LABELS_EN, SECTOR_LABELS_ZH, SECTORS
-
-# every Chinese character the figures use: sector names, units, target words
-SAMPLE_TEXT = "".join(SECTOR_LABELS_ZH.values()) + "亿元公顷人年在线新经济总产出目标"
+# Chinese characters a font must draw for jdmodel's figures: units and common words of labels. A plan's
+# own labels are checked as well when a figure is drawn for it (:func:`labels` with ``plan``).
+SAMPLE_TEXT = "亿元万公顷亩人年总产出增加值目标经济在线新服务业电子商务工业互联网文娱智慧交通"
 
 # names that are probably CJK fonts are tried first (the character map still decides)
 _LIKELY = ("cjk", "han", "hei", "song", "kai", "ming", "wenquanyi", "wqy", "yahei", "simsun", "fang",
@@ -181,6 +180,7 @@ class Labels:
     """
 
     font: str | None
+    names: tuple[tuple[str, str, str], ...] = ()   # (sector id, zh, en) of a plan, for labels without a Dataset
 
     @property
     def chinese(self) -> bool:
@@ -193,16 +193,17 @@ class Labels:
 
     def sector(self, sector: str, zh: str | None = None, en: str | None = None) -> str:
         """A sector's label: "电子商务 E-commerce" with a CJK font, "E-commerce" without."""
-        zh = zh or SECTOR_LABELS_ZH.get(sector, sector)
-        en = en or SECTOR_LABELS_EN.get(sector, sector)
-        return f"{zh} {en}" if self.chinese else en
+        known = {sid: (z, e) for sid, z, e in self.names}
+        zh = zh or known.get(sector, (sector, sector))[0]
+        en = en or known.get(sector, (sector, sector))[1]
+        return f"{zh} {en}" if self.chinese and zh != en else en
 
     def sectors(self, ds: Any = None) -> dict[str, str]:
         """Label per sector id, from ``ds.sector_zh``/``ds.sector_en`` when a Dataset is given."""
         if ds is not None and "sector_zh" in getattr(ds, "coords", {}):
             return {str(s): self.sector(str(s), str(z), str(e)) for s, z, e in zip(
                 ds["sector"].values, ds["sector_zh"].values, ds["sector_en"].values, strict=True)}
-        return {s: self.sector(s) for s in SECTORS}
+        return {sid: self.sector(sid) for sid, _, _ in self.names}
 
     def money(self) -> str:
         """The unit of money for an axis label."""
@@ -223,7 +224,7 @@ class Labels:
                 "axes.unicode_minus": False}
 
 
-def labels(chinese: bool | None = None, fonts: Iterable[Any] | None = None) -> Labels:
+def labels(chinese: bool | None = None, fonts: Iterable[Any] | None = None, plan=None) -> Labels:
     """Labels for this machine: Chinese when a covering font is installed (or as asked).
 
     Parameters
@@ -233,12 +234,20 @@ def labels(chinese: bool | None = None, fonts: Iterable[Any] | None = None) -> L
         still falls back to English when no installed font covers the characters.
     fonts : iterable of FontEntry, optional
         As in :func:`cjk_font`.
+    plan : str, Path or Plan, optional
+        The plan whose sector names label the figures (default: the default plan); its Chinese
+        labels must be covered by the font too.
 
     Examples
     --------
     >>> labels(chinese=False).sector("smart_transport")
     'Smart transport'
     """
+    from jdmodel.params.plan import load_plan
+
+    p = load_plan(plan)
+    names = tuple((s.id, s.zh, s.en) for s in p.sectors)
     if chinese is False:
-        return Labels(font=None)
-    return Labels(font=cjk_font(fonts=fonts))
+        return Labels(font=None, names=names)
+    own = "".join(dict.fromkeys("".join(z for _, z, _ in names)))
+    return Labels(font=cjk_font(text=SAMPLE_TEXT + own, fonts=fonts), names=names)

@@ -2,7 +2,7 @@
 
 Every function takes ``ax=None`` (a new figure when omitted), returns the Axes and never calls
 ``plt.show()``; matplotlib is imported inside the functions. Sectors keep their colours from
-:data:`jdmodel.figures.uncertainty.SECTOR_COLORS`; labels are English (no font check needed).
+their plan's colours (:func:`jdmodel.figures.uncertainty.sector_colours`); labels are English (no font check needed).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jdmodel.errors import ParameterError
-from jdmodel.figures.uncertainty import SECTOR_COLORS
-from jdmodel.params.schema import SECTOR_LABELS_EN
+from jdmodel.figures.uncertainty import sector_colours
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -50,7 +49,7 @@ def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, pro
     prob : float, optional
         Draws the required probability as a horizontal line (default ``result.prob``).
     x : {"amount", "scale"}
-        Horizontal axis: the amount per year 2021–2025 (the scale is then on the top axis), or the scale.
+        Horizontal axis: the amount per year of the plan period (the scale is then on the top axis), or the scale.
 
     Returns
     -------
@@ -89,7 +88,9 @@ def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, pro
     if x == "amount":
         ax.axvline(base, color=_NEUTRAL, linestyle=":", linewidth=1, label="scenario as is")
         units = curve["amount"].attrs.get("units", "")
-        ax.set_xlabel(f"{lever}, {_UNIT_EN.get(units, units)} (mean 2021–2025, chosen sectors)")
+        period = curve["amount"].attrs.get("long_name", "").split(",")[1].strip() if "," in curve["amount"].attrs.get(
+            "long_name", "") else "plan period"
+        ax.set_xlabel(f"{lever}, {_UNIT_EN.get(units, units)} ({period}, chosen sectors)")
         if base > 0:
             top = ax.secondary_xaxis("top", functions=(lambda a: a / base, lambda c: c * base))
             top.set_xlabel(f"multiple of the scenario's {lever} path")
@@ -99,6 +100,14 @@ def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, pro
     ax.set_ylim(-0.02, 1.02)
     ax.legend(loc="lower right", fontsize="small", frameon=False)
     return ax
+
+
+def _plan_of(result: Any):
+    """The plan a policy result was computed for (the default plan when it does not say)."""
+    from jdmodel.params.plan import load_plan
+
+    problem = getattr(result, "problem", None)
+    return getattr(getattr(problem, "ens", None), "plan", None) or load_plan()
 
 
 def plot_budget(result: Any, ax: Axes | None = None) -> Axes:
@@ -114,17 +123,19 @@ def plot_budget(result: Any, ax: Axes | None = None) -> Axes:
     matplotlib Axes
     """
     ax = _axes(ax)
+    plan = _plan_of(result)
+    colours, names = plan.colours, plan.labels_en
     spend = result.spend
     sectors = [str(s) for s in spend["sector"].values]
     pos = np.arange(len(sectors))
     bottom = np.zeros(len(sectors))
     for lv in [str(v) for v in spend["lever"].values]:
         vals = np.asarray(spend.sel(lever=lv), dtype=float)
-        ax.bar(pos, vals, bottom=bottom, color=[SECTOR_COLORS[s] for s in sectors], edgecolor="white",
+        ax.bar(pos, vals, bottom=bottom, color=[colours.get(s, _NEUTRAL) for s in sectors], edgecolor="white",
                hatch=_LEVER_HATCH.get(lv, ""), label=lv)
         bottom += vals
-    ax.set_xticks(pos, [SECTOR_LABELS_EN.get(s, s) for s in sectors], rotation=20, ha="right")
-    ax.set_ylabel("spend, 100 million yuan/yr (2021–2025)")
+    ax.set_xticks(pos, [names.get(s, s) for s in sectors], rotation=20, ha="right")
+    ax.set_ylabel(f"spend, 100 million yuan/yr ({plan.years.plan_start}–{plan.years.plan_end})")
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(facecolor="white", edgecolor=_NEUTRAL, hatch=_LEVER_HATCH.get(str(lv), ""), label=str(lv))
@@ -152,11 +163,13 @@ def plot_budget_profile(result: Any, ax: Axes | None = None) -> Axes:
     if result.profile is None:
         raise ParameterError("plot_budget_profile: the result has no profile (call optimise_budget(..., profile=True))")
     ax = _axes(ax)
+    plan = _plan_of(result)
+    colours, names = plan.colours, plan.labels_en
     prof = result.profile
     for cell in [str(c) for c in prof["cell"].values]:
         lv, s = cell.split(".", 1)
-        ax.plot(prof["spend"].sel(cell=cell), prof["objective"].sel(cell=cell), color=SECTOR_COLORS.get(s, _NEUTRAL),
-                linestyle=_LEVER_STYLE.get(lv, "-"), marker=".", label=f"{lv}, {SECTOR_LABELS_EN.get(s, s)}")
+        ax.plot(prof["spend"].sel(cell=cell), prof["objective"].sel(cell=cell), color=colours.get(s, _NEUTRAL),
+                linestyle=_LEVER_STYLE.get(lv, "-"), marker=".", label=f"{lv}, {names.get(s, s)}")
     ax.axhline(result.value, color=_TARGET, linewidth=1, label="optimum")
     ax.axhspan(result.value - result.se, result.value + result.se, color=_TARGET, alpha=0.12, linewidth=0,
                label="± 1 s.e.")
@@ -167,7 +180,7 @@ def plot_budget_profile(result: Any, ax: Axes | None = None) -> Axes:
 
 
 
-def plot_conditioned(conditioned: Any, variable: str = "online_economy_output", ax: Axes | None = None, *,
+def plot_conditioned(conditioned: Any, variable: str | None = None, ax: Axes | None = None, *,
                      target: float | None = None) -> Axes:
     """Prior and posterior paths of a conditioned ensemble: weighted 5–95 % and 25–75 % bands, medians.
 
@@ -175,7 +188,8 @@ def plot_conditioned(conditioned: Any, variable: str = "online_economy_output", 
     ----------
     conditioned : ConditionedEnsemble
         From :func:`jdmodel.condition`; its ``quantiles`` (which, quantile, year) are drawn.
-    variable : str
+    variable : str, optional
+        An indicator with quantiles (default: the first, the plan's headline total).
     ax : matplotlib Axes, optional
     target : float, optional
         A horizontal target line.
@@ -185,6 +199,7 @@ def plot_conditioned(conditioned: Any, variable: str = "online_economy_output", 
     matplotlib Axes
     """
     q = conditioned.quantiles
+    variable = variable or next(iter(q.data_vars), "")
     if variable not in q:
         raise ParameterError(f"plot_conditioned: no quantiles of {variable!r} (have {', '.join(map(str, q.data_vars))})")
     ax = _axes(ax)

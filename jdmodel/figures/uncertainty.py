@@ -2,7 +2,8 @@
 
 Every function takes ``ax=None`` (a new figure when omitted), returns the Axes and never
 calls ``plt.show()``.  matplotlib is imported inside the functions, so ``jdmodel`` imports
-without it.  One sector has one colour everywhere: :data:`SECTOR_COLORS`.
+without it.  One sector has one colour everywhere: the colour its plan gives it (``plan.toml``; the
+``sector_colour`` coordinate of a run's Dataset, :func:`sector_colours`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jdmodel.errors import ParameterError
-from jdmodel.params.schema import SECTORS, YEARS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["SECTOR_COLORS", "fan_chart", "sobol_bars", "prim_trajectory"]
+__all__ = ["sector_colours", "fan_chart", "sobol_bars", "prim_trajectory"]
 
-#: One colour per sector (Okabe & Ito 2008 colour-blind-safe palette), in ``SECTORS`` order.
-SECTOR_COLORS: dict[str, str] = dict(zip(SECTORS, ("#0072B2", "#CC79A7", "#E69F00", "#009E73", "#56B4E9"),
-                                         strict=True))
+
+def sector_colours(source: Any = None) -> dict[str, str]:
+    """Sector id → colour: from a Dataset's ``sector_colour`` coordinate, else from a plan (name, folder or Plan).
+
+    Examples
+    --------
+    >>> sector_colours("jiading")["ecommerce"]
+    '#E69F00'
+    """
+    coords = getattr(source, "coords", {})
+    if "sector_colour" in coords:
+        return {str(s): str(c) for s, c in zip(source["sector"].values, source["sector_colour"].values, strict=True)}
+    from jdmodel.params.plan import load_plan
+
+    return load_plan(None if hasattr(source, "coords") else source).colours
 _NEUTRAL = "#444444"
 _TARGET = "#D55E00"
 _BANDS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -60,7 +72,11 @@ def _series(data: Any, variable: str, sector: str | None, years: Any) -> tuple[n
     values = np.atleast_2d(np.asarray(data, dtype=float))
     if values.ndim != 2:
         raise ParameterError(f"fan_chart: an array must be (draw, year) or (year,), got shape {values.shape}")
-    years = np.asarray(YEARS[:values.shape[1]] if years is None else years)
+    if years is None:
+        from jdmodel.params.plan import load_plan
+
+        years = load_plan().years.all[:values.shape[1]]
+    years = np.asarray(years)
     return years, values, {}
 
 
@@ -81,7 +97,7 @@ def fan_chart(ds_or_array: Any, variable: str, target: float | tuple[int, float]
         dashed line at the value.
     ax : matplotlib Axes, optional
     sector : str, optional
-        Select this sector (and use its colour from :data:`SECTOR_COLORS`).
+        Select this sector (and use its colour, :func:`sector_colours`).
     years : array_like, optional
         Years for an ndarray input (default from 2020).
     color, label : str, optional
@@ -98,7 +114,7 @@ def fan_chart(ds_or_array: Any, variable: str, target: float | tuple[int, float]
     """
     yrs, values, attrs = _series(ds_or_array, variable, sector, years)
     ax = _axes(ax)
-    color = color or (SECTOR_COLORS.get(sector, _NEUTRAL) if sector else _NEUTRAL)
+    color = color or (sector_colours(ds_or_array).get(sector, _NEUTRAL) if sector else _NEUTRAL)
     label = label or (f"{variable} ({sector})" if sector else variable)
     if values.shape[0] > 1:
         q05, q25, q50, q75, q95 = np.nanquantile(values, _BANDS, axis=0)

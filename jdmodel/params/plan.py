@@ -260,6 +260,17 @@ def available_plans() -> list[str]:
     return sorted(found, key=lambda n: (n != DEFAULT_PLAN, n))
 
 
+def is_plan_file(path: Path) -> bool:
+    """True when ``path`` is a plan's ``plan.toml`` (a scenario may also be called plan.toml)."""
+    path = Path(path)
+    if path.name != "plan.toml" or not path.is_file():
+        return False
+    from jdmodel.params.loader import read_toml
+
+    data = read_toml(path)
+    return "sectors" in data or "years" in data or "totals" in data
+
+
 def plan_folder(name_or_path: str | Path | None) -> Path:
     """Resolve a plan name (a shipped plan) or a folder path to the plan's folder."""
     if name_or_path is None:
@@ -268,7 +279,7 @@ def plan_folder(name_or_path: str | Path | None) -> Path:
     path = Path(text)
     if (path / "plan.toml").is_file():
         return path.resolve()
-    if path.name == "plan.toml" and path.is_file():
+    if is_plan_file(path):
         return path.resolve().parent
     if _ID.match(text) and (plans_dir() / text / "plan.toml").is_file():
         return (plans_dir() / text).resolve()

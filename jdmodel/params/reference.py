@@ -7,22 +7,32 @@ cannot drift from the code.
 
 from __future__ import annotations
 
-from jdmodel.params.schema import SCHEMA, SECTORS
+from jdmodel.params.schema import PLACEHOLDERS, SCHEMA, _domains
 from jdmodel.params.units import accepted_units, canonical_unit
 
 
-def markdown() -> str:
-    """Markdown tables of every key: dimension, canonical and accepted units, bounds, meaning, baseline value."""
+def markdown(plan=None) -> str:
+    """Markdown tables of every key: dimension, canonical and accepted units, bounds, meaning, baseline value.
+
+    The baseline column shows the values of ``plan``'s baseline (the default plan's when None).
+    """
+    from jdmodel.params.plan import load_plan
     from jdmodel.params.scenario import load_scenario
 
-    base = load_scenario("baseline")
+    p = load_plan(plan)
+    base = load_scenario("baseline", plan=p)
+    short = {s.id: s.abbr for s in p.sectors}
+    y = p.years
     lines = ["# Parameter reference", "",
-             "Generated from `jdmodel/params/schema.py` and `parameters/baseline.toml` by "
-             "`python -m jdmodel.params.reference`; do not edit by hand.", "",
-             "`*` stands for a sector id: " + ", ".join(f"`{s}`" for s in SECTORS) + ". "
-             "Shapes: *scalar* one number; *path* one number per year 2021–2030 (a single number means every year); "
-             "*list* one number per sector in that order. Sector abbreviations in the last column: "
-             + ", ".join(f"{v} = `{k}`" for k, v in _SHORT.items()) + ".", "",
+             "Generated from `jdmodel/params/schema.py` and the baseline of plan "
+             f"`{p.id}` by `python -m jdmodel.params.reference`; do not edit by hand.", "",
+             "In a key, `{sector}` stands for a sector id of the plan and `{linked}` for the id of one of its "
+             f"linked indicators (plan `{p.id}`: sectors " + ", ".join(f"`{s}`" for s in p.sector_ids)
+             + "; linked " + (", ".join(f"`{x.id}`" for x in p.linked) or "none") + "). "
+             f"Shapes: *scalar* one number; *path* one number per lever year ({y.levers[0]}–{y.levers[-1]} for "
+             f"`{p.id}`; a single number means every year); *list* one number per sector in the plan's order. "
+             "Sector abbreviations in the last column: "
+             + ", ".join(f"{v} = `{k}`" for k, v in short.items()) + ".", "",
              "| key | meaning | shape | unit (accepted) | bounds | baseline (central; range) |",
              "|---|---|---|---|---|---|"]
     for key, spec in SCHEMA.items():
@@ -35,18 +45,19 @@ def markdown() -> str:
         lo = "" if spec.min is None else (f"> {spec.min:g}" if spec.open_min else f"≥ {spec.min:g}")
         hi = "" if spec.max is None else f"≤ {spec.max:g}"
         bounds = ", ".join(b for b in (lo, hi) if b) or "—"
-        lines.append(f"| `{key}` | {spec.description} | {spec.shape} | {unit} | {bounds} | {_baseline(base, key)} |")
+        lines.append(f"| `{key}` | {spec.description} | {spec.shape} | {unit} | {bounds} | "
+                     f"{_baseline(base, key, short)} |")
     return "\n".join(lines) + "\n"
 
 
-_SHORT = {"industrial_internet": "ii", "online_entertainment": "oe", "ecommerce": "ec", "smart_transport": "st",
-          "online_services": "os"}
-
-
-def _baseline(sc, pattern: str) -> str:
+def _baseline(sc, pattern: str, short: dict[str, str]) -> str:
     import numpy as np
 
-    keys = [pattern.replace("*", s) for s in SECTORS] if "*" in pattern else [pattern]
+    domains = _domains(sc.plan)
+    keys = [pattern]
+    for ph in PLACEHOLDERS:
+        if ph in pattern:
+            keys = [k.replace(ph, name) for k in keys for name in domains[ph]]
     cells = []
     for key in keys:
         p = sc.params.get(key)
@@ -61,8 +72,8 @@ def _baseline(sc, pattern: str) -> str:
             text = f"{p.value:.4g}"
             if p.low is not None and p.high is not None:
                 text += f" ({p.low:.4g}–{p.high:.4g})"
-        sector = next((s for s in SECTORS if f".{s}." in f".{key}."), None)
-        prefix = f"{_SHORT[sector]}: " if sector else ""
+        sector = next((s for s in short if f".{s}." in f".{key}."), None)
+        prefix = f"{short[sector]}: " if sector and "{sector}" in pattern else ""
         cells.append(prefix + text)
     return "; ".join(cells) if cells else "—"
 

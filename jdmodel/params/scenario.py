@@ -131,7 +131,7 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
     import difflib
 
     candidate = Path(text)
-    if candidate.is_dir():
+    if candidate.is_dir() and (candidate / "plan.toml").is_file():
         p = load_plan(candidate)
         return p.scenario_path(p.default_scenario), p
     if text.endswith(".toml") or candidate.is_file():
@@ -140,6 +140,12 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
         return candidate.resolve(), _plan_of_file(candidate.resolve(), plan)
     p = load_plan(plan)
     path, p = resolve_reference(text, None, p)
+    if not path.is_file() and plan is None and "/" not in text:
+        from jdmodel.params.plan import available_plans
+
+        if text in available_plans():     # a plan's name: its default scenario
+            other = load_plan(text)
+            return other.scenario_path(other.default_scenario), other
     if not path.is_file():
         names = p.scenarios()
         close = difflib.get_close_matches(text.rsplit("/", 1)[-1], names, n=1)
@@ -159,8 +165,10 @@ def _plan_of_file(path: Path, plan) -> Plan:
         if not ref.is_absolute() and ("/" in named or named.startswith(".")):
             ref = path.parent / ref
         return load_plan(ref if (ref / "plan.toml").is_file() else named)
+    from jdmodel.params.plan import is_plan_file
+
     for parent in path.parents:
-        if (parent / "plan.toml").is_file():
+        if (parent / "plan.toml").resolve() != path.resolve() and is_plan_file(parent / "plan.toml"):
             return load_plan(parent)
     return load_plan(plan)
 

@@ -28,7 +28,7 @@ def observed_beside(ds: xr.Dataset, sc, observed=None) -> str:
         da = indicator_path(ds, obs.indicator)
         if da is None or obs.year not in ds["year"].values:
             continue
-        factor, how = within_year_share(obs, errors, jan_oct_share=share)
+        factor, how = within_year_share(obs, errors, share)
         if factor is None:
             continue
         annual = da.sel(year=obs.year)

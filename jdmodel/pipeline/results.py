@@ -59,6 +59,7 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
         "sector": np.asarray(sectors, dtype=object).astype(str),
         "sector_zh": ("sector", [s.zh for s in plan.sectors]),
         "sector_en": ("sector", [s.en for s in plan.sectors]),
+        "sector_colour": ("sector", [s.colour for s in plan.sectors]),
     }
     table = variables(plan)
     n_draws = np.shape(out["output"])[0]
@@ -95,7 +96,11 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
         seed=-1 if seed is None else int(seed),
         design=design or "central",
         totals="; ".join(f"{k}={','.join(v)}" for k, v in scenario.targets.totals),
+        headline_total=plan.totals[0].id,
+        indicators=",".join([*(t.id for t in plan.totals), *(x.id for x in plan.linked)]),
         base_year=int(plan.years.base),
+        plan_start=int(plan.years.plan_start),
+        plan_end=int(plan.years.plan_end),
     )
     return ds
 

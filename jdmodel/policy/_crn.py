@@ -14,10 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from jdmodel import engine
 from jdmodel.errors import ParameterError
 from jdmodel.params.scenario import Scenario, central_values, load_scenario
-from jdmodel.params.schema import LEVER_YEARS, SECTORS, YEARS
 from jdmodel.params.targets import Target
 
 Array = NDArray[np.float64]
@@ -36,16 +34,18 @@ def check_common(draws, seed, design) -> None:
         raise ParameterError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}")
 
 
-def check_sectors(sectors, where: str) -> tuple[str, ...]:
+def check_sectors(sectors, where: str, plan) -> tuple[str, ...]:
+    """The plan's sectors named in ``sectors`` (all of them for None), in the plan's order."""
+    known = plan.sector_ids
     if sectors is None:
-        return SECTORS
+        return known
     if isinstance(sectors, str):
         sectors = (sectors,)
     sectors = tuple(sectors)
-    bad = [s for s in sectors if s not in SECTORS]
+    bad = [s for s in sectors if s not in known]
     if bad or not sectors or len(set(sectors)) != len(sectors):
-        raise ParameterError(f"{where}: sectors must be distinct names among {', '.join(SECTORS)}, got {list(sectors)}")
-    return tuple(s for s in SECTORS if s in sectors)
+        raise ParameterError(f"{where}: sectors must be distinct names among {', '.join(known)}, got {list(sectors)}")
+    return tuple(s for s in known if s in sectors)
 
 
 class CRNEnsemble:
@@ -78,24 +78,23 @@ class CRNEnsemble:
                 self.varying[key] = v
             else:
                 self.constant[key] = v[:1]
-        from jdmodel.pipeline.simulate import composition_mask
-
-        self.composition = composition_mask(self.scenario)
+        self.plan = self.scenario.plan
+        self.n_lever_years = len(self.plan.years.levers)
         self.targets: tuple[Target, ...] = self.scenario.targets.targets
         self._available: tuple[Target, ...] | None = None
 
     # ------------------------------------------------------------------------------------------
     def lever_path(self, lever: str, sector: str) -> Array:
-        """The scenario's path of a lever in a sector over 2021–2030, shape (T,)."""
+        """The scenario's path of a lever in a sector over the lever years, shape (T,)."""
         key = f"levers.{lever}.{sector}"
         v = self.constant.get(key)
         if v is None:
             raise ParameterError(f"scenario {self.scenario.name!r}: lever {key!r} varies by draw; "
                                  "the policy functions need a fixed lever path")
-        return np.broadcast_to(v[0], (len(LEVER_YEARS),)).astype(float)
+        return np.broadcast_to(v[0], (self.n_lever_years,)).astype(float)
 
     def land_budget(self) -> float:
-        """The central district land budget for 2021–2030, 公顷."""
+        """The central district land budget over the lever years, 公顷."""
         return float(self.scenario["district.land_budget"])
 
     def run(self, settings: Sequence[Mapping[str, Array]], *, noise: bool = True,
@@ -105,7 +104,7 @@ class CRNEnsemble:
         Parameters
         ----------
         settings : sequence of mappings
-            Per setting, dotted lever key (``levers.funds.ecommerce``) → path over 2021–2030
+            Per setting, dotted lever key (``levers.funds.<sector>``) → path over the lever years
             (shape (T,) or scalar) replacing the scenario's.
         noise : bool
             Counting models with their draw-keyed randomness (True) or their mean paths (False).
@@ -131,10 +130,10 @@ class CRNEnsemble:
                 values[k] = np.tile(v, (g,) + (1,) * (v.ndim - 1))
             for k in keys:
                 base = values[k][0] if k in self.constant else None
-                paths = np.stack([np.broadcast_to(np.asarray(c.get(k, base), dtype=float), (len(LEVER_YEARS),))
+                paths = np.stack([np.broadcast_to(np.asarray(c.get(k, base), dtype=float), (self.n_lever_years,))
                                   for c in chunk])
                 values[k] = np.repeat(paths, d, axis=0)
-            out = engine.run(values, composition=self.composition, noise=self._noise(g) if noise else None)
+            out = self._engine(values, self._noise(g) if noise else None)
             names = wanted if wanted is not None else [t.indicator for t in self.targets if t.indicator in out]
             missing = [nm for nm in names if nm not in out]
             if missing:
@@ -143,6 +142,11 @@ class CRNEnsemble:
         if not chunks:
             return {}
         return {nm: np.concatenate([c[nm] for c in chunks]) for nm in chunks[0]}
+
+    def _engine(self, values, noise):
+        from jdmodel.pipeline.simulate import run_engine
+
+        return run_engine(self.scenario, values, noise=noise)
 
     def _noise(self, g: int):
         if self.draws == 1:
@@ -161,8 +165,7 @@ class CRNEnsemble:
     def available(self) -> tuple[Target, ...]:
         """The targets whose indicator the engine produces for this scenario."""
         if self._available is None:
-            out = engine.run(self.constant | {k: v[:1] for k, v in self.varying.items()},
-                             composition=self.composition, noise=None)
+            out = self._engine(self.constant | {k: v[:1] for k, v in self.varying.items()}, None)
             self._available = tuple(t for t in self.targets if t.indicator in out)
         return self._available
 
@@ -182,25 +185,25 @@ class CRNEnsemble:
         return tuple(chosen)
 
 
-def target_values(out: Mapping[str, Array], target: Target) -> Array:
-    """The indicator in the target year, shape (G, D)."""
-    return out[target.indicator][:, :, YEARS.index(target.year)]
+def target_values(out: Mapping[str, Array], target: Target, base_year: int) -> Array:
+    """The indicator in the target year, shape (G, D) (``base_year``: the first year of the output)."""
+    return out[target.indicator][:, :, target.year - base_year]
 
 
-def hits(out: Mapping[str, Array], targets: Sequence[Target]) -> Array:
+def hits(out: Mapping[str, Array], targets: Sequence[Target], base_year: int) -> Array:
     """Whether every target in ``targets`` is reached, per setting and draw: bool (G, D)."""
     ok = None
     for t in targets:
-        h = np.asarray(t.reached(target_values(out, t)), dtype=bool)
+        h = np.asarray(t.reached(target_values(out, t, base_year)), dtype=bool)
         ok = h if ok is None else ok & h
     return ok
 
 
-def relative_shortfall(out: Mapping[str, Array], targets: Sequence[Target]) -> Array:
+def relative_shortfall(out: Mapping[str, Array], targets: Sequence[Target], base_year: int) -> Array:
     """Σ over targets of the shortfall as a share of the threshold, per setting and draw (G, D)."""
     total = 0.0
     for t in targets:
-        v = target_values(out, t)
+        v = target_values(out, t, base_year)
         gap = t.threshold - v if t.comparison in (">", ">=") else v - t.threshold
         total = total + np.maximum(gap, 0.0) / abs(t.threshold)
     return np.asarray(total, dtype=float)

@@ -35,36 +35,36 @@ from jdmodel.policy._crn import COUNT_INDICATORS, hits, relative_shortfall, targ
 OBJECTIVES = ("p_all", "shortfall")
 
 
-def exact(out, targets: Sequence[Target], objective: str) -> tuple[np.ndarray, np.ndarray]:
+def exact(out, targets: Sequence[Target], objective: str, base_year: int) -> tuple[np.ndarray, np.ndarray]:
     """Objective to *minimise* per setting, and its Monte Carlo s.e. (both shape (G,))."""
     n = next(iter(out.values())).shape[1]
     if objective == "p_all":
-        p = hits(out, targets).mean(axis=1)
+        p = hits(out, targets, base_year).mean(axis=1)
         return -p, np.sqrt(p * (1 - p) / n)
-    s = relative_shortfall(out, targets)
+    s = relative_shortfall(out, targets, base_year)
     se = s.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(s.shape[0])
     return s.mean(axis=1), se
 
 
-def bandwidths(out, targets: Sequence[Target]) -> dict[str, float]:
+def bandwidths(out, targets: Sequence[Target], base_year: int) -> dict[str, float]:
     """Silverman bandwidth of ln(indicator) per continuous target, from one setting's draws."""
     h = {}
     for t in targets:
         if t.indicator in COUNT_INDICATORS:
             continue
-        v = np.log(np.maximum(target_values(out, t)[0], 1e-12))
+        v = np.log(np.maximum(target_values(out, t, base_year)[0], 1e-12))
         n = v.size
         h[t.id] = max(1.06 * float(v.std()) * n ** (-0.2), 1e-3)
     return h
 
 
-def smooth(out, targets: Sequence[Target], objective: str, h: dict[str, float]) -> np.ndarray:
+def smooth(out, targets: Sequence[Target], objective: str, h: dict[str, float], base_year: int) -> np.ndarray:
     """The surrogate objective to minimise, per setting (G,); ``out`` from a run without noise."""
     if objective == "shortfall":
-        return relative_shortfall(out, targets).mean(axis=1)
+        return relative_shortfall(out, targets, base_year).mean(axis=1)
     prob = 1.0
     for t in targets:
-        v = target_values(out, t)
+        v = target_values(out, t, base_year)
         up = t.comparison in (">", ">=")
         if t.indicator in COUNT_INDICATORS:
             edge = t.threshold + (-0.5 if t.comparison in (">=", "<") else 0.5)

@@ -1,20 +1,20 @@
 r"""``jd.optimise_budget``: the best split of a fixed public budget across sectors and levers.
 
-The budget *B* (亿元/yr) is spent in each year of the plan period 2021–2025 on the chosen levers
-in the chosen sectors: an allocation **replaces** the scenario's paths of those levers and sectors
-in 2021–2025 with constant amounts; 2026–2030, and every other lever and sector, stay as the
-scenario has them. Talent and land are priced by ``parameters/policy.toml``:
+The budget *B* (亿元/yr) is spent in each year of the plan period (Jiading: 2021–2025) on the
+chosen levers in the chosen sectors: an allocation **replaces** the scenario's paths of those levers
+and sectors in the plan period with constant amounts; the years after it, and every other lever and
+sector, stay as the scenario has them. Talent and land are priced by the plan's ``policy.toml``:
 
 .. math::
 
     \max_{x}\ \hat P(\text{all targets} \mid x) \quad\text{s.t.}\quad
     \sum_{l,s} p_l\, x_{ls} \le B,\qquad
-    5 \sum_s x_{\text{land},s} \le R,\qquad
+    n \sum_s x_{\text{land},s} \le R,\qquad
     \underline x_{ls} \le x_{ls} \le \overline x_{ls},
 
-with *R* what the central district land budget leaves after the land the scenario grants
-outside the allocation, and the bounds per sector and year (default ``[0, capacity]`` from
-``parameters/policy.toml``). ``objective="shortfall"`` minimises the expected shortfall instead.
+with *n* the years of the plan period, *R* what the central district land budget leaves after the
+land the scenario grants outside the allocation, and the bounds per sector and year (default
+``[0, capacity]`` from ``policy.toml``). ``objective="shortfall"`` minimises the expected shortfall instead.
 The search: a coarse simplex grid of the budget shares, then SLSQP (:func:`scipy.optimize.minimize`)
 on a smooth surrogate from the best grid points and the scenario's own split (see
 :mod:`jdmodel.policy._objective`); every candidate is judged on the exact objective on common
@@ -36,9 +36,6 @@ from jdmodel.policy import _objective as obj
 from jdmodel.policy._crn import CRNEnsemble, check_sectors, hits
 from jdmodel.policy.budget_result import BudgetResult
 from jdmodel.policy.costs import LEVERS, Costs, load_costs
-
-PLAN_YEARS = 5
-
 
 def budget_grid(n_cells: int, steps: int) -> np.ndarray:
     """Every split of a whole into ``n_cells`` shares that are multiples of ``1/steps``.
@@ -70,11 +67,16 @@ class Problem:
         lo, hi = _bounds(self.cells, bounds, costs)
         self.lo, self.hi = lo * self.price, hi * self.price          # in 亿元/yr
         self.land = np.array([lv == "land" for lv, _ in self.cells])
+        self.years = ens.plan.years
+        self.window = self.years.plan_lever_slice             # the plan period within a lever path
+        n_plan = len(self.years.plan)
         self.land_allowance = None
         if self.land.any():
-            outside = sum(ens.lever_path("land", s)[(PLAN_YEARS if ("land", s) in self.cells else 0):].sum()
-                          for s in check_sectors(None, "budget"))
-            self.land_allowance = (ens.land_budget() - outside) / PLAN_YEARS     # 公顷/yr over 2021–2025
+            outside = 0.0
+            for s in check_sectors(None, "budget", ens.plan):
+                path = ens.lever_path("land", s)
+                outside += path.sum() - (path[self.window].sum() if ("land", s) in self.cells else 0.0)
+            self.land_allowance = (ens.land_budget() - outside) / n_plan     # 公顷/yr over the plan period
         self._check()
         self.h: dict[str, float] = {}
 
@@ -84,8 +86,8 @@ class Problem:
                                  f"more than the budget {self.budget:,.4g}")
         if self.land_allowance is not None and (self.lo / self.price)[self.land].sum() > self.land_allowance + 1e-9:
             raise ParameterError(f"optimise_budget: the district land budget leaves {self.land_allowance:,.4g} "
-                                 "公顷/yr for 2021–2025 after the scenario's other land, less than the lower bounds "
-                                 "on land ask for")
+                                 f"公顷/yr for {self.years.plan_start}–{self.years.plan_end} after the scenario's other "
+                                 "land, less than the lower bounds on land ask for")
 
     def amounts(self, spend: np.ndarray) -> np.ndarray:
         return np.asarray(spend, dtype=float) / self.price
@@ -96,7 +98,7 @@ class Problem:
             setting = {}
             for (lv, s), x in zip(self.cells, self.amounts(y), strict=True):
                 path = self.ens.lever_path(lv, s).copy()
-                path[:PLAN_YEARS] = x
+                path[self.window] = x
                 setting[f"levers.{lv}.{s}"] = path
             out.append(setting)
         return out
@@ -127,21 +129,21 @@ class Problem:
 
     def exact(self, spends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out = self.ens.run(self.settings(spends), wanted=[t.indicator for t in self.targets])
-        return obj.exact(out, self.targets, self.objective)
+        return obj.exact(out, self.targets, self.objective, self.years.base)
 
     def probabilities(self, spends: np.ndarray | None) -> dict[str, float]:
         """P(reach) of each target and of all, for one allocation (None: the scenario's own levers)."""
         settings = [{}] if spends is None else self.settings(spends)[:1]
         out = self.ens.run(settings, wanted=[t.indicator for t in self.targets])
-        probs = {t.id: float(hits(out, [t]).mean()) for t in self.targets}
-        probs["all"] = float(hits(out, self.targets).mean())
+        probs = {t.id: float(hits(out, [t], self.years.base).mean()) for t in self.targets}
+        probs["all"] = float(hits(out, self.targets, self.years.base).mean())
         return probs
 
     def surrogate(self, spends: np.ndarray) -> np.ndarray:
         out = self.ens.run(self.settings(spends), noise=False, wanted=[t.indicator for t in self.targets])
         if self.objective == "p_all" and not self.h:
-            self.h = obj.bandwidths({k: v[:1] for k, v in out.items()}, self.targets)
-        return obj.smooth(out, self.targets, self.objective, self.h)
+            self.h = obj.bandwidths({k: v[:1] for k, v in out.items()}, self.targets, self.years.base)
+        return obj.smooth(out, self.targets, self.objective, self.h, self.years.base)
 
 
 def _bounds(cells, bounds, costs: Costs) -> tuple[np.ndarray, np.ndarray]:
@@ -198,17 +200,17 @@ def optimise_budget(scenario: Scenario | str, budget: float, levers=LEVERS, sect
                     objective: str = "p_all", draws: int = 1000, seed: int = 0, bounds=None,
                     design: str = "lhs", target: str = "all", costs: Costs | None = None, grid: int = 2,
                     starts: int = 2, profile: bool = True, profile_points: int = 7) -> BudgetResult:
-    """Split a budget (亿元/yr, 2021–2025) across sectors and levers to maximise P(all targets).
+    """Split a budget (亿元/yr over the plan period) across sectors and levers to maximise P(all targets).
 
     Parameters
     ----------
     scenario : Scenario or str
-        Gives everything but the optimised lever paths in 2021–2025.
+        Gives everything but the optimised lever paths in the plan period.
     budget : float
-        亿元 per year, spent in each year 2021–2025.
+        亿元 per year, spent in each year of the plan period.
     levers : sequence of {"funds", "talent", "land"}
     sectors : sequence of str, optional
-        Sectors that receive an allocation (default all five).
+        Sectors that receive an allocation (default all the plan's sectors).
     objective : {"p_all", "shortfall"}
         Maximise P(all targets) or minimise the expected relative shortfall (Σ over targets of
         the shortfall as a share of the threshold).
@@ -220,7 +222,7 @@ def optimise_budget(scenario: Scenario | str, budget: float, levers=LEVERS, sect
     target : str
         ``"all"`` (every assessable target) or one target id.
     costs : Costs, optional
-        Default :func:`jdmodel.policy.load_costs`.
+        Default :func:`jdmodel.policy.load_costs` of the scenario's plan.
     grid : int
         Steps of the coarse simplex grid (shares multiples of ``1/grid``).
     starts : int
@@ -254,11 +256,12 @@ def optimise_budget(scenario: Scenario | str, budget: float, levers=LEVERS, sect
         raise ParameterError(f"budget must be a positive number of 亿元/yr, got {budget!r}")
     if not isinstance(grid, int) or grid < 1:
         raise ParameterError(f"grid must be a positive integer, got {grid!r}")
-    sectors = check_sectors(sectors, "optimise_budget")
     ens = CRNEnsemble(scenario, draws, seed, design)
-    pb = Problem(ens, ens.select(target), objective, levers, sectors, budget, costs or load_costs(), bounds)
+    sectors = check_sectors(sectors, "optimise_budget", ens.plan)
+    pb = Problem(ens, ens.select(target), objective, levers, sectors, budget, costs or load_costs(plan=ens.plan),
+                 bounds)
 
-    own = np.array([ens.lever_path(lv, s)[:PLAN_YEARS].mean() for lv, s in pb.cells]) * pb.price
+    own = np.array([ens.lever_path(lv, s)[pb.window].mean() for lv, s in pb.cells]) * pb.price
     grid_y = budget_grid(len(pb.cells), grid) * pb.budget
     grid_y = grid_y[pb.feasible(grid_y)]
     grid_f, grid_se = pb.exact(grid_y) if len(grid_y) else (np.empty(0), np.empty(0))
@@ -284,7 +287,8 @@ def optimise_budget(scenario: Scenario | str, budget: float, levers=LEVERS, sect
 
 def _scenario_value(pb: Problem) -> tuple[float, float]:
     """The objective with the scenario's own levers (no allocation)."""
-    f, se = obj.exact(pb.ens.run([{}], wanted=[t.indicator for t in pb.targets]), pb.targets, pb.objective)
+    f, se = obj.exact(pb.ens.run([{}], wanted=[t.indicator for t in pb.targets]), pb.targets, pb.objective,
+                      pb.years.base)
     return float(f[0]), float(se[0])
 
 

@@ -19,7 +19,7 @@ class BudgetResult:
     Attributes
     ----------
     allocation, spend : xarray.DataArray
-        (lever, sector): the amount per year 2021–2025 in the lever's unit, and its cost in 亿元/yr.
+        (lever, sector): the amount per year of the plan period in the lever's unit, and its cost in 亿元/yr.
     value, se : float
         The exact objective at the optimum (P(all targets), or the expected relative shortfall)
         and its Monte Carlo standard error, on the common draws.
@@ -61,6 +61,7 @@ class BudgetResult:
     design: str
     profile: xr.Dataset | None = None
     problem: Any = field(default=None, repr=False)
+    period: str = ""
 
     @classmethod
     def build(cls, pb, y, *, value, se, found_by, own, scenario_value, scenario_se, grid_y, grid_f,
@@ -73,21 +74,22 @@ class BudgetResult:
         amounts = pb.amounts(y)
         best_grid = float(grid_f.min()) if len(grid_f) else np.nan
         within = float(np.mean(grid_f <= value + se + 1e-12)) if len(grid_f) else np.nan
+        period = f"{pb.years.plan_start}–{pb.years.plan_end}"
         return cls(
             scenario=pb.ens.scenario.name, sha256=pb.ens.scenario.sha256, budget=pb.budget, objective=pb.objective,
             targets=tuple(t.id for t in pb.targets), levers=levers, sectors=sectors,
             allocation=xr.DataArray(amounts.reshape(shape), dims=("lever", "sector"), coords=coords,
-                                    attrs={"long_name": "allocation per year 2021–2025",
+                                    attrs={"long_name": f"allocation per year {period}",
                                            "units": "; ".join(f"{lv} {LEVER_UNITS[lv]}" for lv in levers)}),
             spend=xr.DataArray(y.reshape(shape), dims=("lever", "sector"), coords=coords,
-                               attrs={"long_name": "spend per year 2021–2025", "units": "亿元/yr"}),
+                               attrs={"long_name": f"spend per year {period}", "units": "亿元/yr"}),
             value=sign * value, se=se, probabilities=pb.probabilities(y[None]),
             scenario_value=sign * scenario_value, scenario_se=scenario_se,
             scenario_probabilities=pb.probabilities(None), scenario_cost=float(own.sum()),
             grid_size=len(grid_f), grid_best=sign * best_grid, within_se=within,
             land_used=None if pb.land_allowance is None else float(amounts[pb.land].sum()),
             land_allowance=pb.land_allowance, found_by=found_by, bandwidth=dict(pb.h), draws=pb.ens.draws,
-            seed=pb.ens.seed, design=pb.ens.design, profile=profile, problem=pb)
+            seed=pb.ens.seed, design=pb.ens.design, profile=profile, problem=pb, period=period)
 
     def evaluate(self, spends) -> np.ndarray:
         """The exact objective (P(all targets) or expected shortfall) of allocations in 亿元/yr.
@@ -106,7 +108,7 @@ class BudgetResult:
         """A plain-text report."""
         w = 12
         lines = [f"Budget split for scenario {self.scenario!r} (sha256 {self.sha256[:12]}): {self.budget:,.4g} "
-                 f"亿元/yr in each year 2021–2025; objective {self._what()} of {', '.join(self.targets)}",
+                 f"亿元/yr in each year {self.period}; objective {self._what()} of {', '.join(self.targets)}",
                  f"{self.draws} draws ({self.design}, seed {self.seed}), common random numbers; found by "
                  f"{self.found_by}", ""]
         lines.append(f"{'lever':<8} {'unit':<8}" + "".join(f"{s[:w]:>{w + 1}}" for s in self.sectors)
@@ -122,7 +124,7 @@ class BudgetResult:
         lines.append("")
         if self.land_allowance is not None:
             lines.append(f"land: {self.land_used:,.4g} of {self.land_allowance:,.4g} 公顷/yr the district land "
-                         "budget leaves for 2021–2025")
+                         f"budget leaves for {self.period}")
         names = [*self.targets, "all"]
         lines.append(f"{'P(reach)':<26}" + "".join(f"{n:>13}" for n in names))
         lines.append(f"{'optimum':<26}" + "".join(f"{self.probabilities[n]:>13.1%}" for n in names))
@@ -150,7 +152,7 @@ class BudgetResult:
         probs = "".join(f"<tr><td>{html.escape(n)}</td><td>{self.probabilities[n]:.1%}</td>"
                         f"<td>{self.scenario_probabilities[n]:.1%}</td></tr>" for n in [*self.targets, "all"])
         return (f"<div><p><b>Budget split — {html.escape(self.scenario)}</b>: {self.budget:,.4g} 亿元/yr, "
-                f"2021–2025 · {html.escape(self._what())} · {self.draws} draws</p>"
+                f"{self.period} · {html.escape(self._what())} · {self.draws} draws</p>"
                 f"<table><tr><th></th>{head}</tr>{rows}</table>"
                 f"<table><tr><th>target</th><th>optimum</th><th>scenario as is</th></tr>{probs}</table>"
                 f"<p><small>{html.escape(self.table().splitlines()[-1])}; found by {html.escape(self.found_by)}"

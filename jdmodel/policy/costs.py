@@ -1,4 +1,4 @@
-"""Lever prices and per-sector capacity bounds (``parameters/policy.toml``), validated.
+"""Lever prices and per-sector capacity bounds (a plan's ``policy.toml``), validated.
 
 Funds are money already (亿元/yr). Talent and land are priced in 亿元 per person and 亿元 per
 公顷, so that one budget in 亿元/yr can be split across the three levers:
@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
 from jdmodel.params.loader import Problems, read_toml
 from jdmodel.params.units import conversion_factor
@@ -109,8 +108,8 @@ def _read(table, key: str, factor_of, probs: Problems, sources: dict, ranges: di
     return float(nums["value"]) * factor
 
 
-def load_costs(path: str | Path | None = None) -> Costs:
-    """Read and validate ``parameters/policy.toml`` (or a file of the same form).
+def load_costs(path: str | Path | None = None, plan=None) -> Costs:
+    """Read and validate a plan's ``policy.toml`` (the default plan's when neither is given) or another file.
 
     Raises
     ------
@@ -123,7 +122,11 @@ def load_costs(path: str | Path | None = None) -> Costs:
     >>> round(c.price["land"], 6), round(c.price["talent"], 6)      # 80 万元/亩, 10 万元/人
     (0.12, 0.001)
     """
-    path = Path(path) if path is not None else parameters_dir() / "policy.toml"
+    if path is None:
+        from jdmodel.params.plan import load_plan
+
+        path = load_plan(plan).file("policy")
+    path = Path(path)
     data = read_toml(path)
     probs = Problems(str(path))
     sources: dict[str, str] = {}

@@ -1,9 +1,9 @@
 r"""``jd.frontier``: how much of a lever a target needs, as a probability.
 
 The lever is **scaled**: a scale *c* multiplies the scenario's path of the lever in the chosen
-sectors in every year 2021–2030, so the scenario's timing (the plan steps up in 2021–2025 and
+sectors in every lever year, so the scenario's timing (Jiading's plan steps up in 2021–2025 and
 steps back after) is kept and *c* = 1 is the scenario as it stands. The answer is reported both
-as the scale and as the amount it implies, the mean over 2021–2025 of the chosen sectors' total
+as the scale and as the amount it implies, the mean over the plan period of the chosen sectors' total
 (亿元/yr for funds, 人/yr for talent, 公顷/yr for land), with its cost in 亿元/yr.
 
 With common random numbers every scale is run on the same draws, so
@@ -34,7 +34,6 @@ from jdmodel.params.scenario import Scenario
 from jdmodel.policy._crn import CRNEnsemble, check_sectors, hits
 from jdmodel.policy.costs import LEVER_UNITS, LEVERS, load_costs
 
-PLAN_YEARS = 5          # 2021–2025: the first five lever years, over which amounts are reported
 Z95 = 1.959963984540054
 
 
@@ -63,27 +62,29 @@ class FrontierResult:
     bounds: tuple[float, float]
     evaluations: tuple[tuple[float, float], ...] = field(repr=False, default=())
     note: str = ""
+    period: str = ""
+    all_sectors: bool = False
 
     @property
     def amount(self) -> float:
-        """The lever amount at the frontier: mean 2021–2025 of the chosen sectors' total, per year."""
+        """The lever amount at the frontier: mean over the plan period of the chosen sectors' total, per year."""
         return self.scale * self.base_amount
 
     @property
     def cost(self) -> float:
-        """The amount at the frontier priced in 亿元/yr (``parameters/policy.toml``)."""
+        """The amount at the frontier priced in 亿元/yr (the plan's ``policy.toml``)."""
         return self.amount * self.price
 
     def _lines(self) -> list[tuple[str, str]]:
         lo, hi = self.interval
         hi_s = "beyond the bound" if hi is None else f"{hi:.3f}"
         what = "all targets (" + ", ".join(self.targets) + ")" if self.target == "all" else self.target
-        sect = "all sectors" if len(self.sectors) == 5 else ", ".join(self.sectors)
+        sect = "all sectors" if self.all_sectors else ", ".join(self.sectors)
         return [
             ("scenario", f"{self.scenario} (sha256 {self.sha256[:12]})"),
             ("question", f"{self.lever} ({sect}) needed for P({what}) ≥ {self.prob:.0%}"),
             ("scale", f"{self.scale:.3f} × the scenario's {self.lever} path (95 % MC interval {lo:.3f}–{hi_s})"),
-            ("amount", f"{self.amount:,.4g} {self.unit} over 2021–2025 (scenario: {self.base_amount:,.4g})"),
+            ("amount", f"{self.amount:,.4g} {self.unit} over {self.period} (scenario: {self.base_amount:,.4g})"),
             ("cost", f"{self.cost:,.4g} 亿元/yr (scenario: {self.base_amount * self.price:,.4g})"),
             ("P(reach)", f"{self.probability:.1%} ± {self.se:.1%} at the frontier; "
                          f"{self.base_probability:.1%} at scale 1"),
@@ -119,7 +120,7 @@ class _Curve:
         todo = [c for c in dict.fromkeys(scales) if c not in self.memo]
         if todo:
             out = self.ens.run([{k: v * c for k, v in self.base.items()} for c in todo])
-            for c, k in zip(todo, hits(out, self.targets).sum(axis=1), strict=True):
+            for c, k in zip(todo, hits(out, self.targets, self.ens.plan.years.base).sum(axis=1), strict=True):
                 self.memo[c] = int(k)
         return np.array([self.memo[c] for c in scales])
 
@@ -149,10 +150,12 @@ def _check(lever: str, prob: float, bounds) -> tuple[float, float]:
 def _setup(scenario, target, lever, sectors, draws, seed, design):
     ens = CRNEnsemble(scenario, draws, seed, design)
     targets = ens.select(target)
-    sectors = check_sectors(sectors, "frontier")
-    base_amount = float(sum(ens.lever_path(lever, s)[:PLAN_YEARS].mean() for s in sectors))
+    sectors = check_sectors(sectors, "frontier", ens.plan)
+    window = ens.plan.years.plan_lever_slice
+    base_amount = float(sum(ens.lever_path(lever, s)[window].mean() for s in sectors))
     if base_amount <= 0:
-        raise ParameterError(f"scenario {ens.scenario.name!r} has no {lever} in 2021–2025 for "
+        y = ens.plan.years
+        raise ParameterError(f"scenario {ens.scenario.name!r} has no {lever} in {y.plan_start}–{y.plan_end} for "
                              f"{', '.join(sectors)}, so there is nothing to scale; choose a scenario (or "
                              f"overrides) with a positive levers.{lever} path")
     return ens, targets, sectors, base_amount
@@ -168,13 +171,13 @@ def frontier(scenario: Scenario | str, target: str = "output", lever: str = "fun
     scenario : Scenario or str
         Its lever path is what is scaled.
     target : str
-        A target id from ``parameters/targets.toml`` (``"output"``, ``"enterprises"``, …) or
+        A target id of the plan's ``targets.toml`` (Jiading: ``"output"``, ``"enterprises"``, …) or
         ``"all"`` for all assessable targets at once.
     lever : {"funds", "talent", "land"}
     prob : float
         Required P(reach), in (0, 1].
     sectors : sequence of str, optional
-        Sectors whose lever is scaled (default all five); the others keep the scenario's path.
+        Sectors whose lever is scaled (default all the plan's sectors); the others keep the scenario's path.
     draws, seed, design
         The ensemble (common random numbers: the same draws for every scale).
     bounds : (float, float)
@@ -185,7 +188,7 @@ def frontier(scenario: Scenario | str, target: str = "output", lever: str = "fun
     Returns
     -------
     FrontierResult
-        ``.scale``, ``.amount`` (lever units/yr over 2021–2025), ``.cost`` (亿元/yr),
+        ``.scale``, ``.amount`` (lever units/yr over the plan period), ``.cost`` (亿元/yr),
         ``.probability`` and its s.e., a 95 % Monte Carlo interval on the scale (the scales at
         which :math:`\hat P = p \mp 1.96\,\mathrm{se}`), ``.table()`` and an HTML repr.
 
@@ -227,14 +230,15 @@ def frontier(scenario: Scenario | str, target: str = "output", lever: str = "fun
         scale = curve.root(k_star, a, x, xtol)
     p = curve.p(scale)
     interval = _interval(curve, prob, n, lo, hi, scale, xtol)
-    price = load_costs().price[lever]
+    price = load_costs(plan=ens.plan).price[lever]
     return FrontierResult(
         scenario=ens.scenario.name, sha256=ens.scenario.sha256, target=target,
         targets=tuple(t.id for t in targets), lever=lever, sectors=sectors, prob=float(prob), scale=scale,
         probability=p, se=math.sqrt(p * (1 - p) / n), interval=interval, base_amount=base_amount,
         base_probability=curve.p(1.0), unit=LEVER_UNITS[lever], price=price, draws=n, seed=ens.seed,
         design=design, bounds=(lo, hi), evaluations=tuple(sorted((c, k / n) for c, k in curve.memo.items())),
-        note=note)
+        note=note, period=f"{ens.plan.years.plan_start}–{ens.plan.years.plan_end}",
+        all_sectors=len(sectors) == len(ens.plan.sectors))
 
 
 def _interval(curve: _Curve, prob: float, n: int, lo: float, hi: float, scale: float,
@@ -265,7 +269,7 @@ def frontier_curve(scenario: Scenario | str, target: str = "output", lever: str 
     -------
     xarray.Dataset
         Dim ``scale``; ``p_reach`` and ``p_se`` (the chosen target), ``p_each`` (scale, target:
-        every assessable target), ``amount`` (lever units/yr over 2021–2025) and ``cost`` (亿元/yr).
+        every assessable target), ``amount`` (lever units/yr over the plan period) and ``cost`` (亿元/yr).
 
     Examples
     --------
@@ -282,16 +286,18 @@ def frontier_curve(scenario: Scenario | str, target: str = "output", lever: str 
     base = {f"levers.{lever}.{s}": ens.lever_path(lever, s) for s in sectors}
     out = ens.run([{k: v * c for k, v in base.items()} for c in grid])
     avail = ens.available()
-    each = np.stack([hits(out, [t]).mean(axis=1) for t in avail], axis=1)
-    p = hits(out, targets).mean(axis=1)
-    price = load_costs().price[lever]
+    base_year = ens.plan.years.base
+    each = np.stack([hits(out, [t], base_year).mean(axis=1) for t in avail], axis=1)
+    p = hits(out, targets, base_year).mean(axis=1)
+    price = load_costs(plan=ens.plan).price[lever]
     amount = grid * base_amount
     return xr.Dataset(
         {"p_reach": ("scale", p, {"units": "1", "long_name": f"P({target} reached)"}),
          "p_se": ("scale", np.sqrt(p * (1 - p) / ens.draws), {"units": "1", "long_name": "Monte Carlo s.e."}),
          "p_each": (("scale", "target"), each, {"units": "1", "long_name": "P(reach) of each target"}),
          "amount": ("scale", amount, {"units": LEVER_UNITS[lever],
-                                      "long_name": f"{lever}, mean 2021–2025, {', '.join(sectors)}"}),
+                                      "long_name": f"{lever}, mean {ens.plan.years.plan_start}–"
+                                                   f"{ens.plan.years.plan_end}, {', '.join(sectors)}"}),
          "cost": ("scale", amount * price, {"units": "亿元/yr", "long_name": f"cost of {lever}"})},
         coords={"scale": ("scale", grid, {"units": "1", "long_name": f"multiple of the scenario's {lever} path"}),
                 "target": [t.id for t in avail]},

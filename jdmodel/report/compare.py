@@ -59,10 +59,12 @@ def compare_diff(scenarios: Sequence[Any]) -> Table:
                   "Parameters on which the scenarios differ")
 
 
-def compare_io(datasets: Sequence[Any], year: int = 2025) -> Table | None:
-    """Direct, indirect and value-added effects against no new policy, per scenario, in ``year``."""
+def compare_io(datasets: Sequence[Any], year: int | None = None) -> Table | None:
+    """Direct, indirect and value-added effects against the counterfactual, per scenario, in ``year``
+    (default: the end of the plan period)."""
     if not all("io_direct_effect" in ds for ds in datasets):
         return None
+    year = int(year or datasets[0].attrs.get("plan_end", datasets[0]["year"].values[-1]))
     rows = []
     for ds in datasets:
         d, i = float(ds["io_direct_effect"].sel(year=year)), float(ds["io_indirect_effect"].sel(year=year))
@@ -71,7 +73,7 @@ def compare_io(datasets: Sequence[Any], year: int = 2025) -> Table | None:
                      "value added (亿元)": fmt(float(ds["io_value_added_effect"].sel(year=year)))})
     return _table("compare_io", rows, ["scenario", "direct (亿元)", "indirect (亿元)", "total (亿元)",
                                        "value added (亿元)"],
-                  f"Economy-wide effect against the no-new-policy levers, {year}")
+                  f"Economy-wide effect against the counterfactual scenario's levers, {year}")
 
 
 def overlay_paths(ensembles: Sequence[Any], reports: Sequence[Any], labels=None):

@@ -226,14 +226,15 @@ def targets_table(rep) -> Table:
 
 
 def path_table(rep) -> Table:
-    """The e-commerce sales path (median) against the plan's 15 %/yr line."""
+    """Each growth path of the plan (median of the model) against the plan's line (e.g. Jiading's +15 %/yr)."""
     rows = []
     for p in rep.paths:
         for y, m, line in zip(p.years, p.model, p.line, strict=True):
             rows.append({"path": p.path.id, "year": str(y), "model": fmt(m), "plan line": fmt(line),
                          "model − line": fmt(m - line)})
+    what = "; ".join(f"{p.path.label_en} (+{p.path.growth:.0%}/yr, {p.path.unit})" for p in rep.paths)
     return _table("path", rows, ["path", "year", "model", "plan line", "model − line"],
-                  "E-commerce sales (亿元) against the plan's +15 %/yr line")
+                  f"The plan's growth line against the model: {what}")
 
 
 def assessed_indicators(rep) -> list[tuple[str, Any]]:
@@ -283,10 +284,17 @@ def growth_accounting_table(ds, sc) -> Table | None:
                   "Growth accounting, % per year (log points): Δln Y = Δln A + α Δln K + β Δln H + γ Δln L")
 
 
-def io_effects_table(ds, years: Sequence[int] = (2022, 2025, 2030)) -> Table | None:
-    """Economy-wide effect of the scenario's levers against no new policy: direct, indirect, value added."""
+def _milestones(ds) -> tuple[int, ...]:
+    years = [int(y) for y in ds["year"].values]
+    base, end = int(ds.attrs.get("base_year", years[0])), int(ds.attrs.get("plan_end", years[-1]))
+    return tuple(sorted({base + (end - base) // 2, end, years[-1]}))
+
+
+def io_effects_table(ds, years: Sequence[int] | None = None) -> Table | None:
+    """Economy-wide effect of the scenario's levers against the plan's counterfactual: direct, indirect, value added."""
     if "io_direct_effect" not in ds:
         return None
+    years = years or _milestones(ds)
     rows = []
     for y in years:
         d, i = float(ds["io_direct_effect"].sel(year=y)), float(ds["io_indirect_effect"].sel(year=y))
@@ -295,13 +303,14 @@ def io_effects_table(ds, years: Sequence[int] = (2022, 2025, 2030)) -> Table | N
                      "value added (亿元)": fmt(float(ds["io_value_added_effect"].sel(year=y)))})
     return _table("io_effects", rows, ["year", "direct (亿元)", "indirect (亿元)", "total (亿元)",
                                        "indirect / direct", "value added (亿元)"],
-                  "Change in regional gross output against the no-new-policy levers (same structure)")
+                  "Change in regional gross output against the counterfactual scenario's levers (same structure)")
 
 
-def io_sectors_table(ds, year: int = 2025, top: int = 10) -> Table | None:
-    """The IO sectors whose output changes most in ``year``."""
+def io_sectors_table(ds, year: int | None = None, top: int = 10) -> Table | None:
+    """The IO sectors whose output changes most in ``year`` (default: the end of the plan period)."""
     if "io_effect" not in ds:
         return None
+    year = int(year or ds.attrs.get("plan_end", ds["year"].values[-1]))
     eff = ds["io_effect"].sel(year=year)
     order = np.argsort(-np.abs(eff.values), kind="stable")[:top]
     total = float(np.abs(eff).sum())

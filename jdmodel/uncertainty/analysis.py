@@ -16,7 +16,6 @@ import xarray as xr
 
 from jdmodel.errors import ParameterError
 
-DEFAULT_OUTPUTS = ("online_economy_output",)
 
 
 def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobol", n: int = 1024,
@@ -31,7 +30,7 @@ def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobo
         A scenario (name or object); or a vectorised ``f(X) -> (n,) or (n, m)`` with ``bounds``.
     outputs : sequence of str
         Result variables with dims (year) or (year, sector), e.g. ``"online_economy_output"``,
-        ``"output"``, ``"enterprises_total"``. Default: the online-economy total.
+        ``"output"``, ``"enterprises_total"``. Default: the plan's headline total.
     method : {"sobol", "morris"}
     n : int
         Sobol: base sample size (a power of 2; the model runs ``n (k + 2)`` times). Morris: the
@@ -42,7 +41,7 @@ def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobo
     parameters : sequence of str, optional
         Restrict to these uncertain parameters (others stay at their central values).
     years : sequence of int, optional
-        Years to report (default 2021–2030).
+        Years to report (default: the plan's lever years, the year after the base year to the horizon).
     chunk : int
         Model runs per engine call (memory bound).
 
@@ -70,8 +69,12 @@ def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobo
     sc = model if isinstance(model, Scenario) else load_scenario(model)
     specs = _specs(sc, parameters)
     names = [k for k, _ in specs]
-    outputs = list(outputs or DEFAULT_OUTPUTS)
-    years = list(years or range(2021, 2031))
+    outputs = list(outputs or (sc.plan.totals[0].id,))
+    years = list(years or sc.plan.years.levers)
+    bad_years = [y for y in years if y not in sc.plan.years.all]
+    if bad_years:
+        raise ParameterError(f"sensitivity: years {bad_years} lie outside the plan's years "
+                             f"{sc.plan.years.base}–{sc.plan.years.horizon}")
     f = _model_function(sc, specs, outputs, years)
     if method == "sobol":
         from jdmodel.uncertainty.sensitivity import saltelli_design, sobol_from_outputs
@@ -108,20 +111,19 @@ def _specs(sc, parameters):
 
 
 def _model_function(sc, specs, outputs, years) -> Callable[[np.ndarray], tuple[np.ndarray, list[str]]]:
-    from jdmodel import engine
     from jdmodel.params.scenario import central_values
-    from jdmodel.params.schema import SECTORS, YEARS
     from jdmodel.pipeline.sampling import DEFAULT_DIST
-    from jdmodel.pipeline.simulate import composition_mask, rederive
+    from jdmodel.pipeline.simulate import rederive, run_engine
     from jdmodel.uncertainty.distributions import ppf
 
-    yidx = [YEARS.index(y) for y in years]
+    yidx = [y - sc.plan.years.base for y in years]
+    sectors = sc.plan.sector_ids
 
     def f(u: np.ndarray):
         values = central_values(sc)
         for j, (key, table) in enumerate(specs):
             values[key] = ppf(table, u[:, j], default=DEFAULT_DIST, where=key)
-        out = engine.run(rederive(sc, values), composition=composition_mask(sc), noise=None)
+        out = run_engine(sc, rederive(sc, values))
         cols, labels = [], []
         for name in outputs:
             if name not in out:
@@ -132,7 +134,7 @@ def _model_function(sc, specs, outputs, years) -> Callable[[np.ndarray], tuple[n
                 labels += [f"{name}|{y}|" for y in years]
             else:
                 cols.append(arr.reshape(arr.shape[0], -1))
-                labels += [f"{name}|{y}|{s}" for y in years for s in SECTORS]
+                labels += [f"{name}|{y}|{s}" for y in years for s in sectors]
         return np.concatenate(cols, axis=1), labels
 
     return f

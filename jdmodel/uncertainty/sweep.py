@@ -24,8 +24,7 @@ import xarray as xr
 
 from jdmodel.errors import ParameterError
 
-INDICATORS = ("online_economy_output", "ecommerce_sales", "enterprises_total", "projects", "scenarios")
-COUNT_INDICATORS = frozenset({"enterprises_total", "projects", "scenarios"})
+COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
 LOG_LO, LOG_HI, LOG_BINS = 1e-3, 1e7, 1 << 16
 COUNT_BINS = 1 << 14
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -48,7 +47,8 @@ def chunk_reductions(ds: xr.Dataset, targets) -> dict[str, np.ndarray]:
     """Reductions of one chunk (a Dataset with a ``draw`` dim) as plain arrays of counts and sums."""
     years = ds["year"].values
     red: dict[str, np.ndarray] = {"n": np.array(ds.sizes["draw"], dtype=np.int64)}
-    for name in INDICATORS:
+    own = [v for v in str(ds.attrs.get("indicators", "")).split(",") if v]
+    for name in (*own, *COUNT_INDICATORS):
         if name not in ds:
             continue
         v = ds[name].transpose("draw", "year").values
@@ -122,9 +122,7 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
     """Turn merged reductions into a labelled Dataset (``kind = "sweep"``) that ``jd.assess`` reads."""
     data = {}
     n = int(red["n"])
-    for name in INDICATORS:
-        if f"hist:{name}" not in red:
-            continue
+    for name in [k.split(":", 1)[1] for k in red if k.startswith("hist:")]:
         edges = _edges(name)
         if name in COUNT_INDICATORS:  # exact discrete quantiles (lower order statistic)
             cum = np.cumsum(red[f"hist:{name}"], axis=-1)
@@ -145,8 +143,10 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
         data["p_reach_se"] = (("target",), np.sqrt(p * (1 - p) / n))
         data["first_year_count"] = (("target", "first_year"), np.stack([red[f"first:{t}"] for t in tids]))
         data["expected_shortfall"] = (("target",), np.array([red[f"shortfall:{t}"] / n for t in tids]))
-    attrs = dict(kind="sweep", scenario=sc.name, parameters_sha256=sc.sha256, seed=int(seed), design=design,
-                 draws=int(draws))
+    attrs = dict(kind="sweep", scenario=sc.name, plan=sc.plan.id, parameters_sha256=sc.sha256, seed=int(seed),
+                 design=design, draws=int(draws), headline_total=sc.plan.totals[0].id,
+                 base_year=int(sc.plan.years.base), plan_start=int(sc.plan.years.plan_start),
+                 plan_end=int(sc.plan.years.plan_end))
     if "hit:__all__" in red:
         attrs["p_all"] = float(red["hit:__all__"] / n)
     for pth in sc.targets.paths:
@@ -165,9 +165,9 @@ def _chunk(sc, draws: int, seed: int, design: str, start: int, stop: int, io: bo
     """Run one chunk; return its reductions (and its per-draw Dataset when ``keep``)."""
     from jdmodel.pipeline.results import to_dataset as wrap
     from jdmodel.pipeline.sampling import run_draws
-    from jdmodel.pipeline.simulate import _regional_io
+    from jdmodel.pipeline.simulate import regional_io
 
-    regional = _regional_io() if io else None
+    regional = regional_io(sc) if io else None
     out = run_draws(sc, draws=draws, seed=seed, design=design, io=regional, start=start, stop=stop)
     ds = wrap(out, scenario=sc, seed=seed, design=design, keep_draw=True, io=regional, start=start)
     ds.attrs["draws"] = int(draws)
@@ -212,7 +212,6 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     True
     """
     from jdmodel.params.scenario import Scenario, load_scenario
-    from jdmodel.params.schema import YEARS
     from jdmodel.progress import Progress
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -239,7 +238,7 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
         if writer is not None:
             writer.abort()
         raise
-    return to_dataset(red, sc, YEARS, seed=seed, design=design, draws=draws)
+    return to_dataset(red, sc, sc.plan.years.all, seed=seed, design=design, draws=draws)
 
 
 def _results(sc, draws, seed, design, bounds, io, keep, client):

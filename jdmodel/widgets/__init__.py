@@ -6,8 +6,8 @@ API (``Scenario.with_overrides``, ``jd.simulate``, ``jd.assess``) and draws the 
 What a slider means
 -------------------
 * Lever sliders (funds 亿元/yr, talent 人/yr, land 公顷/yr, one per sector) set a **constant
-  level for every year of the plan period 2021–2025**; 2026–2030 keep the scenario's own path.
-  A slider starts at the scenario's 2021–2025 average, and an untouched slider changes nothing.
+  level for every year of the plan period** (Jiading: 2021–2025); later years keep the scenario's own
+  path. A slider starts at the scenario's plan-period average, and an untouched slider changes nothing.
 * "Leverage" sets the central value (the mode) of every sector's leverage of public funds,
   inside the parameter's range; in a fan chart the parameter still varies over that range.
 * "TFP growth shift" adds percentage points to every sector's TFP growth and moves its range
@@ -24,9 +24,9 @@ Example
 >>> dash.current_report.results[0].value          # doctest: +SKIP
 """
 
-from jdmodel.widgets.dashboard import ASSUMPTIONS, DRAW_CHOICES, LEVERS, PLAN_YEARS, Dashboard, dashboard
+from jdmodel.widgets.dashboard import ASSUMPTIONS, DRAW_CHOICES, LEVERS, Dashboard, dashboard
 from jdmodel.widgets.scenario_file import scenario_toml
 from jdmodel.widgets.views import figure_png, target_panel, traffic_light
 
-__all__ = ["Dashboard", "dashboard", "LEVERS", "ASSUMPTIONS", "DRAW_CHOICES", "PLAN_YEARS", "traffic_light",
+__all__ = ["Dashboard", "dashboard", "LEVERS", "ASSUMPTIONS", "DRAW_CHOICES", "traffic_light",
            "target_panel", "figure_png", "scenario_toml"]

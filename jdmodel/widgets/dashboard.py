@@ -17,11 +17,9 @@ import numpy as np
 
 import jdmodel as jd
 from jdmodel.figures.labels import labels as make_labels
-from jdmodel.params.schema import SECTORS
 from jdmodel.widgets.scenario_file import scenario_toml
 from jdmodel.widgets.views import figure_png, sector_colors, target_panel
 
-PLAN_YEARS = 5          # the sliders set lever years 2021..2025 (the first five of the path)
 DRAW_CHOICES = (1, 20, 50, 100, 200, 300, 500)
 
 #: lever → (Chinese name, English name, unit, slider step, default slider maximum)
@@ -39,8 +37,9 @@ class Dashboard:
     Parameters
     ----------
     scenario : str or Scenario
-        Starting scenario (a shipped name, a TOML path or a Scenario); the picker lists the
-        shipped scenarios.
+        Starting scenario (a name, ``plan/name``, a TOML path or a Scenario); the sliders are
+        its plan's sectors and the picker lists its plan's scenarios. The sliders set a constant
+        level over the plan period; later years keep the scenario's path.
     draws : int
         1 runs the central values; more draws a fan chart and P(reach) (same seed each update,
         so moving a lever compares like with like).
@@ -73,8 +72,11 @@ class Dashboard:
         self._w = w
         self.seed = int(seed)
         self.debounce = float(debounce)
-        self.labels = make_labels(chinese)
-        self.colors = sector_colors()
+        self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
+        self.plan = self.base.plan
+        self.window = self.plan.years.plan_lever_slice
+        self.labels = make_labels(chinese, plan=self.plan)
+        self.colors = sector_colors(self.plan)
         self.updates = 0
         self.model_seconds = float("nan")
         self.render_seconds = float("nan")
@@ -83,12 +85,12 @@ class Dashboard:
         self._quiet = False
         self._initial: dict[tuple[str, str], float] = {}
         self._build(draws)
-        self.load(scenario)
+        self.load(self.base)
 
     # ------------------------------------------------------------------ layout
     def _build(self, draws: int) -> None:
         w = self._w
-        names = jd.available_scenarios()
+        names = self.plan.scenarios()
         self.scenario_picker = w.Dropdown(options=names, description="Scenario 情景",
                                           style={"description_width": "initial"})
         options = sorted({*DRAW_CHOICES, int(draws)})
@@ -110,15 +112,18 @@ class Dashboard:
         lay = w.Layout(width="660px")
         for lever, (zh, en, unit, step, top) in LEVERS.items():
             rows = []
-            for s in SECTORS:
+            for s in self.plan.sector_ids:
                 sl = w.FloatSlider(value=0.0, min=0.0, max=top, step=step, description=self.labels.sector(s),
                                    readout_format=".1f" if step < 1 else ",.0f", continuous_update=True,
                                    style=style, layout=lay)
                 sl.add_class(f"jd-slider-{lever}-{s}")
                 self.sliders[(lever, s)] = sl
                 rows.append(sl)
-            note = w.HTML(f"<small>{zh} {en}, {unit}: a constant level every year 2021–2025; "
-                          "2026–2030 keep the scenario's path.</small>")
+            y = self.plan.years
+            note = w.HTML(f"<small>{zh} {en}, {unit}: a constant level every year {y.plan_start}–{y.plan_end}; "
+                          f"{y.plan_end + 1}–{y.horizon} keep the scenario's path.</small>" if y.plan_end < y.horizon
+                          else f"<small>{zh} {en}, {unit}: a constant level every year {y.plan_start}–{y.plan_end}"
+                               ".</small>")
             tabs.append(w.VBox([note, *rows]))
         lev = w.FloatSlider(value=3.0, min=1.5, max=5.0, step=0.1, description="Leverage of public funds 杠杆",
                             readout_format=".1f", style=style, layout=lay)
@@ -160,8 +165,12 @@ class Dashboard:
 
     # ------------------------------------------------------------------ state
     def load(self, scenario: Any) -> None:
-        """Switch to a scenario (name, path or Scenario) and set every slider to its values."""
-        self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
+        """Switch to a scenario of the same plan (name, path or Scenario) and set every slider to its values."""
+        base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario, plan=self.plan)
+        if base.plan != self.plan:
+            raise jd.ParameterError(f"the dashboard shows plan {self.plan.id!r}; scenario {base.name!r} belongs to "
+                                    f"plan {base.plan.id!r} (open a dashboard for it)")
+        self.base = base
         name = self.base.name
         self._quiet = True
         try:
@@ -173,7 +182,7 @@ class Dashboard:
         self.reset()
 
     def _assumption_values(self) -> dict[str, float]:
-        lev = [self.base.params[f"sectors.{s}.leverage"] for s in SECTORS]
+        lev = [self.base.params[f"sectors.{s}.leverage"] for s in self.plan.sector_ids]
         return {"leverage": float(np.mean([p.value for p in lev])), "tfp_shift": 0.0,
                 "leverage_low": max((p.low for p in lev if p.low is not None), default=0.0),
                 "leverage_high": min((p.high for p in lev if p.high is not None), default=10.0)}
@@ -183,8 +192,8 @@ class Dashboard:
         self._quiet = True
         try:
             for lever, (_zh, _en, _unit, step, top) in LEVERS.items():
-                for s in SECTORS:
-                    level = float(np.mean(self.base[f"levers.{lever}.{s}"][:PLAN_YEARS]))
+                for s in self.plan.sector_ids:
+                    level = float(np.mean(self.base[f"levers.{lever}.{s}"][self.window]))
                     sl = self.sliders[(lever, s)]
                     sl.max = max(top, float(np.ceil(2 * level / step) * step))
                     sl.value = level
@@ -214,17 +223,17 @@ class Dashboard:
         for (lever, s), value in self.changed().items():
             if lever in LEVERS:
                 path = np.array(self.base[f"levers.{lever}.{s}"], dtype=float)
-                path[:PLAN_YEARS] = value
+                path[self.window] = value
                 out[f"levers.{lever}.{s}"] = path.tolist()
             elif s == "leverage":
-                for sec in SECTORS:
+                for sec in self.plan.sector_ids:
                     p = self.base.params[f"sectors.{sec}.leverage"]
                     out[p.key] = {"value": value, "unit": p.unit, "low": p.low, "high": p.high,
                                   "source": "assumption: central value set in the jdmodel levers dashboard; "
                                             f"range kept from {p.origin or 'the scenario'}"}
             elif s == "tfp_shift":
                 shift = value / 100.0
-                for sec in SECTORS:
+                for sec in self.plan.sector_ids:
                     p = self.base.params[f"sectors.{sec}.tfp_growth"]
                     table = {"value": round(float(p.value) + shift, 10), "unit": p.unit,
                              "source": f"assumption: TFP growth shifted by {value:+.2f} pp/yr in the jdmodel "

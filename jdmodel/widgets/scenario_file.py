@@ -15,7 +15,7 @@ import numpy as np
 
 import jdmodel as jd
 
-SAVED_SOURCE = "scenario choice: level 2021–2025 set in the jdmodel levers dashboard"
+SAVED_SOURCE = "scenario choice: level over the plan period set in the jdmodel levers dashboard"
 
 
 def toml_value(value: Any) -> str:
@@ -39,11 +39,35 @@ def toml_value(value: Any) -> str:
 
 
 
-def extends_reference(base: jd.Scenario) -> str:
-    """What ``extends`` should say: a shipped scenario's name, otherwise the absolute path of its file."""
-    if base.name in jd.available_scenarios() or not base.files:
-        return base.name
-    return str(Path(base.files[0]).resolve())
+def extends_reference(base: jd.Scenario) -> tuple[str, list[str]]:
+    """What ``extends`` should say, and the keys of ``base`` its own files set beyond that.
+
+    The saved file extends the nearest scenario of the plan's folder that ``base`` descends from
+    (by name: a name always resolves, wherever the file is saved), and writes out the values the
+    files between them set.
+    """
+    plan = base.plan
+    names = set(plan.scenarios())
+    own: list[str] = []
+    for i, f in enumerate(base.files):
+        path = Path(f).resolve()
+        inside = path == plan.file("baseline").resolve() or path.parent == (plan.folder / "scenarios").resolve()
+        if inside and (path.stem in names or path == plan.file("baseline").resolve()):
+            name = "baseline" if path == plan.file("baseline").resolve() else path.stem
+            users = {Path(x).name for x in base.files[:i]}
+            own = [k for k, prm in base.params.items() if prm.origin in users and not prm.derived]
+            return name, own
+    return plan.default_scenario, [k for k, prm in base.params.items() if not prm.derived]
+
+
+def plan_reference(base: jd.Scenario) -> str:
+    """What ``plan`` should say: a shipped plan's id, otherwise the plan folder's absolute path."""
+    from jdmodel.params.plan import available_plans, plans_dir
+
+    plan = base.plan
+    if plan.id in available_plans() and plan.folder.parent.resolve() == plans_dir().resolve():
+        return plan.id
+    return str(plan.folder.resolve())
 
 
 def scenario_toml(base: jd.Scenario, current: jd.Scenario, keys: Iterable[str], changed: str = "") -> str:
@@ -65,14 +89,17 @@ def scenario_toml(base: jd.Scenario, current: jd.Scenario, keys: Iterable[str], 
     >>> import jdmodel as jd
     >>> sc = jd.load_scenario("plan")
     >>> text = scenario_toml(sc, sc.with_overrides({"levers.funds.ecommerce": 8.0}), ["levers.funds.ecommerce"])
-    >>> text.splitlines()[3]
+    >>> text.splitlines()[4]
     'extends = "plan"'
     """
-    keys = sorted({*base.overrides, *keys})
+    parent, own = extends_reference(base)
+    keys = sorted({*base.overrides, *own, *keys})
+    y = base.plan.years
     lines = ["# Scenario saved from the jdmodel levers dashboard.",
              f"# Changed from {base.name!r}: {changed or 'nothing'}.",
-             "# Lever values are 亿元/yr (funds), 人/yr (talent), 公顷/yr (land) for 2021–2030.",
-             f"extends = {toml_value(extends_reference(base))}",
+             f"# Lever values are 亿元/yr (funds), 人/yr (talent), 公顷/yr (land) for {y.levers[0]}–{y.levers[-1]}.",
+             f"plan = {toml_value(plan_reference(base))}",
+             f"extends = {toml_value(parent)}",
              f"description = {toml_value(f'{base.name} with settings changed in the levers dashboard')}",
              ""]
     for key in keys:

@@ -11,16 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from jdmodel.figures.labels import Labels
-from jdmodel.params.schema import SECTORS
 
 
-def sector_colors() -> dict[str, str]:
-    """One colour per sector, the same as in every other figure (:data:`jdmodel.figures.uncertainty.SECTOR_COLORS`)."""
-    try:
-        from jdmodel.figures.uncertainty import SECTOR_COLORS
-    except ImportError:  # pragma: no cover - plots ships with the package
-        return dict(zip(SECTORS, ("#0072B2", "#CC79A7", "#E69F00", "#009E73", "#56B4E9"), strict=True))
-    return dict(SECTOR_COLORS)
+def sector_colors(plan=None) -> dict[str, str]:
+    """One colour per sector, the plan's, the same as in every other figure (:func:`jdmodel.figures.uncertainty.sector_colours`)."""
+    from jdmodel.figures.uncertainty import sector_colours
+
+    return sector_colours(plan)
 
 
 def traffic_light(probability: float | None, reached: bool | None) -> tuple[str, str]:
@@ -42,7 +39,7 @@ def traffic_light(probability: float | None, reached: bool | None) -> tuple[str,
 
 
 def target_panel(rep: Any) -> str:
-    """HTML table: every assessed target's 2025 value, threshold, P(reach) and traffic light.
+    """HTML table: every assessed target's value in its year, threshold, P(reach) and traffic light.
 
     Rows carry ``data-target`` (the target id); cells ``jd-value`` and ``jd-prob`` carry the numbers
     in ``data-value``, so that tests (and scripts driving a browser) read them without parsing text.
@@ -70,7 +67,7 @@ def target_panel(rep: Any) -> str:
             f"<tr class='jd-target' data-target='{html.escape(t.id)}'>"
             f"<td><span class='jd-light' data-light='{word}' style='color:{colour};font-size:1.4em'>"
             f"&#9679;</span></td>"
-            f"<td><b>{html.escape(t.label_en)}</b><br><small>{html.escape(t.label_zh)}</small></td>"
+            f"<td><b>{html.escape(t.label_en)}</b> ({t.year})<br><small>{html.escape(t.label_zh)}</small></td>"
             f"<td class='jd-value' data-value='{r.value:.6f}' style='text-align:right'>{value}</td>"
             f"<td>{html.escape(t.comparison)} {t.threshold:,.0f} {html.escape(t.unit)}</td>"
             f"<td class='jd-prob' data-value='{pval}'>{result}</td><td>{first}</td></tr>")
@@ -84,16 +81,16 @@ def target_panel(rep: Any) -> str:
                if rep.missing else "")
     joint = ""
     if rep.joint_probability is not None and rep.draws > 1:
-        joint = f"<p>P(all assessed targets in 2025) = <b>{rep.joint_probability:.0%}</b></p>"
+        joint = f"<p>P(all assessed targets) = <b>{rep.joint_probability:.0%}</b></p>"
     return ("<style>.jd-targets td, .jd-targets th {padding: 3px 10px; vertical-align: top;}</style>"
-            "<table style='border-collapse:collapse'><tr><th></th><th>target (2025)</th>"
-            "<th>2025 value</th><th>threshold</th><th>P(reach) / result</th><th>first year</th></tr>"
+            "<table style='border-collapse:collapse'><tr><th></th><th>target (year)</th>"
+            "<th>value in the target year</th><th>threshold</th><th>P(reach) / result</th><th>first year</th></tr>"
             + "".join(rows) + "</table>" + joint + missing)
 
 
 
 def figure_png(ds: Any, rep: Any, lab: Labels, colors: Mapping[str, str]) -> bytes:
-    """The online-economy total against its target (fan when draws > 1) and output per sector, as PNG.
+    """The plan's headline total against its target (fan when draws > 1) and output per sector, as PNG.
 
     Parameters
     ----------
@@ -119,7 +116,7 @@ def figure_png(ds: Any, rep: Any, lab: Labels, colors: Mapping[str, str]) -> byt
         _draw_total(ax1, ds, rep, lab)
         years = ds["year"].values
         names = lab.sectors(ds)
-        for s in SECTORS:
+        for s in [str(v) for v in ds["sector"].values]:
             da = ds["output"].sel(sector=s)
             if "draw" in da.dims:
                 lo, mid, hi = (da.quantile(q, "draw").values for q in (0.05, 0.5, 0.95))
@@ -130,7 +127,8 @@ def figure_png(ds: Any, rep: Any, lab: Labels, colors: Mapping[str, str]) -> byt
         ax2.set_yscale("log")
         ax2.set_title(lab.text("各产业产出 Output by sector", "Output by sector"), fontsize=11)
         ax2.set_ylabel(lab.money() + " (log scale)")
-        ax2.axvspan(2020.5, 2025.5, color="#EAF2FB", zorder=0)
+        first, last = _plan_period(ds)
+        ax2.axvspan(first - 0.5, last + 0.5, color="#EAF2FB", zorder=0)
         ax2.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(0.0, 0.6))
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
@@ -138,8 +136,14 @@ def figure_png(ds: Any, rep: Any, lab: Labels, colors: Mapping[str, str]) -> byt
 
 
 
+def _plan_period(ds: Any) -> tuple[int, int]:
+    years = [int(y) for y in ds["year"].values]
+    return int(ds.attrs.get("plan_start", years[1])), int(ds.attrs.get("plan_end", years[-1]))
+
+
 def _draw_total(ax: Any, ds: Any, rep: Any, lab: Labels) -> None:
-    da = ds["online_economy_output"]
+    total = str(ds.attrs.get("headline_total", ""))
+    da = ds[total]
     years = da["year"].values
     if "draw" in da.dims:
         q = {p: da.quantile(p, "draw").values for p in (0.05, 0.25, 0.5, 0.75, 0.95)}
@@ -148,12 +152,15 @@ def _draw_total(ax: Any, ds: Any, rep: Any, lab: Labels) -> None:
         ax.plot(years, q[0.5], color="#222222", linewidth=2, label="median")
     else:
         ax.plot(years, da.values, color="#222222", linewidth=2, label="model")
-    target = next((r.target for r in rep.results if r.target.indicator == "online_economy_output"), None)
+    target = next((r.target for r in rep.results if r.target.indicator == total), None)
     if target is not None:
         ax.axhline(target.threshold, color="#D55E00", linestyle=":", linewidth=1)
         ax.plot([target.year], [target.threshold], "D", color="#D55E00",
                 label=f"target {target.year}: {target.comparison} {target.threshold:,.0f}")
-    ax.axvspan(2020.5, 2025.5, color="#EAF2FB", zorder=0, label="plan period 2021–2025")
-    ax.set_title(lab.text("在线新经济总产出 Online-economy output", "Online-economy output"), fontsize=11)
+    first, last = _plan_period(ds)
+    ax.axvspan(first - 0.5, last + 0.5, color="#EAF2FB", zorder=0, label=f"plan period {first}–{last}")
+    long_name = str(da.attrs.get("long_name", total))
+    en, _, zh = long_name.partition(" (")
+    ax.set_title(lab.text(f"{zh.rstrip(')')} {en}" if zh else en, en), fontsize=11)
     ax.set_ylabel(lab.money())
     ax.legend(fontsize=8, frameon=False, loc="upper left")
