@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from jdmodel.params.targets import GrowthPath, Target, TargetSet, load_targets
+from jdmodel.params.targets import GrowthPath, Target, TargetSet
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -60,18 +60,24 @@ class TargetResult:
 
 @dataclass
 class PathResult:
-    """The e-commerce sales path against the plan's 15 %/yr line."""
+    """A growth path of the plan (e.g. Jiading's e-commerce sales +15 %/yr) against the model.
+
+    ``required_cagr_full``: growth a year from the path's base year to its target value;
+    ``required_cagr_from_start``: from the year before ``start_year``; ``implied_start_base``:
+    the value in the year before ``start_year`` that the growth rate and target value imply.
+    """
 
     path: GrowthPath
     years: list[int]
     model: list[float]
     line: list[float]
     model_cagr: float
-    required_cagr_6y: float
-    required_cagr_5y: float
-    implied_base_2020: float
+    required_cagr_full: float
+    required_cagr_from_start: float
+    implied_start_base: float
     line_target_year: float
     probability_above_line: float | None = None
+    first_year: int = 0
 
 
 @dataclass
@@ -90,11 +96,12 @@ class TargetReport:
     quantiles: xr.Dataset | None = None
 
     def table(self) -> str:
-        """A plain-text table of the targets (and the e-commerce path)."""
+        """A plain-text table of the targets (and the plan's growth paths)."""
         unit_w = 10
         lines = [f"Targets for scenario {self.scenario!r} (parameters sha256 {self.sha256[:12]}, "
                  f"{'central values' if self.draws == 1 else f'{self.draws} draws'})"]
-        head = f"{'target':<12} {'2025 value':>22} {'threshold':>12}  {'result':<26} {'first year':>10} {'shortfall':>10}"
+        head = (f"{'target':<12} {'year':>4} {'value':>22} {'threshold':>12}  {'result':<26} {'first year':>10} "
+                f"{'shortfall':>10}")
         lines += [head, "-" * len(head)]
         for r in self.results:
             t = r.target
@@ -105,13 +112,14 @@ class TargetReport:
             if r.interval is not None:
                 result += f" [{r.interval[0]:.1%}, {r.interval[1]:.1%}]"
             fy = "never" if r.first_year is None else str(r.first_year)
-            lines.append(f"{t.id:<12} {val:>22} {t.comparison + ' ' + f'{t.threshold:,.0f}':>12}  {result:<26} "
-                         f"{fy:>10} {r.shortfall:>10,.1f}")
+            lines.append(f"{t.id:<12} {t.year:>4} {val:>22} {t.comparison + ' ' + f'{t.threshold:,.0f}':>12}  "
+                         f"{result:<26} {fy:>10} {r.shortfall:>10,.1f}")
         if self.draws > 1 and self.joint_probability is not None:
-            lines.append(f"{'all targets':<12} {'':>22} {'':>12}  P = {self.joint_probability:.1%} "
+            lines.append(f"{'all targets':<12} {'':>4} {'':>22} {'':>12}  P = {self.joint_probability:.1%} "
                          f"(± {self.joint_se:.1%} s.e.)")
         elif self.joint_all_targets is not None:
-            lines.append(f"{'all targets':<12} {'':>22} {'':>12}  {'reached' if self.joint_all_targets else 'missed'}")
+            lines.append(f"{'all targets':<12} {'':>4} {'':>22} {'':>12}  "
+                         f"{'reached' if self.joint_all_targets else 'missed'}")
         if self.missing:
             lines.append(f"not assessed (indicator not modelled in this run): {', '.join(self.missing)}")
         lines.append("values: central run, or median [5 %–95 %] over draws; units: "
@@ -121,16 +129,18 @@ class TargetReport:
         del unit_w
         for p in self.paths:
             lines.append("")
-            lines.append(f"E-commerce sales path ({p.path.label_en}) — {p.path.citation.split(',')[0]}")
+            g, pt = p.path, p.path
+            n = pt.target_year - pt.start_year + 1
+            lines.append(f"Growth path {g.id} ({g.label_en}) — {g.citation.split(',')[0]}")
             lines.append("  year   " + " ".join(f"{y:>7d}" for y in p.years))
             lines.append("  model  " + " ".join(f"{v:>7,.0f}" for v in p.model))
             lines.append("  plan   " + " ".join(f"{v:>7,.0f}" for v in p.line))
-            lines.append(f"  model CAGR 2020–{p.path.target_year}: {p.model_cagr:.2%}/yr;  plan: "
-                         f"{p.path.growth:.0%}/yr → {p.line_target_year:,.0f} in {p.path.target_year} "
-                         f"({p.path.base_value:,.0f} × 1.15^5); doubling {p.path.base_value:,.0f} → "
-                         f"{p.path.target_value:,.0f} needs {p.required_cagr_6y:.2%}/yr over 2019–2025 or "
-                         f"{p.required_cagr_5y:.2%}/yr over five years (implied 2020 base "
-                         f"{p.implied_base_2020:,.1f})")
+            lines.append(f"  model CAGR {p.first_year}–{g.target_year}: {p.model_cagr:.2%}/yr;  plan: "
+                         f"{g.growth:.0%}/yr → {p.line_target_year:,.0f} in {g.target_year} "
+                         f"({g.base_value:,.0f} × {1 + g.growth:g}^{n}); {g.base_value:,.0f} → "
+                         f"{g.target_value:,.0f} needs {p.required_cagr_full:.2%}/yr over {g.base_year}–{g.target_year} "
+                         f"or {p.required_cagr_from_start:.2%}/yr over {g.start_year}–{g.target_year} (implied "
+                         f"{g.start_year - 1} value {p.implied_start_base:,.1f})")
             if p.probability_above_line is not None:
                 lines.append(f"  P(model ≥ {p.path.target_value:,.0f} in {p.path.target_year}) = "
                              f"{p.probability_above_line:.1%}")
@@ -149,7 +159,7 @@ class TargetReport:
             if r.interval is not None:
                 res += f" <small>[{r.interval[0]:.1%}, {r.interval[1]:.1%}]</small>"
             rows.append(
-                f"<tr><td><span style='color:{colour}'>&#9679;</span> <b>{html.escape(t.id)}</b><br>"
+                f"<tr><td><span style='color:{colour}'>&#9679;</span> <b>{html.escape(t.id)}</b> ({t.year})<br>"
                 f"<small>{html.escape(t.label_zh)}</small></td><td style='text-align:right'>{val}</td>"
                 f"<td>{html.escape(t.comparison)} {t.threshold:,.0f} {html.escape(t.unit)}</td><td>{res}</td>"
                 f"<td>{r.first_year or 'never'}</td><td style='text-align:right'>{r.shortfall:,.1f}</td></tr>")
@@ -159,7 +169,7 @@ class TargetReport:
         paths = "".join(f"<pre>{html.escape(chunk)}</pre>" for chunk in self.table().split("\n\n")[1:])
         return (f"<div><p><b>Targets — scenario {html.escape(self.scenario)}</b> "
                 f"<small>sha256 {self.sha256[:12]} · {self.draws} draw(s)</small></p>"
-                "<table><tr><th>target</th><th>2025 value</th><th>threshold</th><th>result</th>"
+                "<table><tr><th>target</th><th>value in its year</th><th>threshold</th><th>result</th>"
                 "<th>first year</th><th>shortfall</th></tr>" + "".join(rows) + "</table>" + joint + paths + "</div>")
 
 
@@ -176,16 +186,19 @@ def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
     ds : xarray.Dataset
         From :func:`jdmodel.simulate` (central run or ensemble with a ``draw`` dim).
     targets : TargetSet, optional
-        Defaults to ``parameters/targets.toml``.
+        Defaults to the targets the run used (its plan's ``targets.toml``, or the scenario's own file).
 
     Returns
     -------
     TargetReport
         Value in the target year, threshold, reached (or P(reach) with its standard error and
         Wilson interval), first year reached, shortfall; the joint probability of all assessed
-        targets; the e-commerce path against the plan's 15 %/yr line; quantiles by year.
+        targets; each growth path of the plan against its line; quantiles by year.
     """
-    targets = targets or load_targets()
+    if targets is None:
+        from jdmodel.pipeline.results import targets_of
+
+        targets = targets_of(ds)
     if ds.attrs.get("kind") == "sweep":
         return _assess_sweep(ds, targets)
     has_draws = "draw" in ds.dims
@@ -228,9 +241,9 @@ def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
     paths = [_path_result(p, ds) for p in targets.paths if p.indicator in ds]
     quant = None
     if has_draws:
-        names = [v for v in ("online_economy_output", "ecommerce_sales", "enterprises_total", "projects",
-                             "scenarios") if v in ds]
-        quant = ds[names].quantile(list(QUANTILES), dim="draw")
+        wanted = [*targets.total_of, *(t.indicator for t in targets.targets), *(p.indicator for p in targets.paths)]
+        names = [v for v in dict.fromkeys(wanted) if v in ds and "draw" in ds[v].dims]
+        quant = ds[names].quantile(list(QUANTILES), dim="draw") if names else None
     return TargetReport(scenario=str(ds.attrs.get("scenario", "?")), sha256=str(ds.attrs.get("parameters_sha256", "")),
                         draws=n, results=results, paths=paths, joint_probability=joint, joint_se=joint_se,
                         joint_all_targets=joint_all, missing=missing, quantiles=quant)
@@ -254,8 +267,16 @@ def _first_year_distribution(first: np.ndarray, n: int) -> dict[str, float]:
     return out
 
 
+def _path_numbers(p: GrowthPath) -> dict[str, float]:
+    return dict(
+        required_cagr_full=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year)) - 1.0,
+        required_cagr_from_start=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.start_year + 1)) - 1.0,
+        implied_start_base=p.target_value / (1.0 + p.growth) ** (p.target_year - p.start_year + 1),
+        line_target_year=float(p.line(p.target_year)))
+
+
 def _path_result(p: GrowthPath, ds: xr.Dataset) -> PathResult:
-    years = [int(y) for y in ds["year"].values if y <= max(p.target_year, 2025)]
+    years = [int(y) for y in ds["year"].values if y <= p.target_year]
     series = ds[p.indicator]
     central = series.median("draw") if "draw" in series.dims else series
     model = [float(central.sel(year=y)) for y in years]
@@ -266,12 +287,8 @@ def _path_result(p: GrowthPath, ds: xr.Dataset) -> PathResult:
     prob = None
     if "draw" in series.dims:
         prob = float((series.sel(year=p.target_year) >= p.target_value).mean())
-    return PathResult(
-        path=p, years=years, model=model, line=line, model_cagr=cagr,
-        required_cagr_6y=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year)) - 1.0,
-        required_cagr_5y=(p.target_value / p.base_value) ** (1.0 / (p.target_year - p.base_year - 1)) - 1.0,
-        implied_base_2020=p.target_value / (1.0 + p.growth) ** (p.target_year - p.base_year - 1),
-        line_target_year=float(p.line(p.target_year)), probability_above_line=prob)
+    return PathResult(path=p, years=years, model=model, line=line, model_cagr=cagr, probability_above_line=prob,
+                      first_year=first, **_path_numbers(p))
 
 
 def _assess_sweep(red: xr.Dataset, targets: TargetSet) -> TargetReport:
@@ -301,18 +318,14 @@ def _assess_sweep(red: xr.Dataset, targets: TargetSet) -> TargetReport:
         if name not in red:
             continue
         med = red[name].sel(quantile=0.5)
-        years = [int(y) for y in red["year"].values if y <= max(pth.target_year, 2025)]
+        years = [int(y) for y in red["year"].values if y <= pth.target_year]
         first = int(red["year"].values[0])
         v0, v1 = float(med.sel(year=first)), float(med.sel(year=pth.target_year))
         paths.append(PathResult(
             path=pth, years=years, model=[float(med.sel(year=y)) for y in years],
             line=[float(pth.line(y)) for y in years],
             model_cagr=(v1 / v0) ** (1.0 / (pth.target_year - first)) - 1.0,
-            required_cagr_6y=(pth.target_value / pth.base_value) ** (1.0 / (pth.target_year - pth.base_year)) - 1.0,
-            required_cagr_5y=(pth.target_value / pth.base_value) ** (1.0 / (pth.target_year - pth.base_year - 1)) - 1.0,
-            implied_base_2020=pth.target_value / (1.0 + pth.growth) ** (pth.target_year - pth.base_year - 1),
-            line_target_year=float(pth.line(pth.target_year)),
-            probability_above_line=red.attrs.get(f"p_path_{pth.id}")))
+            probability_above_line=red.attrs.get(f"p_path_{pth.id}"), first_year=first, **_path_numbers(pth)))
     return TargetReport(scenario=str(red.attrs.get("scenario")), sha256=str(red.attrs.get("parameters_sha256", "")),
                         draws=n, results=results, paths=paths, joint_probability=joint,
                         joint_se=None if joint is None else float(np.sqrt(joint * (1 - joint) / n)),

@@ -14,32 +14,36 @@ from jdmodel.errors import JdmodelError
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jdmodel", description="Scenario modelling of the Jiading online-new-economy "
-                                "plan 2021–2025 (嘉府办发〔2021〕12号).")
+    p = argparse.ArgumentParser(prog="jdmodel", description="Scenario modelling of regional economic policy plans: "
+                                "the shipped plans (jdmodel plans; the default is Jiading's online-new-economy plan "
+                                "2021–2025, 嘉府办发〔2021〕12号) or your own (jdmodel init).")
     p.add_argument("--version", action="version", version=f"jdmodel {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario and print the target table",
-                         description="Run a scenario 2020–2030 and print the plan's targets: the 2025 value, the "
-                         "threshold, reached or P(reach), first year reached; the e-commerce path against the "
-                         "plan's 15 %/yr line; and the model beside the district's published figures.")
+                         description="Run a scenario from its plan's base year to its horizon and print the plan's "
+                         "targets: the value in the target year, the threshold, reached or P(reach), first year "
+                         "reached; the plan's growth paths against its lines; and the model beside the published "
+                         "figures.")
     run.add_argument("scenario", nargs="?", default="baseline",
-                     help="scenario name (baseline, plan, no_new_policy, …) or path to a TOML file (default: baseline)")
+                     help="a scenario of the default plan (baseline, plan, no_new_policy, …), PLAN/SCENARIO, a plan "
+                     "id or folder (its default scenario), or a TOML file (default: baseline)")
     run.add_argument("--draws", type=int, default=1, help="number of draws (default 1: central values)")
     run.add_argument("--seed", type=int, default=None, help="seed of the sample (draws > 1)")
     run.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs", help="sampling design (default lhs)")
     run.add_argument("--out", type=Path, default=None, help="write the results to this NetCDF file")
     run.add_argument("--no-io", action="store_true", help="skip the input–output block")
 
-    check = sub.add_parser("check", help="validate a parameter file",
-                           description="Validate a scenario, baseline, targets or observations file; list every "
-                           "problem with its key.")
-    check.add_argument("file", type=Path, help="TOML file to check")
+    check = sub.add_parser("check", help="validate a parameter file or a plan folder",
+                           description="Validate a plan folder (every file in it) or one file: scenario, baseline, "
+                           "targets, observations, error model, costs or input-output; list every problem with its "
+                           "file and key.")
+    check.add_argument("file", type=Path, help="TOML file or plan folder to check")
 
     sw = sub.add_parser("sweep", help="many draws in chunks: streaming P(reach) and quantiles, optionally on Dask",
                         description="Run N draws of a scenario in chunks of the draw axis; print P(reach) per target "
                         "and write the per-draw results (NetCDF .nc or Zarr .zarr) chunk by chunk.")
-    sw.add_argument("scenario", help="scenario name or path")
+    sw.add_argument("scenario", help="scenario name, PLAN/SCENARIO, plan folder or TOML path")
     sw.add_argument("--draws", type=int, required=True, help="number of draws")
     sw.add_argument("--seed", type=int, default=0)
     sw.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs")
@@ -83,7 +87,7 @@ def cmd_sweep(args) -> int:
 
 def _add_more(sub) -> None:
     """Sub-commands of other parts of the library register here when present."""
-    for module in ("jdmodel.cli.expost", "jdmodel.cli.policy", "jdmodel.cli.report"):
+    for module in ("jdmodel.cli.plans", "jdmodel.cli.expost", "jdmodel.cli.policy", "jdmodel.cli.report"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

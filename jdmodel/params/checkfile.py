@@ -10,9 +10,7 @@ from jdmodel.params.loader import read_toml
 
 def _plan_around(path: Path):
     """The plan a file belongs to: the nearest folder above it holding plan.toml, else the default plan."""
-    from jdmodel.params.plan import load_plan
-
-    from jdmodel.params.plan import is_plan_file
+    from jdmodel.params.plan import is_plan_file, load_plan
 
     for parent in path.resolve().parents:
         if is_plan_file(parent / "plan.toml"):

@@ -10,9 +10,9 @@ conversion (see the ex-post functions).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-import math
 from functools import cache
 from pathlib import Path
 

@@ -14,7 +14,7 @@ import numpy as np
 from jdmodel.errors import ParameterError
 from jdmodel.params.baseyear import derived_outputs
 from jdmodel.params.loader import Param, Problems, flatten, parse_leaf, read_toml, resolve_reference
-from jdmodel.params.plan import Plan, load_plan, plan_folder
+from jdmodel.params.plan import Plan, load_plan
 from jdmodel.params.schema import SCHEMA, concrete_keys, pattern_of
 from jdmodel.params.targets import TargetSet, load_targets
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Spec:
     """What one key (or key pattern) must hold."""
@@ -65,7 +66,7 @@ SCHEMA: dict[str, Spec] = {
     "district.final_demand_growth": _s("rate", "Growth per year of the economy outside the focus sectors (final "
                                        "demand of the other IO sectors)", min=-0.2, max=0.3),
     # --- base year and linked indicators ---------------------------------------------------------------
-    "base_year.jan_oct_share": _s("ratio", "Share of a full year's output produced in January–October",
+    "base_year.jan_oct_share": _s("ratio", "Share of a full year's output produced in January–October", required=False,
                                   min=0, max=1, open_min=True),
     "linked.{linked}.base": _s("money", "A linked indicator's base-year value (plan.toml [[linked]])", min=0,
                                open_min=True),

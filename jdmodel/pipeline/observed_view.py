@@ -16,7 +16,13 @@ def observed_beside(ds: xr.Dataset, sc, observed=None) -> str:
     plan's ``expost.toml``; a lower bound (``> X``) marked as such. Only indicators present in
     ``ds`` are shown. ``observed`` defaults to the scenario's plan's observations.
     """
-    from jdmodel.expost.operator import indicator_path, load_error_model, observations, scenario_shares, within_year_share
+    from jdmodel.expost.operator import (
+        indicator_path,
+        load_error_model,
+        observations,
+        scenario_shares,
+        within_year_share,
+    )
 
     errors = load_error_model(plan=sc.plan)
     share = scenario_shares(sc)
@@ -43,7 +49,8 @@ def observed_beside(ds: xr.Dataset, sc, observed=None) -> str:
     head = ("indicator", "period", "published", "model", "model/pub.", "class", "model value is")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i in (0, 1, 5, 6) else f"{{:>{w}}}" for i, w in enumerate(widths))
-    lines = ["Model beside the district's published figures (parameters/observed/jiading.toml):",
+    where = sc.plan.file("observed")
+    lines = [f"Model beside the published figures ({sc.plan.id}/{where.name}):",
              fmt.format(*head), "-" * (sum(widths) + 2 * (len(widths) - 1))]
     lines += [fmt.format(*r) for r in rows]
     lines.append("classes: " + "; ".join(f"{k} = {v}" for k, v in CLASSES.items()))

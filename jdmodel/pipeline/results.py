@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-
 # variable -> (dims without draw, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "output": (("year", "sector"), "亿元", "sector output (总产出)"),
@@ -40,6 +39,32 @@ def version() -> str:
         return _v("jdmodel")
     except PackageNotFoundError:  # running from a source tree that is not installed
         return "0+unknown"
+
+
+def plan_of(ds: xr.Dataset):
+    """The plan a Dataset was computed for (its ``plan_folder`` or ``plan`` attribute; the default plan)."""
+    from pathlib import Path
+
+    from jdmodel.params.plan import available_plans, load_plan
+
+    folder = ds.attrs.get("plan_folder")
+    if folder and (Path(str(folder)) / "plan.toml").is_file():
+        return load_plan(Path(str(folder)))
+    pid = ds.attrs.get("plan")
+    return load_plan(pid if pid in available_plans() else None)
+
+
+def targets_of(ds: xr.Dataset):
+    """The targets a Dataset is judged against: the file its run used, else its plan's."""
+    from pathlib import Path
+
+    from jdmodel.params.targets import load_targets
+
+    plan = plan_of(ds)
+    path = ds.attrs.get("targets_file")
+    if path and Path(str(path)).is_file():
+        return load_targets(Path(str(path)), plan=plan)
+    return load_targets(plan=plan)
 
 
 def variables(plan) -> dict[str, tuple[tuple[str, ...], str, str]]:
@@ -90,6 +115,8 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
         title="jdmodel scenario results",
         scenario=scenario.name,
         plan=plan.id,
+        plan_folder=str(plan.folder),
+        targets_file=str(scenario.targets.file),
         parameters_sha256=scenario.sha256,
         jdmodel_version=version(),
         draws=int(n_draws),

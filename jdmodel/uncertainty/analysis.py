@@ -17,7 +17,6 @@ import xarray as xr
 from jdmodel.errors import ParameterError
 
 
-
 def sensitivity(model, outputs: Sequence[str] | None = None, method: str = "sobol", n: int = 1024,
                 seed: int = 0, bounds: Mapping[str, tuple[float, float]] | None = None,
                 parameters: Sequence[str] | None = None, years: Sequence[int] | None = None,

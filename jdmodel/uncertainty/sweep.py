@@ -143,7 +143,8 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
         data["p_reach_se"] = (("target",), np.sqrt(p * (1 - p) / n))
         data["first_year_count"] = (("target", "first_year"), np.stack([red[f"first:{t}"] for t in tids]))
         data["expected_shortfall"] = (("target",), np.array([red[f"shortfall:{t}"] / n for t in tids]))
-    attrs = dict(kind="sweep", scenario=sc.name, plan=sc.plan.id, parameters_sha256=sc.sha256, seed=int(seed),
+    attrs = dict(kind="sweep", scenario=sc.name, plan=sc.plan.id, plan_folder=str(sc.plan.folder),
+                 targets_file=str(sc.targets.file), parameters_sha256=sc.sha256, seed=int(seed),
                  design=design, draws=int(draws), headline_total=sc.plan.totals[0].id,
                  base_year=int(sc.plan.years.base), plan_start=int(sc.plan.years.plan_start),
                  plan_end=int(sc.plan.years.plan_end))

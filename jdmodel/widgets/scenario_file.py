@@ -6,37 +6,13 @@ resolved parameters in canonical units, so loading the file reproduces the dashb
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 import jdmodel as jd
+from jdmodel.params.toml_text import toml_value
 
 SAVED_SOURCE = "scenario choice: level over the plan period set in the jdmodel levers dashboard"
-
-
-def toml_value(value: Any) -> str:
-    """A TOML literal for a number, bool, string, list or (inline) table.
-
-    Examples
-    --------
-    >>> toml_value({"value": [1.0, 2.5], "unit": "亿元/yr"})
-    '{ value = [1, 2.5], unit = "亿元/yr" }'
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | np.floating | np.integer):
-        v = float(value)
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(value, list | tuple | np.ndarray):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(str(value), ensure_ascii=False)     # a JSON string is a valid TOML basic string
-
 
 
 def extends_reference(base: jd.Scenario) -> tuple[str, list[str]]:
@@ -87,6 +63,7 @@ def scenario_toml(base: jd.Scenario, current: jd.Scenario, keys: Iterable[str], 
     Examples
     --------
     >>> import jdmodel as jd
+from jdmodel.params.toml_text import toml_value
     >>> sc = jd.load_scenario("plan")
     >>> text = scenario_toml(sc, sc.with_overrides({"levers.funds.ecommerce": 8.0}), ["levers.funds.ecommerce"])
     >>> text.splitlines()[4]
