@@ -1,14 +1,17 @@
 """The model's maths in sympy: equations shown, lambdified kernels run, derivations users ask for.
 
 Importing this package is cheap: sympy is imported on first use of a function below, not here.
+Every function works on any plan (``jdmodel.params.plan``): it takes a scenario, or a ``plan``
+argument (a Plan, a plan name, or a scenario), defaulting to the default plan.
 
 Public functions::
 
     from jdmodel.symbolic import equations
     equations()                       # the model, LaTeX in Jupyter, plain text in a terminal
+    equations(plan=sc)                # … for a scenario's plan (its sectors, years, indicators)
     required_cagr(2024, 4000, 6)      # (4000/2024)^(1/6) - 1 ≈ 12.02 %
     doubling_time(0.15)
-    ecommerce_arithmetic()            # the plan's 15 %/yr line, table
+    path_arithmetic(plan=sc)          # a growth path of the targets (default: the first), table
     growth_accounting(ds, sc)         # Δln Y = Δln A + α Δln K + β Δln H + γ Δln L per sector and period
     elasticities(sc, year=2025)       # d ln Y / d ln lever, analytic or numeric
     lever_for_output(sc, "ecommerce", 3400.0, 2025, "funds")
@@ -27,26 +30,34 @@ from typing import Any
 _WHERE = {
     "equations": "display", "Equations": "display", "write_equations_doc": "display",
     "markdown_doc": "display", "required_cagr": "derivations", "doubling_time": "derivations",
-    "ecommerce_arithmetic": "derivations", "steady_state": "derivations", "Derivation": "derivations",
-    "growth_accounting": "accounting", "GrowthAccounting": "accounting", "elasticities": "levers",
-    "lever_for_output": "levers", "Elasticities": "levers", "LeverSolution": "levers", "update": "kernel",
-    "run_growth": "kernel", "model_equations": "model", "PARAMETER_KEYS": "model",
+    "path_arithmetic": "derivations", "ecommerce_arithmetic": "derivations", "steady_state": "derivations",
+    "Derivation": "derivations", "growth_accounting": "accounting", "GrowthAccounting": "accounting",
+    "default_periods": "accounting", "elasticities": "levers", "lever_for_output": "levers",
+    "Elasticities": "levers", "LeverSolution": "levers", "update": "kernel", "run_growth": "kernel",
+    "model_equations": "model", "PARAMETER_KEYS": "model",
 }
 
 __all__ = sorted(_WHERE)
 
 
-def equations(kind: str = "latex") -> Any:
-    """The model's equations (see :func:`jdmodel.symbolic.display.equations`); sympy loads on first call.
+def equations(kind: str = "latex", plan: Any = None) -> Any:
+    """The model's equations for a plan (see :func:`jdmodel.symbolic.display.equations`); sympy loads on first call.
+
+    Parameters
+    ----------
+    kind : {"latex", "text"}
+        ``"latex"`` renders as LaTeX/Markdown in Jupyter; ``"text"`` keeps plain text there too.
+    plan : Plan, Scenario, str or None
+        Whose sectors, years, linked and total indicators are shown; default the default plan.
 
     Examples
     --------
     >>> print(str(equations()).splitlines()[0])
-    jdmodel equations (per sector; t = 2021…2030)
+    jdmodel equations (per sector; t = 2021…2030; plan jiading)
     """
     from jdmodel.symbolic.display import equations as _equations
 
-    return _equations(kind)
+    return _equations(kind, plan)
 
 
 def __getattr__(name: str) -> Any:

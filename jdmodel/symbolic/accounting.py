@@ -20,22 +20,39 @@ import xarray as xr
 
 from jdmodel.symbolic._report import Table, TableReport
 
-DEFAULT_PERIODS = ((2020, 2022), (2022, 2025), (2025, 2030))
 # contribution name -> result variable whose log difference it scales
 FACTORS = {"tfp": "tfp", "capital": "capital", "talent": "talent", "land": "land"}
 
 
-def _coefficients() -> dict[str, str | None]:
-    """Contribution → dotted key pattern of its coefficient (None for 1), read off the log output equation."""
+def default_periods(plan: Any = None) -> tuple[tuple[int, int], ...]:
+    """A plan's default periods: base year → each of its milestone years in turn.
+
+    The milestones are mid-way to the end of the plan period, its end and the horizon
+    (:attr:`jdmodel.params.plan.Years.milestones`).
+
+    Examples
+    --------
+    >>> default_periods("jiading")
+    ((2020, 2022), (2022, 2025), (2025, 2030))
+    """
+    from jdmodel.symbolic._plan import plan_of
+
+    years = plan_of(plan).years
+    marks = (years.base, *(y for y in years.milestones if y > years.base))
+    return tuple(zip(marks[:-1], marks[1:], strict=True))
+
+
+def _coefficients() -> dict[str, Any]:
+    """Contribution → the parameter symbol of its coefficient (None for 1), read off the log output equation."""
     import sympy as sp
 
     from jdmodel.symbolic import model as M
 
-    rhs = M.equation("log_output").rhs
-    out: dict[str, str | None] = {}
+    rhs = M.growth_equation("log_output").rhs
+    out: dict[str, Any] = {}
     for name, sym in (("tfp", M.A), ("capital", M.K), ("talent", M.H), ("land", M.L)):
         coeff = rhs.coeff(sp.log(sym))
-        out[name] = None if coeff == 1 else M.PARAMETER_KEYS[coeff]
+        out[name] = None if coeff == 1 else coeff
     return out
 
 
@@ -77,7 +94,7 @@ class GrowthAccounting(TableReport):
 def growth_accounting(
     ds: xr.Dataset,
     scenario: Any = None,
-    periods: Sequence[tuple[int, int]] = DEFAULT_PERIODS,
+    periods: Sequence[tuple[int, int]] | None = None,
     statistic: str | None = "median",
 ) -> GrowthAccounting:
     r"""Decompose each sector's log output growth per period into TFP, capital, talent and land.
@@ -89,11 +106,12 @@ def growth_accounting(
     ds : xarray.Dataset
         From :func:`jdmodel.simulate`: a central run, or an ensemble with a ``draw`` dim.
     scenario : Scenario or str, optional
-        Gives α, β, γ (``sc["sectors.<s>.alpha"]`` …); default: the scenario named in ``ds.attrs``.
-        In an ensemble whose ``inputs`` variable holds sampled α, β or γ, the sampled values
-        are used draw by draw, so the identity holds in every draw.
-    periods : sequence of (start year, end year)
-        Default 2020–2022, 2022–2025, 2025–2030.
+        Gives α, β, γ (``sc["sectors.<s>.alpha"]`` …); default: the scenario (and plan) named in
+        ``ds.attrs``. In an ensemble whose ``inputs`` variable holds sampled α, β or γ, the sampled
+        values are used draw by draw, so the identity holds in every draw.
+    periods : sequence of (start year, end year), optional
+        Default :func:`default_periods` of the scenario's plan: base year → mid-way to the end of
+        the plan period → its end → the horizon (for Jiading 2020–2022, 2022–2025, 2025–2030).
     statistic : {"median", None}
         For an ensemble: report the median over draws (default), or keep the ``draw`` dim.
 
@@ -119,10 +137,20 @@ def growth_accounting(
     from jdmodel.params.scenario import Scenario, load_scenario
 
     if scenario is None:
-        scenario = ds.attrs.get("scenario", "baseline")
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        from jdmodel.errors import ParameterError
+
+        name, plan = ds.attrs.get("scenario", "baseline"), ds.attrs.get("plan")
+        try:
+            sc = load_scenario(name, plan=plan)
+        except ParameterError as err:
+            raise ParameterError(f"growth_accounting: cannot load scenario {name!r} of plan {plan!r} named in the "
+                                 f"results ({err}); pass the scenario: growth_accounting(ds, sc)") from None
+    else:
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if periods is None:
+        periods = default_periods(sc.plan)
     sectors = [str(s) for s in ds["sector"].values]
-    coeffs = {name: _coefficient(ds, sc, pattern, sectors) for name, pattern in _coefficients().items()}
+    coeffs = {name: _coefficient(ds, sc, sym, sectors) for name, sym in _coefficients().items()}
     years = np.asarray(ds["year"].values)
     parts = []
     for start, end in periods:
@@ -148,6 +176,7 @@ def growth_accounting(
     out["years"] = out["end"] - out["start"]
     out.attrs = {
         "scenario": sc.name,
+        "plan": sc.plan.id,
         "identity": "total = tfp + capital + talent + land (log points)",
         "units": "1 (difference of natural logs)",
     }
@@ -162,11 +191,13 @@ def growth_accounting(
     return GrowthAccounting(out)
 
 
-def _coefficient(ds: xr.Dataset, sc: Any, pattern: str | None, sectors: list[str]) -> xr.DataArray | float:
+def _coefficient(ds: xr.Dataset, sc: Any, sym: Any, sectors: list[str]) -> xr.DataArray | float:
     """α, β or γ per sector: sampled per draw when the ensemble kept it, else the scenario's value."""
-    if pattern is None:
+    if sym is None:
         return 1.0
-    keys = [pattern.replace("*", s) for s in sectors]
+    from jdmodel.symbolic import model as M
+
+    keys = [M.parameter_key(sym, sector=s) for s in sectors]
     central = xr.DataArray([float(sc[k]) for k in keys], dims="sector", coords={"sector": sectors})
     if "inputs" not in ds or "parameter" not in ds.coords:
         return central

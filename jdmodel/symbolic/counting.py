@@ -5,18 +5,21 @@ more as sympy expressions so that the docs typeset them, and a test evaluates th
 (lambdified) against ``jdmodel.counting.enterprise_rates``/``project_rates``/``scenario_rates``.
 A lag :math:`\ell` is split over two whole years, :math:`f = \lfloor \ell \rfloor` with weight
 :math:`1-\varphi` and :math:`f+1` with weight :math:`\varphi = \ell - f`; a stream holds its
-2020 level in every year before 2021. Symbols carry a superscript (E, P, Z) so that none is
-confused with a growth-model symbol.
+base-year level in every year before the first lever year. Symbols carry a superscript (E, P, Z)
+so that none is confused with a growth-model symbol; a plan's base year names the base-year
+symbols (:func:`latex_names`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
 from jdmodel.symbolic import model as M
+from jdmodel.symbolic._plan import plan_of
 
 _p = {"positive": True}
 _nn = {"nonnegative": True}
@@ -53,29 +56,52 @@ COUNTING_KEYS: dict[sp.Symbol, str] = {
 }
 """Counting-model symbol → dotted key of ``jdmodel.params.schema_counting``."""
 
+
+def _base_names(year: str) -> dict[sp.Symbol, str]:
+    """LaTeX names of the base-year symbols of the counting models."""
+    return {E0: f"E_{{{year}}}", sig_E: rf"\sigma^{{E}}_{{{year}}}", N0: f"N_{{{year}}}",
+            sig_P: rf"\sigma^{{P}}_{{{year}}}", Z0: f"Z_{{{year}}}"}
+
+
 LATEX_NAMES: dict[sp.Symbol, str] = {
-    E: "E_{t}", E_prev: "E_{t-1}", E0: "E_{2020}", B_E: "B^{E}", w_s: "w_{s}",
+    E: "E_{t}", E_prev: "E_{t-1}", B_E: "B^{E}", w_s: "w_{s}",
     w_sum: r"\textstyle\sum_{s} w_{s}", g_E: "g^{E}_{t}", eta_E: r"\eta^{E}", ceil_E: r"\bar{E}_{t}",
     c_E: "c^{E}", a_E: "a_{t}", b_E: "b^{E}", F2_E: "F^{E}_{2}", T2_E: "T^{E}_{2}", G2_E: "G^{E}_{2}",
-    sig_E: r"\sigma^{E}_{2020}", pi_E: r"\pi_{t}", pi0_E: r"\pi_{0}", u_E: "u^{E}", Fpi_E: r"F_{\pi}",
+    pi_E: r"\pi_{t}", pi0_E: r"\pi_{0}", u_E: "u^{E}", Fpi_E: r"F_{\pi}",
     r_E: "r_{t}", a_f: "a_{t-f}", a_f1: "a_{t-f-1}", phi_E: r"\varphi^{E}", ell_E: r"\ell^{E}", f_E: "f",
     x_E: "x", e_E: "e_{t}", lam: r"\lambda_{t}", lam0: r"\lambda_{0}", F_sum: r"\textstyle\sum_{s} F_{s,t}",
-    G_sum: r"\textstyle\sum_{s} G_{s,t}", F2_P: "F^{P}_{2}", G2_P: "G^{P}_{2}", sig_P: r"\sigma^{P}_{2020}",
+    G_sum: r"\textstyle\sum_{s} G_{s,t}", F2_P: "F^{P}_{2}", G2_P: "G^{P}_{2}",
     m_P: "m^{P}_{t}", pA: "p_{A}", pC: "p_{C}", lam_f: r"\lambda_{t-f}", lam_f1: r"\lambda_{t-f-1}",
     phi_P: r"\varphi^{P}", ellA: r"\ell_{A}", ellC: r"\ell_{C}", N: "N_{t}", N_prev: "N_{t-1}",
-    N0: "N_{2020}", z: "z_{t}", nu_Z: r"\nu^{Z}", m_f: "m^{P}_{t-f}", m_f1: "m^{P}_{t-f-1}",
+    z: "z_{t}", nu_Z: r"\nu^{Z}", m_f: "m^{P}_{t-f}", m_f1: "m^{P}_{t-f-1}",
     phi_Z: r"\varphi^{Z}", ell_Z: r"\ell^{Z}", rho_Z: r"\rho^{Z}", eps_Z: r"\epsilon^{Z}", Zc: "Z_{t}",
-    Z_prev: "Z_{t-1}", Z0: "Z_{2020}",
+    Z_prev: "Z_{t-1}", **_base_names("0"),
 }
+"""Counting symbol → LaTeX (base year written 0; :func:`latex_names` gives a plan's)."""
+
+
+def latex_names(plan: Any = None) -> dict[sp.Symbol, str]:
+    """The growth model's and the counting models' LaTeX names for a plan (its base year in the subscripts)."""
+    p = plan_of(plan)
+    return {**M.latex_names(p), **LATEX_NAMES, **_base_names(str(p.years.base))}
 
 
 def _lagged(now, before, phi):
     return (1 - phi) * now + phi * before
 
 
+def counting_equations(plan: Any = None) -> list[M.ModelEquation]:
+    """The counting models' mean equations as :class:`~jdmodel.symbolic.model.ModelEquation` objects.
+
+    The equations are the same for every plan; ``plan`` (default: the default plan) names them.
+    """
+    p = plan_of(plan)
+    names, texts = latex_names(p), M.text_names(p)
+    return [replace(e, names=names, text_names=texts) for e in _counting_equations()]
+
+
 @cache
-def counting_equations() -> list[M.ModelEquation]:
-    """The counting models' mean equations as :class:`~jdmodel.symbolic.model.ModelEquation` objects."""
+def _counting_equations() -> tuple[M.ModelEquation, ...]:
     support_E = (1 + M.F / F2_E + M.T / T2_E + M.G / G2_E) / (1 + sig_E)
     support_P = (1 + F_sum / F2_P + G_sum / G2_P) / (1 + sig_P)
     eq = M.ModelEquation
@@ -85,7 +111,7 @@ def counting_equations() -> list[M.ModelEquation]:
             "enterprises_base",
             E0,
             B_E * w_s / w_sum,
-            "enterprises in 2020: the district count split by sector",
+            "enterprises in the base year: the district count split by sector",
         ),
         eq(
             "counting",
@@ -106,7 +132,8 @@ def counting_equations() -> list[M.ModelEquation]:
             "enterprises_arrivals",
             a_E,
             b_E * E0 * g_E * support_E,
-            "candidate arrivals, raised by funds F, talent T and land granted G (b^E E_2020 before 2021)",
+            "candidate arrivals, raised by funds F, talent T and land granted G (b^E E_0 in the base year "
+            "and before)",
         ),
         eq(
             "counting",
@@ -141,7 +168,7 @@ def counting_equations() -> list[M.ModelEquation]:
             "projects_proposals",
             lam,
             lam0 * support_P,
-            "proposals per year (district), raised by total funds and land (λ_0 before 2021)",
+            "proposals per year (district), raised by total funds and land (λ_0 in the base year and before)",
         ),
         eq(
             "counting",
@@ -160,12 +187,12 @@ def counting_equations() -> list[M.ModelEquation]:
         ),
         eq("counting", "scenarios", Zc, Z_prev + z, "expected application scenarios, cumulative"),
     ]
-    return [replace(e, names=LATEX_NAMES) for e in items]
+    return tuple(items)
 
 
 @cache
 def _compiled(name: str) -> tuple[tuple[str, ...], object]:
-    eq = next(e for e in counting_equations() if e.name == name)
+    eq = next(e for e in _counting_equations() if e.name == name)
     args = tuple(sorted(eq.rhs.free_symbols, key=str))
     return tuple(str(a) for a in args), sp.lambdify(args, eq.rhs, modules="numpy")
 
@@ -176,7 +203,7 @@ def _ev(name: str, **values):
 
 
 def _lag(stream, lag):
-    """Arrivals f and f+1 years back for every lever year (``stream[..., 0]`` is the level before 2021)."""
+    """Arrivals f and f+1 years back for every lever year (``stream[..., 0]`` is the base-year level)."""
     import numpy as np
 
     whole = np.floor(lag)
@@ -189,18 +216,18 @@ def _lag(stream, lag):
 
 
 def mean_paths(p, funds, talent, land, output, infra) -> dict:
-    """Expected counts 2020–2030 from the lambdified mean equations (a cross-check of ``jdmodel.counting``).
+    """Expected counts, base year to horizon, from the lambdified mean equations (a cross-check of ``jdmodel.counting``).
 
     Parameters
     ----------
     p : mapping
         ``counting.*`` key → array with a leading draw axis (``(D,)``; ``(D, S)`` or ``(S,)`` for the shares).
     funds, talent, land : array (D, S, T)
-        Lever paths 2021–2030 (land as granted): 亿元/yr, 人/yr, 公顷/yr.
+        Lever paths over the T lever years (land as granted): 亿元/yr, 人/yr, 公顷/yr.
     output : array (D, S, Y)
-        Sector output 2020–2030, 亿元.
+        Sector output, base year to horizon, 亿元.
     infra : array (D, Y)
-        Digital-infrastructure index, 2020 = 1.
+        Digital-infrastructure index, base year = 1.
 
     Returns
     -------

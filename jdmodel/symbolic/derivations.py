@@ -21,7 +21,7 @@ base_value, target_value = sp.symbols("b x", positive=True)
 n_years, rate = sp.symbols("n r", positive=True)
 _n = sp.Symbol("n", integer=True, nonnegative=True)
 g_Y, g_H, g_L = sp.symbols("g_Y g_H g_L", real=True)
-_LATEX = {**M.LATEX_NAMES, base_value: "b", target_value: "x", n_years: "n", rate: "r", _n: "n"}
+_LATEX = {base_value: "b", target_value: "x", n_years: "n", rate: "r", _n: "n"}
 
 
 @dataclass
@@ -142,26 +142,74 @@ def doubling_time(growth: float | None = None) -> Derivation:
 
 @dataclass
 class ArithmeticTable(Table):
-    """The plan's e-commerce arithmetic: ``.values`` (name → number), ``.expressions`` (name → sympy)."""
+    """The arithmetic of a growth path: ``.values`` (name → number), ``.expressions`` (name → sympy)."""
 
     values: dict[str, float] = field(default_factory=dict)
     expressions: dict[str, Any] = field(default_factory=dict)
 
 
-def ecommerce_arithmetic(
+def _growth_path(path: Any, plan: Any):
+    """A growth path of the plan's targets (a scenario: its targets) by id or indicator; the first when None."""
+    from jdmodel.symbolic._plan import _is_scenario, plan_of
+
+    if path is not None and not isinstance(path, str):
+        return path  # a GrowthPath
+    if _is_scenario(plan):
+        targets = plan.targets
+    else:
+        from jdmodel.params.targets import load_targets
+
+        targets = load_targets(plan=plan_of(plan))
+    paths = targets.paths
+    found = [p for p in paths if path is None or path in (p.id, p.indicator)]
+    if not found:
+        from jdmodel.errors import ParameterError
+
+        known = ", ".join(p.id for p in paths) or "none"
+        raise ParameterError(f"no growth path {path!r} in the targets of plan {plan_of(plan).id!r} "
+                             f"(its paths: {known}); give base, growth, target and the years instead")
+    return found[0]
+
+
+def path_arithmetic(
+    path: Any = None,
+    plan: Any = None,
+    *,
     base: float | None = None,
     growth: float | None = None,
     target: float | None = None,
     base_year: int | None = None,
+    start_year: int | None = None,
     target_year: int | None = None,
 ) -> ArithmeticTable:
-    r"""The arithmetic behind the plan's e-commerce line: 15 %/yr from a 2019 base of 2024 亿元 to 4000.
+    r"""The arithmetic behind a growth path of a plan's targets: a line compounding from a base value.
 
-    Five years of 15 % on the 2019 figure give :math:`2024 \cdot 1.15^5 \approx 4071`, six years
-    :math:`2024 \cdot 1.15^6 \approx 4682`; doubling 2024 → 4000 needs 12.02 %/yr over the six years
-    2019–2025 or 14.60 %/yr over five; 4000 at 15 %/yr over five years implies a 2020 base of
-    :math:`4000/1.15^5 \approx 1988.7`. Defaults come from ``[paths.ecommerce_sales]`` in
-    ``parameters/targets.toml``.
+    A path (``[paths.<id>]`` in ``targets.toml``) starts from ``base`` in ``base_year``, grows by
+    ``growth`` a year from ``start_year`` and aims at ``target`` in ``target_year``. With
+    :math:`n` = target_year − base_year years in all and :math:`n_l` = target_year − start_year + 1
+    years of compounding on the line, the table gives:
+
+    * ``line``: the path's own line in the target year, :math:`b (1+g)^{n_l}`;
+    * ``line_from_base``: compounding every year from the base year, :math:`b (1+g)^{n}`;
+    * ``cagr``: the constant rate from ``base`` to ``target`` over :math:`n` years;
+    * ``cagr_line``: the same over the line's :math:`n_l` years;
+    * ``implied_base``: the value in the year before ``start_year`` that ``target`` implies at
+      ``growth``, :math:`x/(1+g)^{n_l}`;
+    * ``doubling_time``: years to double at ``growth``.
+
+    For Jiading's e-commerce sales line (+15 %/yr "from 2021" on 2024 亿元 in 2019, 4000 亿元 by
+    2025): the line gives :math:`2024 \cdot 1.15^5 \approx 4071`, compounding from 2019
+    :math:`\approx 4682`; doubling 2024 → 4000 needs 12.02 %/yr over 2019–2025 or 14.60 %/yr over
+    five years; 4000 implies a 2020 base of :math:`4000/1.15^5 \approx 1988.7`.
+
+    Parameters
+    ----------
+    path : str or GrowthPath, optional
+        A path id or its indicator; default the first path of the targets.
+    plan : Plan, Scenario, str or None
+        Whose targets (a scenario: its targets file); default the default plan.
+    base, growth, target, base_year, start_year, target_year : optional
+        Override the path's numbers (all given: no targets file is read).
 
     Returns
     -------
@@ -170,47 +218,51 @@ def ecommerce_arithmetic(
 
     Examples
     --------
-    >>> t = ecommerce_arithmetic()
-    >>> round(t.values["line_5y"]), round(t.values["implied_base_2020"], 1)
+    >>> t = path_arithmetic(plan="jiading")
+    >>> round(t.values["line"]), round(t.values["implied_base"], 1)
     (4071, 1988.7)
+    >>> round(100 * path_arithmetic(base=100, growth=0.1, target=150, base_year=2010, start_year=2011,
+    ...                             target_year=2015).values["cagr"], 2)
+    8.45
     """
-    if None in (base, growth, target, base_year, target_year):
-        from jdmodel.params.targets import load_targets
-
-        path = next(p for p in load_targets().paths if p.indicator == "ecommerce_sales")
-        base = path.base_value if base is None else base
-        growth = path.growth if growth is None else growth
-        target = path.target_value if target is None else target
-        base_year = path.base_year if base_year is None else base_year
-        target_year = path.target_year if target_year is None else target_year
+    given = (base, growth, target, base_year, start_year, target_year)
+    if None in given:
+        p = _growth_path(path, plan)
+        base = p.base_value if base is None else base
+        growth = p.growth if growth is None else growth
+        target = p.target_value if target is None else target
+        base_year = p.base_year if base_year is None else base_year
+        start_year = p.start_year if start_year is None else start_year
+        target_year = p.target_year if target_year is None else target_year
     n = target_year - base_year
+    n_line = target_year - start_year + 1
     g = sp.Symbol("g", positive=True)
     cagr = required_cagr().expr
     exprs = {
-        "line_5y": (
-            base_value * (1 + g) ** (n - 1),
-            {n_years: n - 1},
-            f"{base:g} grown {growth:.0%}/yr for {n - 1} years (from {base_year + 2}; the plan's line)",
+        "line": (
+            base_value * (1 + g) ** n_line,
+            {n_years: n_line},
+            f"{base:g} grown {growth:.0%}/yr for {n_line} years (from {start_year}; the path's line)",
         ),
-        "line_6y": (
+        "line_from_base": (
             base_value * (1 + g) ** n,
             {n_years: n},
             f"{base:g} grown {growth:.0%}/yr for {n} years (from {base_year + 1})",
         ),
-        "cagr_6y": (
+        "cagr": (
             cagr,
             {n_years: n},
             f"yearly growth {base:g} → {target:g} over {base_year}–{target_year} (n = {n})",
         ),
-        "cagr_5y": (
+        "cagr_line": (
             cagr,
-            {n_years: n - 1},
-            f"yearly growth {base:g} → {target:g} over {n - 1} years (n = {n - 1})",
+            {n_years: n_line},
+            f"yearly growth {base:g} → {target:g} over {n_line} years (n = {n_line})",
         ),
-        "implied_base_2020": (
-            target_value / (1 + g) ** (n - 1),
-            {n_years: n - 1},
-            f"{base_year + 1} base implied by {target:g} at {growth:.0%}/yr over {n - 1} years",
+        "implied_base": (
+            target_value / (1 + g) ** n_line,
+            {n_years: n_line},
+            f"{start_year - 1} base implied by {target:g} at {growth:.0%}/yr over {n_line} years",
         ),
         "doubling_time": (doubling_time().expr.subs(rate, g), {}, f"years to double at {growth:.0%}/yr"),
     }
@@ -238,15 +290,19 @@ def ecommerce_arithmetic(
             )
         )
     return ArithmeticTable(
-        title=f"E-commerce sales arithmetic (b = {base:g} 亿元 in {base_year}, g = {growth:.0%}/yr, "
-        f"x = {target:g} 亿元 in {target_year})",
+        title=f"Growth-path arithmetic (b = {base:g} in {base_year}, g = {growth:.0%}/yr from {start_year}, "
+        f"x = {target:g} in {target_year})",
         columns=("quantity", "formula", "value"),
         rows=rows,
         latex_rows=latex_rows,
-        note="money in 亿元; rates per year",
+        note="values in the path's unit; rates per year",
         values=values,
         expressions=expressions,
     )
+
+
+#: the former name (when the library knew one plan, whose only growth path this was); same function
+ecommerce_arithmetic = path_arithmetic
 
 
 @dataclass
@@ -258,6 +314,7 @@ class SteadyState:
 
     expressions: dict[str, Any]
     descriptions: dict[str, str]
+    plan: Any = None
 
     def table(self) -> str:
         return "\n".join(
@@ -268,27 +325,36 @@ class SteadyState:
         return self.table()
 
     def _repr_latex_(self) -> str:
+        names = {**(M.latex_names(self.plan) if self.plan is not None else M.LATEX_NAMES), **_LATEX}
         rows = [
-            r"\text{" + k.replace("_", " ") + "} &: " + sp.latex(v, symbol_names=_LATEX)
+            r"\text{" + k.replace("_", " ") + "} &: " + sp.latex(v, symbol_names=names)
             for k, v in self.expressions.items()
         ]
         return r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
-    def evaluate(self, scenario: Any, year: int = 2030) -> dict[str, np.ndarray]:
-        """Steady-state stocks per sector, every lever at its ``year`` level (arrays in SECTORS order)."""
-        from jdmodel.params.schema import LEVER_YEARS, SECTORS
+    def evaluate(self, scenario: Any, year: int | None = None) -> dict[str, np.ndarray]:
+        """Steady-state stocks per sector, every lever at its ``year`` level.
 
-        t = LEVER_YEARS.index(year)
+        ``scenario`` is a Scenario (or a name) of any plan; ``year`` a lever year of its plan (default
+        the horizon). Arrays are in the order of the plan's sectors (``sc.plan.sector_ids``).
+        """
+        from jdmodel.errors import ParameterError
+        from jdmodel.symbolic._plan import scenario_of
 
-        def vec(pattern: str) -> np.ndarray:
-            cells = [
-                np.atleast_1d(np.asarray(scenario[pattern.replace("*", s)], dtype=float)) for s in SECTORS
-            ]
+        sc = scenario_of(scenario)
+        years = sc.plan.years
+        year = years.horizon if year is None else year
+        if year not in years.levers:
+            raise ParameterError(f"year {year!r}: expected a lever year of plan {sc.plan.id!r}, "
+                                 f"{years.levers[0]}–{years.levers[-1]}")
+        t = years.levers.index(year)
+
+        def vec(sym) -> np.ndarray:
+            cells = [np.atleast_1d(np.asarray(sc[M.parameter_key(sym, sector=s)], dtype=float))
+                     for s in sc.plan.sector_ids]
             return np.array([c[t] if c.size > 1 else c[0] for c in cells])
 
-        args = {
-            sym: vec(M.PARAMETER_KEYS[sym]) for sym in (M.delta, M.s_inv, M.Y0, M.m, M.F, M.rho, M.O, M.T)
-        }
+        args = {sym: vec(sym) for sym in (M.delta, M.s_inv, M.Y0, M.m, M.F, M.rho, M.O, M.T)}
         out = {}
         for name in ("capital", "talent", "capital_half_life", "talent_half_life"):
             expr = self.expressions[name].subs(M.I, M.s_inv * M.Y0)
@@ -297,17 +363,20 @@ class SteadyState:
         return out
 
 
-@cache
-def steady_state() -> SteadyState:
+def steady_state(plan: Any = None) -> SteadyState:
     r"""Steady states of the capital and talent blocks and the balanced-growth rate of output.
 
     Assumptions: levers and parameters constant; :math:`0 < \delta, \rho \le 1`. Then
     :math:`K^* = (I + mF)/\delta` and :math:`H^* = (O + T)/\rho` solve the fixed points, and the
-    stocks approach them geometrically, :math:`K_t = K^* + (K_{2020} - K^*)(1-\delta)^t` (solved
-    by ``sympy.rsolve``), with half-lives :math:`\ln 2 / -\ln(1-\delta)`.
+    stocks approach them geometrically, :math:`K_t = K^* + (K_{0} - K^*)(1-\delta)^t` (solved
+    by ``sympy.rsolve``; 0 = the base year), with half-lives :math:`\ln 2 / -\ln(1-\delta)`.
+
+    The expressions are the same for every plan; ``plan`` (Plan, Scenario, plan name; default the
+    default plan) names the base year when they are shown, and :meth:`SteadyState.evaluate` takes
+    a scenario of any plan.
 
     Output growth on a balanced path, with :math:`g` denoting log growth rates: in the engine
-    investment is a fixed amount (:math:`I = sY_{2020}`) so :math:`K \to K^*` and
+    investment is a fixed amount (:math:`I = sY_{0}`) so :math:`K \to K^*` and
     :math:`g_Y \to g_A + \beta g_H + \gamma g_L` (:math:`= g_A` once land and talent settle). In the
     Solow variant where investment is a share of *current* output, :math:`K` grows with
     :math:`Y` on the balanced path, :math:`g_Y = g_A + \alpha g_Y + \beta g_H + \gamma g_L`, so
@@ -320,6 +389,15 @@ def steady_state() -> SteadyState:
     >>> ss.expressions["capital"]
     (F*m + I)/delta
     """
+    from jdmodel.symbolic._plan import plan_of
+
+    exprs, desc = _steady_state()
+    return SteadyState(dict(exprs), dict(desc), plan_of(plan))
+
+
+@cache
+def _steady_state() -> tuple[dict[str, Any], dict[str, str]]:
+    """The steady-state expressions and their descriptions (plan-independent; solved once)."""
     k_star = sp.solve(sp.Eq(M.K, (1 - M.delta) * M.K + M.I + M.m * M.F), M.K)[0]
     h_star = sp.solve(sp.Eq(M.H, (1 - M.rho) * M.H + M.O + M.T), M.H)[0]
     k = sp.Function("k")
@@ -346,4 +424,4 @@ def steady_state() -> SteadyState:
         "output_growth_solow": "balanced growth when investment is a share of current output",
         "output_growth_solow_fixed_inputs": "the same with talent and land constant: g_A / (1 − α)",
     }
-    return SteadyState(exprs, desc)
+    return exprs, desc

@@ -2,23 +2,28 @@
 
 Everything shown is printed from the sympy expressions in :mod:`jdmodel.symbolic.model` (and the
 derivations built from them), the same expressions :mod:`jdmodel.symbolic.kernel` lambdifies, so
-the equations read and the equations run cannot drift apart.
+the equations read and the equations run cannot drift apart. The equations are shown for a plan:
+its base year names the base-year symbols, its sectors' abbreviations the sector outputs, and its
+linked and total indicators add their equations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import sympy as sp
 
 from jdmodel.symbolic import model as M
+from jdmodel.symbolic._plan import Totals, plan_of, totals_of
 
 BLOCKS = {
     "capital": "Capital", "talent": "Talent", "land": "Land and the district land budget",
-    "tfp": "Total factor productivity", "output": "Output and calibration", "sales": "E-commerce sales",
-    "total": "Online-economy total", "derived": "Derived results",
+    "tfp": "Total factor productivity", "output": "Output and calibration", "linked": "Linked indicators",
+    "total": "Total indicators", "derived": "Derived results",
     "counting": "Counting models (mean equations)",
 }
 dlog = {name: sp.Symbol(f"z_dln{name}", real=True) for name in ("Y", "A", "K", "H", "L")}
@@ -26,16 +31,21 @@ k_star, h_star, n_years = sp.symbols("K^* H^* n", positive=True)
 g_Y, g_H, g_L, eps_F = sp.symbols("g_Y g_H g_L varepsilon_F", real=True)
 C_F = sp.Symbol("C_F", positive=True)
 k_n = sp.Symbol("K_n", positive=True)
-_EXTRA_LATEX = {
-    **{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, k_star: "K^{*}", h_star: "H^{*}", n_years: "n",
-    g_Y: "g_{Y}", g_H: "g_{H}", g_L: "g_{L}", eps_F: r"\varepsilon_{F}", C_F: "C_{F}", k_n: "K_{2020+n}",
-}
-_EXTRA_TEXT = {
-    **{s: f"Δln{n}" for n, s in dlog.items()}, k_star: "K*", h_star: "H*", eps_F: "ε_F", k_n: "K[2020+n]",
-}
 
 
-def _derived() -> list[M.ModelEquation]:
+def _extra_names(year: str) -> tuple[dict, dict]:
+    """LaTeX and text names of the symbols the derived results add."""
+    latex = {
+        **{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, k_star: "K^{*}", h_star: "H^{*}", n_years: "n",
+        g_Y: "g_{Y}", g_H: "g_{H}", g_L: "g_{L}", eps_F: r"\varepsilon_{F}", C_F: "C_{F}",
+        k_n: f"K_{{{year}+n}}",
+    }
+    text = {**{s: f"Δln{n}" for n, s in dlog.items()}, k_star: "K*", h_star: "H*", eps_F: "ε_F",
+            k_n: f"K[{year}+n]"}
+    return latex, text
+
+
+def _derived(plan) -> list[M.ModelEquation]:
     """Results derived by sympy from the model equations (growth accounting, steady states, elasticity)."""
     from jdmodel.symbolic.derivations import g_H as gh
     from jdmodel.symbolic.derivations import g_L as gl
@@ -43,14 +53,17 @@ def _derived() -> list[M.ModelEquation]:
     from jdmodel.symbolic.derivations import steady_state
     from jdmodel.symbolic.levers import contribution, elasticity_expression
 
-    logs = M.equation("log_output").rhs
+    logs = M.growth_equation("log_output").rhs
     # difference the log equation term by term, coefficient first (A, K, H, L) for the reader
     terms = [(logs.coeff(sp.log(x)), dlog[n]) for n, x in (("A", M.A), ("K", M.K), ("H", M.H), ("L", M.L))]
     accounting = sp.Add(*(d if c == 1 else sp.Mul(c, d, evaluate=False) for c, d in terms), evaluate=False)
-    ss = steady_state().expressions
+    ss = steady_state(plan).expressions
     back = {gy: g_Y, gh: g_H, gl: g_L}
     k_path = ss["capital_path"].subs(sp.Symbol("n", integer=True, nonnegative=True), n_years)
-    return [
+    extra_latex, extra_text = _extra_names(str(plan.years.base))
+    names = {**M.latex_names(plan), **extra_latex}
+    texts = {**M.text_names(plan), **extra_text}
+    items = [
         M.ModelEquation(
             "derived",
             "growth_accounting",
@@ -103,45 +116,41 @@ def _derived() -> list[M.ModelEquation]:
             False,
         ),
     ]
+    return [replace(e, names=names, text_names=texts) for e in items]
 
 
-def _counting() -> list[M.ModelEquation]:
+def _counting(plan) -> list[M.ModelEquation]:
     """The counting models' mean equations (``jdmodel.symbolic.counting``)."""
     from jdmodel.symbolic.counting import counting_equations
 
-    return list(counting_equations())
+    return list(counting_equations(plan))
 
 
 @cache
-def all_equations() -> tuple[M.ModelEquation, ...]:
-    """The model equations, then the derived results, then (if present) the counting models' means."""
-    return (*M.model_equations(), *_derived(), *_counting())
+def _all_equations(plan, totals: Totals) -> tuple[M.ModelEquation, ...]:
+    return (*M._model_equations(plan, totals), *_derived(plan), *_counting(plan))
 
 
-def _latex(eq: M.ModelEquation) -> str:
-    names = {**_EXTRA_LATEX, **eq.names}
-    return f"{M.latex(eq.lhs, names)} = {M.latex(eq.rhs, names)}"
-
-
-def _text(eq: M.ModelEquation) -> str:
-    sub = {sym: sp.Symbol(name) for sym, name in {**M.TEXT_NAMES, **_EXTRA_TEXT}.items()}
-    return f"{sp.sstr(eq.lhs.xreplace(sub), order='none')} = {sp.sstr(eq.rhs.xreplace(sub), order='none')}"
+def all_equations(plan: Any = None, totals: Mapping[str, Sequence[str]] | None = None) -> tuple[M.ModelEquation, ...]:
+    """A plan's model equations, then the derived results, then (if present) the counting models' means."""
+    return _all_equations(plan_of(plan), totals_of(plan, totals))
 
 
 class Equations:
-    """The model's equations: LaTeX/Markdown in Jupyter, plain text in a terminal.
+    """The model's equations for a plan: LaTeX/Markdown in Jupyter, plain text in a terminal.
 
     Iterate for :class:`~jdmodel.symbolic.model.ModelEquation` objects; index by name
     (``eqs["capital"].eq`` is the sympy ``Eq``).
     """
 
-    def __init__(self, items: tuple[M.ModelEquation, ...], kind: str = "latex") -> None:
+    def __init__(self, items: tuple[M.ModelEquation, ...], kind: str = "latex", plan: Any = None) -> None:
         if kind not in ("latex", "text"):
             from jdmodel.errors import ParameterError
 
             raise ParameterError(f"equations(kind={kind!r}): expected 'latex' or 'text'")
         self.items = items
         self.kind = kind
+        self.plan = plan_of(plan)
 
     def __iter__(self) -> Iterator[M.ModelEquation]:
         return iter(self.items)
@@ -162,16 +171,17 @@ class Equations:
                 yield title, eqs
 
     def text(self) -> str:
-        lines = ["jdmodel equations (per sector; t = 2021…2030)"]
+        years = self.plan.years.levers
+        lines = [f"jdmodel equations (per sector; t = {years[0]}…{years[-1]}; plan {self.plan.id})"]
         for title, eqs in self._blocks():
             lines += ["", title]
             for e in eqs:
-                lines += [f"  {_text(e)}", f"      {e.description}"]
+                lines += [f"  {e.text()}", f"      {e.description}"]
         return "\n".join(lines)
 
     def latex(self) -> str:
         rows = [
-            rf"{_latex(e).replace(' = ', ' &= ', 1)} && \text{{{_escape(e.description)}}}" for e in self.items
+            rf"{e.latex().replace(' = ', ' &= ', 1)} && \text{{{_escape(e.description)}}}" for e in self.items
         ]
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
@@ -180,7 +190,7 @@ class Equations:
         for title, eqs in self._blocks():
             parts.append(f"{heading} {title}\n")
             for e in eqs:
-                parts.append(f"$$\n{_latex(e)}\n$$\n\n{e.description}.\n")
+                parts.append(f"$$\n{e.latex()}\n$$\n\n{e.description}.\n")
         return "\n".join(parts)
 
     def __str__(self) -> str:
@@ -200,14 +210,17 @@ def _escape(text: str) -> str:
     return text.replace("%", r"\%").replace("_", r"\_").replace("#", r"\#").replace("&", r"\&")
 
 
-def equations(kind: str = "latex") -> Equations:
-    """The model's equations, each with a one-line description.
+def equations(kind: str = "latex", plan: Any = None) -> Equations:
+    """The model's equations for a plan, each with a one-line description.
 
     Parameters
     ----------
     kind : {"latex", "text"}
         ``"latex"`` renders as LaTeX/Markdown in Jupyter; ``"text"`` keeps plain text there too.
         ``str()`` is plain text either way.
+    plan : Plan, Scenario, str or None
+        The plan whose sectors, years, linked and total indicators are shown (a scenario: its
+        plan, with its targets' definition of the totals); default the default plan.
 
     Examples
     --------
@@ -215,7 +228,7 @@ def equations(kind: str = "latex") -> Equations:
     >>> "K[t] = " in str(eqs) and "K_{t}" in eqs["capital"].latex()
     True
     """
-    return Equations(all_equations(), kind)
+    return Equations(all_equations(plan), kind, plan)
 
 
 def _unit(key: str) -> str:
@@ -226,11 +239,14 @@ def _unit(key: str) -> str:
     return "true/false" if spec.dimension == "bool" else canonical_unit(spec.dimension)
 
 
-def markdown_doc() -> str:
-    """The text of ``docs/equations.md``, generated from the sympy source."""
+def markdown_doc(plan: Any = None) -> str:
+    """The text of ``docs/equations.md``, generated from the sympy source for a plan (default: the default plan)."""
     from jdmodel.params.schema import SCHEMA
 
-    eqs = equations()
+    p = plan_of(plan)
+    eqs = equations(plan=p)
+    names = M.latex_names(p)
+    years = p.years
     head = [
         "# Model equations",
         "",
@@ -239,21 +255,34 @@ def markdown_doc() -> str:
         "the generated text. The engine's per-year update is lambdified from the same expressions and tested "
         "equal to `jdmodel/growth.py`.",
         "",
-        "Per sector (subscript dropped), years t = 2021…2030; stocks at the end of year t produce year t's "
-        "output, levers of year t act in year t. In a notebook: `jd.equations()` (or "
-        "`from jdmodel.symbolic import equations`).",
+        f"Shown for the plan `{p.id}` ({p.title_en}): base year {years.base}, years t = "
+        f"{years.levers[0]}…{years.levers[-1]}. The growth block is the same for every plan; a plan's base year "
+        "names the base-year symbols, its sectors' abbreviations the sector outputs, and its linked and total "
+        "indicators (`plan.toml`) add their equations. Per sector (subscript dropped); stocks at the end of "
+        "year t produce year t's output, levers of year t act in year t. In a notebook: `jd.equations()` "
+        "(another plan: `jd.equations(plan=...)`, or `from jdmodel.symbolic import equations`).",
         "",
         "## Equations",
         "",
         eqs.markdown(),
+        "## Sectors",
+        "",
+    ]
+    outputs = M.sector_outputs(p)
+    zh = any(s.zh for s in p.sectors)
+    head += ["| symbol | sector | name |" + (" 中文 |" if zh else ""), "|---|---|---|" + ("---|" if zh else "")]
+    for s in p.sectors:
+        head.append(f"| ${M.latex(outputs[s.id], names)}$ | `{s.id}` | {s.en} |" + (f" {s.zh} |" if zh else ""))
+    head += [
+        "",
         "## Parameter symbols",
         "",
         "| symbol | key | unit | meaning |",
         "|---|---|---|---|",
     ]
     for sym, key in M.PARAMETER_KEYS.items():
-        head.append(f"| ${M.latex(sym)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |")
-    from jdmodel.symbolic.counting import COUNTING_KEYS, LATEX_NAMES
+        head.append(f"| ${M.latex(sym, names)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |")
+    from jdmodel.symbolic.counting import COUNTING_KEYS, latex_names
 
     head += [
         "",
@@ -262,20 +291,21 @@ def markdown_doc() -> str:
         "| symbol | key | unit | meaning |",
         "|---|---|---|---|",
     ]
+    counting_names = latex_names(p)
     for sym, key in COUNTING_KEYS.items():
         if key in SCHEMA:  # the counting schema registers itself when its module is present
             head.append(
-                f"| ${M.latex(sym, LATEX_NAMES)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |"
+                f"| ${M.latex(sym, counting_names)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |"
             )
     head += ["", "## Other symbols", "", "| symbol | unit | meaning |", "|---|---|---|"]
-    for sym, (unit, meaning) in M.STATE_UNITS.items():
-        head.append(f"| ${M.latex(sym)}$ | {unit} | {meaning} |")
+    for sym, (unit, meaning) in M.state_units(p).items():
+        head.append(f"| ${M.latex(sym, names)}$ | {unit} | {meaning} |")
     head += ["", "If a new sympy version typesets a term differently, regenerate this file.", ""]
     return "\n".join(head)
 
 
-def write_equations_doc(path: str | Path = "docs/equations.md") -> Path:
-    """Write :func:`markdown_doc` to ``path`` (UTF-8) and return the path."""
+def write_equations_doc(path: str | Path = "docs/equations.md", plan: Any = None) -> Path:
+    """Write :func:`markdown_doc` for ``plan`` (default: the default plan) to ``path`` (UTF-8); return the path."""
     path = Path(path)
-    path.write_text(markdown_doc(), encoding="utf-8")
+    path.write_text(markdown_doc(plan), encoding="utf-8")
     return path

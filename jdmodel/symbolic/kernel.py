@@ -1,21 +1,21 @@
 """The per-year update of the growth block, lambdified from the sympy equations to numpy.
 
 :func:`update` advances every stock by one year for all draws and sectors at once; it is
-compiled from :func:`jdmodel.symbolic.model.model_equations` (the equations the docs show)
+compiled from :func:`jdmodel.symbolic.model.growth_equations` (the equations the docs show)
 and tests prove it equals the engine's hand-written :mod:`jdmodel.growth` functions.
-:func:`run_growth` is the whole 2020–2030 growth chain on the lambdified update; the
-derivations (elasticities, inverse solves) evaluate the model through it.
+:func:`run_growth` is the whole growth chain of a plan, base year to horizon, on the lambdified
+update, with the plan's linked and total indicators; the derivations (elasticities, inverse
+solves) evaluate the model through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-from jdmodel.params.schema import LEVER_YEARS, SECTORS
 
 Array = NDArray[np.float64]
 
@@ -43,7 +43,7 @@ def update_expressions() -> dict[str, object]:
     """Next year's stocks as sympy expressions of last year's stocks, this year's levers, the parameters."""
     from jdmodel.symbolic import model as M
 
-    rhs = {e.name: e.rhs for e in M.model_equations()}
+    rhs = {e.name: e.rhs for e in M.growth_equations()}
     share = rhs["grant_share"]
     new = {
         "capital": rhs["capital"].subs(M.I, rhs["investment"]),
@@ -81,6 +81,8 @@ def update(
     state: Mapping[str, Array], inputs: Mapping[str, Array], params: Mapping[str, Array]
 ) -> dict[str, Array]:
     r"""Advance the growth block by one year, :math:`(K,H,L,A,R)_{t-1} \to (K,H,L,A,R,Y,G)_t`.
+
+    The same for every plan: arrays carry as many sectors as the plan has.
 
     Parameters
     ----------
@@ -120,26 +122,45 @@ def update(
     return dict(zip(OUTPUTS, values, strict=True))
 
 
-def run_growth(values: Mapping[str, Array], composition: Array | None = None) -> dict[str, Array]:
-    """Run the growth block 2020–2030 on the lambdified update (same inputs as :func:`jdmodel.engine.run`).
+def run_growth(
+    values: Mapping[str, Array], plan: Any = None, totals: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Array]:
+    """Run a plan's growth block, base year to horizon, on the lambdified update (as :func:`jdmodel.engine.run`).
 
     Parameters
     ----------
     values : mapping
         Dotted key → array with a leading draw axis (see :func:`jdmodel.engine.gather`).
-    composition : array (S,) of bool, optional
-        Sectors in the online-economy total; default: the composition in ``targets.toml``.
+    plan : Plan, Scenario, str or None
+        Sectors, years, linked and total indicators; a scenario gives its plan and its targets'
+        definition of the totals. Default: the default plan.
+    totals : mapping, optional
+        Total indicator id → the sectors it sums (as ``totals`` of :func:`jdmodel.engine.run`).
 
     Returns
     -------
     dict of arrays
         ``output``, ``capital``, ``talent``, ``land``, ``tfp`` (draw, year, sector),
-        ``land_granted`` (draw, sector, lever year), ``ecommerce_sales`` and ``online_economy_output``
-        (draw, year).
+        ``land_granted`` (draw, sector, lever year), and each linked and total indicator of the
+        plan (draw, year), keyed by its id.
+
+    Examples
+    --------
+    >>> import jdmodel as jd
+    >>> from jdmodel.params.scenario import central_values
+    >>> sc = jd.load_scenario("baseline")
+    >>> out = run_growth(central_values(sc), sc)
+    >>> out["output"].shape, sorted(k for k in out if out[k].ndim == 2)
+    ((1, 11, 5), ['ecommerce_sales', 'online_economy_output'])
     """
     from jdmodel.engine import gather
+    from jdmodel.symbolic import model as M
+    from jdmodel.symbolic._plan import plan_of, totals_of
 
-    x = gather(values)
+    p_ = plan_of(plan)
+    sectors = p_.sector_ids
+    n_lever_years = len(p_.years.levers)
+    x = gather(values, sectors, n_lever_years)
     p = x.sector
     Y0 = p["base_output"]
     K0 = p["capital_output_ratio"] * Y0
@@ -157,7 +178,7 @@ def run_growth(values: Mapping[str, Array], composition: Array | None = None) ->
     d_infra, d_env = np.diff(x.infrastructure, axis=1), np.diff(x.environment, axis=1)
     path = {"output": [Y0], **{k: [state[k]] for k in ("capital", "talent", "land", "tfp")}}
     granted = np.zeros_like(x.levers["land"])
-    for t in range(len(LEVER_YEARS)):
+    for t in range(n_lever_years):
         land = x.levers["land"][:, :, t]
         inputs = {
             "funds": x.levers["funds"][:, :, t],
@@ -173,18 +194,21 @@ def run_growth(values: Mapping[str, Array], composition: Array | None = None) ->
         for k in path:
             path[k].append(new[k])
     out = {k: np.stack(v, axis=1) for k, v in path.items()}
-    if composition is None:
-        from jdmodel.params.targets import load_targets
-
-        composition = np.array([s in load_targets().composition for s in SECTORS])
-    ec = SECTORS.index("ecommerce")
-    sales = _sales()
-    out["ecommerce_sales"] = sales(
-        x.sales_base[:, None], out["output"][:, :, ec], Y0[:, ec, None], x.sales_elasticity[:, None]
-    )
-    out["online_economy_output"] = out["output"][:, :, np.asarray(composition, bool)].sum(axis=-1)
+    linked = _linked()
+    for lk in p_.linked:
+        j = sectors.index(lk.sector)
+        base = _per_draw(values[M.parameter_key(M.S0, linked=lk.id)], x.n_draws)
+        eta = _per_draw(values[M.parameter_key(M.eta, linked=lk.id)], x.n_draws)
+        out[lk.id] = linked(base[:, None], out["output"][:, :, j], Y0[:, j, None], eta[:, None])
+    for tid, members in totals_of(plan, totals):
+        columns = [out["output"][:, :, j] for j, s in enumerate(sectors) if s in members]
+        out[tid] = _total(p_, tuple(members))(*columns)
     out["land_granted"] = granted
     return out
+
+
+def _per_draw(value, n: int) -> Array:
+    return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
 
 
 @cache
@@ -194,14 +218,27 @@ def _calibration() -> Callable[..., Array]:
     from jdmodel.symbolic import model as M
 
     return sp.lambdify(
-        (M.Y0, M.K0, M.H0, M.L0, M.alpha, M.beta, M.gamma), M.equation("tfp_base").rhs, modules="numpy"
+        (M.Y0, M.K0, M.H0, M.L0, M.alpha, M.beta, M.gamma), M.growth_equation("tfp_base").rhs, modules="numpy"
     )
 
 
 @cache
-def _sales() -> Callable[..., Array]:
+def _linked() -> Callable[..., Array]:
+    """The linked-indicator equation lambdified: ``f(S_base, Y_s, Y_s_base, η)``."""
     import sympy as sp
 
     from jdmodel.symbolic import model as M
 
-    return sp.lambdify((M.S0, M.Y_ec, M.Y_ec0, M.eta), M.equation("ecommerce_sales").rhs, modules="numpy")
+    return sp.lambdify((M.S0, M.Y_S, M.Y_S0, M.eta), M.linked_template().rhs, modules="numpy")
+
+
+@cache
+def _total(plan, members: tuple[str, ...]) -> Callable[..., Array]:
+    """A total indicator's equation lambdified: ``f(Y_a, Y_b, …)`` over its sectors in the plan's order."""
+    import sympy as sp
+
+    from jdmodel.symbolic import model as M
+
+    outputs = M.sector_outputs(plan)
+    args = tuple(y for s, y in outputs.items() if s in members)
+    return sp.lambdify(args, M.total_expression(members, plan), modules="numpy")

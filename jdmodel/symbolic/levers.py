@@ -19,34 +19,38 @@ import sympy as sp
 import xarray as xr
 
 from jdmodel.errors import ModelError, ParameterError
-from jdmodel.params.schema import BASE_YEAR, LEVER_YEARS, SECTORS
 from jdmodel.symbolic import model as M
+from jdmodel.symbolic._plan import scenario_of
 from jdmodel.symbolic._report import Table, TableReport
 from jdmodel.symbolic.kernel import run_growth
 
 LEVER_UNITS = {"funds": "亿元/yr", "talent": "人/yr", "land": "公顷/yr"}
-# lever -> (stock result, stock symbol, elasticity symbol, decay key, gain key or None)
+_MONEY = "亿元"
+# lever -> (stock result, stock symbol, elasticity symbol, decay symbol or None, gain symbol or None)
 _BLOCKS = {
-    "funds": ("capital", M.K, M.alpha, "depreciation", "leverage"),
-    "talent": ("talent", M.H, M.beta, "talent_attrition", None),
+    "funds": ("capital", M.K, M.alpha, M.delta, M.m),
+    "talent": ("talent", M.H, M.beta, M.rho, None),
     "land": ("land", M.L, M.gamma, None, None),
 }
+_LEVER_SYMBOLS = {"funds": M.F, "talent": M.T, "land": M.ell}
 scale, contribution, rest, annuity, target = sp.symbols("lambda C X_0 a_n Y_target", positive=True)
 
 
-def _scenario(scenario: Any):
-    from jdmodel.params.scenario import Scenario, load_scenario
+def _year(sc, year: int | None) -> int:
+    """``year``, or the end of the scenario's plan period when it is None."""
+    return sc.plan.years.plan_end if year is None else year
 
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
-
-def _check(year: int, levers: tuple[str, ...]) -> int:
-    if year not in LEVER_YEARS:
-        raise ParameterError(f"year {year!r}: expected a lever year {LEVER_YEARS[0]}–{LEVER_YEARS[-1]}")
+def _check(sc, year: int, levers: tuple[str, ...]) -> int:
+    """Check ``year`` against the lever years of the scenario's plan; return its index in a year axis."""
+    years = sc.plan.years
+    if year not in years.levers:
+        raise ParameterError(f"year {year!r}: expected a lever year of plan {sc.plan.id!r}, "
+                             f"{years.levers[0]}–{years.levers[-1]}")
     for lv in levers:
         if lv not in _BLOCKS:
             raise ParameterError(f"lever {lv!r}: expected one of {', '.join(_BLOCKS)}")
-    return year - BASE_YEAR
+    return year - years.base
 
 
 @cache
@@ -63,28 +67,31 @@ def elasticity_expression(lever: str) -> sp.Expr:
     return sp.simplify(e.subs(rest, stock - contribution))
 
 
-def _per_sector(values: dict, name: str) -> np.ndarray:
-    return np.array([float(np.ravel(values[f"sectors.{s}.{name}"])[0]) for s in SECTORS])
+def _per_sector(values: dict, sym: sp.Symbol, sectors: tuple[str, ...]) -> np.ndarray:
+    """A per-sector parameter (named by its symbol) for each sector, in order."""
+    return np.array([float(np.ravel(values[M.parameter_key(sym, sector=s)])[0]) for s in sectors])
 
 
-def _lever_path(values: dict, lever: str) -> np.ndarray:
+def _lever_path(values: dict, lever: str, sectors: tuple[str, ...], n_years: int) -> np.ndarray:
+    """(sector, lever year) path of a lever."""
+    sym = _LEVER_SYMBOLS[lever]
     return np.stack(
-        [np.broadcast_to(np.ravel(values[f"levers.{lever}.{s}"]), (len(LEVER_YEARS),)) for s in SECTORS]
+        [np.broadcast_to(np.ravel(values[M.parameter_key(sym, sector=s)]), (n_years,)) for s in sectors]
     ).astype(float)
 
 
-def _contribution(values: dict, lever: str, n: int) -> np.ndarray:
+def _contribution(values: dict, lever: str, n: int, sectors: tuple[str, ...], n_years: int) -> np.ndarray:
     """C per sector: the part of the year-n stock that the lever path put there."""
     _, _, _, decay, gain = _BLOCKS[lever]
-    path = _lever_path(values, lever)[:, :n]
-    keep = 1.0 - _per_sector(values, decay)[:, None] if decay else np.ones((len(SECTORS), 1))
+    path = _lever_path(values, lever, sectors, n_years)[:, :n]
+    keep = 1.0 - _per_sector(values, decay, sectors)[:, None] if decay is not None else np.ones((len(sectors), 1))
     weights = keep ** np.arange(n - 1, -1, -1)[None, :]
-    return (_per_sector(values, gain) if gain else 1.0) * (weights * path).sum(axis=1)
+    return (_per_sector(values, gain, sectors) if gain is not None else 1.0) * (weights * path).sum(axis=1)
 
 
-def _land_binds(values: dict, n: int) -> bool:
-    requested = _lever_path(values, "land")[:, :n].sum()
-    return not requested < float(np.ravel(values["district.land_budget"])[0])
+def _land_binds(values: dict, n: int, sectors: tuple[str, ...], n_years: int) -> bool:
+    requested = _lever_path(values, "land", sectors, n_years)[:, :n].sum()
+    return not requested < float(np.ravel(values[M.parameter_key(M.B)])[0])
 
 
 @dataclass
@@ -99,18 +106,19 @@ class Elasticities(TableReport):
 
     def _table(self) -> Table:
         v = self.values
+        sectors = [str(s) for s in v["sector"].values]
         rows = [
             (
                 str(lv),
-                *(f"{float(v.sel(lever=lv, sector=s)):.4f}" for s in SECTORS),
+                *(f"{float(v.sel(lever=lv, sector=s)):.4f}" for s in sectors),
                 ", ".join(sorted(set(v["method"].sel(lever=lv).values.tolist()))),
             )
             for lv in v["lever"].values
         ]
         return Table(
             title=f"Elasticity of {v.attrs['year']} output w.r.t. scaling each sector's lever path "
-            f"(scenario {v.attrs['scenario']})",
-            columns=("lever", *SECTORS, "method"),
+            f"(scenario {v.attrs['scenario']}, plan {v.attrs['plan']})",
+            columns=("lever", *sectors, "method"),
             rows=rows,
             note="d ln Y_s / d ln (lever path of s); analytic: "
             + "; ".join(f"{k}: {sp.sstr(e)}" for k, e in self.expressions.items()),
@@ -119,7 +127,7 @@ class Elasticities(TableReport):
 
 def elasticities(
     scenario: Any,
-    year: int = 2025,
+    year: int | None = None,
     levers: tuple[str, ...] = ("funds", "talent", "land"),
     method: str = "auto",
     step: float = 1e-4,
@@ -134,8 +142,9 @@ def elasticities(
     Parameters
     ----------
     scenario : Scenario or str
-    year : int
-        Year of the output (2021–2030).
+        A scenario of any plan (its sectors and years are used).
+    year : int, optional
+        Year of the output, a lever year of the scenario's plan; default the end of the plan period.
     levers : tuple of {"funds", "talent", "land"}
     method : {"auto", "numeric"}
         ``"numeric"`` forces central differences everywhere (a cross-check).
@@ -155,61 +164,63 @@ def elasticities(
     """
     from jdmodel.params.scenario import central_values
 
-    sc = _scenario(scenario)
-    n = _check(year, tuple(levers))
+    sc = scenario_of(scenario)
+    year = _year(sc, year)
+    n = _check(sc, year, tuple(levers))
+    sectors, n_years = sc.plan.sector_ids, len(sc.plan.years.levers)
     values = central_values(sc)
-    base = run_growth(values)
-    out = np.full((len(levers), len(SECTORS)), np.nan)
+    base = run_growth(values, sc)
+    out = np.full((len(levers), len(sectors)), np.nan)
     how = np.full(out.shape, "central differences of the lambdified model", dtype=object)
     numeric = []
     for i, lv in enumerate(levers):
         stock_name, stock, coef, _, _ = _BLOCKS[lv]
-        if method == "numeric" or (lv == "land" and _land_binds(values, n)):
+        if method == "numeric" or (lv == "land" and _land_binds(values, n, sectors, n_years)):
             numeric.append(i)
             continue
         fn = sp.lambdify((coef, contribution, stock), elasticity_expression(lv), modules="numpy")
-        coef_key = M.PARAMETER_KEYS[coef].split(".")[-1]
-        out[i] = fn(_per_sector(values, coef_key), _contribution(values, lv, n), base[stock_name][0, n])
+        out[i] = fn(_per_sector(values, coef, sectors), _contribution(values, lv, n, sectors, n_years),
+                    base[stock_name][0, n])
         how[i] = "analytic (sympy)"
     if numeric:
-        out[numeric] = _numeric(values, [levers[i] for i in numeric], n, step)
+        out[numeric] = _numeric(sc, values, [levers[i] for i in numeric], n, step)
     da = xr.DataArray(
         out,
         dims=("lever", "sector"),
         coords={
             "lever": list(levers),
-            "sector": list(SECTORS),
+            "sector": list(sectors),
             "method": (("lever", "sector"), how.astype(str)),
         },
         attrs={
             "units": "1",
             "year": year,
             "scenario": sc.name,
+            "plan": sc.plan.id,
             "long_name": "elasticity of sector output w.r.t. its own lever path",
         },
     )
     return Elasticities(da, {lv: elasticity_expression(lv) for lv in levers})
 
 
-def _numeric(values: dict, levers: list[str], n: int, step: float) -> np.ndarray:
+def _numeric(sc, values: dict, levers: list[str], n: int, step: float) -> np.ndarray:
     """Central differences of ln Y_s(year) in ln(scale) for every (lever, sector) in one batched run."""
-    pairs = [(lv, s) for lv in levers for s in SECTORS]
+    sectors, n_years = sc.plan.sector_ids, len(sc.plan.years.levers)
+    pairs = [(lv, s) for lv in levers for s in sectors]
     batch = dict(values)
     factors = np.array([1.0 + step, 1.0 - step])
     for lv in levers:
-        for s in SECTORS:
-            key = f"levers.{lv}.{s}"
-            rows = np.repeat(
-                np.broadcast_to(np.ravel(values[key]), (1, len(LEVER_YEARS))), 2 * len(pairs), axis=0
-            )
+        for s in sectors:
+            key = M.parameter_key(_LEVER_SYMBOLS[lv], sector=s)
+            rows = np.repeat(np.broadcast_to(np.ravel(values[key]), (1, n_years)), 2 * len(pairs), axis=0)
             k = pairs.index((lv, s))
             rows[2 * k : 2 * k + 2] *= factors[:, None]
             batch[key] = rows
-    y = np.log(run_growth(batch)["output"][:, n, :])  # (2·pairs, S)
+    y = np.log(run_growth(batch, sc)["output"][:, n, :])  # (2·pairs, S)
     idx = np.arange(len(pairs))
-    own = [SECTORS.index(s) for _, s in pairs]
+    own = [sectors.index(s) for _, s in pairs]
     e = (y[2 * idx, own] - y[2 * idx + 1, own]) / np.log(factors[0] / factors[1])
-    return e.reshape(len(levers), len(SECTORS))
+    return e.reshape(len(levers), len(sectors))
 
 
 @cache
@@ -248,7 +259,7 @@ class LeverSolution(TableReport):
 
     def _table(self) -> Table:
         return Table(
-            title=f"Constant {self.lever} for {self.sector} to produce {self.target:,.1f} 亿元 "
+            title=f"Constant {self.lever} for {self.sector} to produce {self.target:,.1f} {_MONEY} "
             f"in {self.year}",
             columns=("lever", "sector", "level", "unit", "output at that level", "method"),
             rows=[
@@ -261,9 +272,9 @@ class LeverSolution(TableReport):
 
 
 def lever_for_output(
-    scenario: Any, sector: str, target_output: float, year: int = 2025, lever: str = "funds"
+    scenario: Any, sector: str, target_output: float, year: int | None = None, lever: str = "funds"
 ) -> LeverSolution:
-    r"""Constant lever level (all years 2021–2030) making ``sector`` produce ``target_output`` in ``year``.
+    r"""Constant lever level (every lever year) making ``sector`` produce ``target_output`` in ``year``.
 
     Funds and talent: closed form. The lever enters its stock linearly,
     :math:`X_n(\lambda) = X_n(0) + a_n\lambda`, and output is
@@ -276,12 +287,13 @@ def lever_for_output(
     Parameters
     ----------
     scenario : Scenario or str
+        A scenario of any plan.
     sector : str
-        One of ``SECTORS``.
+        A sector id of the scenario's plan.
     target_output : float
         Output wanted in ``year``, 亿元.
-    year : int
-        2021–2030.
+    year : int, optional
+        A lever year of the scenario's plan; default the end of the plan period.
     lever : {"funds", "talent", "land"}
 
     Returns
@@ -293,6 +305,8 @@ def lever_for_output(
     ------
     ModelError
         When the target is reached with the lever at zero, or cannot be reached at any level.
+    ParameterError
+        For a sector, year or lever the scenario's plan does not have.
 
     Examples
     --------
@@ -302,29 +316,32 @@ def lever_for_output(
     """
     from jdmodel.params.scenario import central_values
 
-    sc = _scenario(scenario)
-    n = _check(year, (lever,))
-    if sector not in SECTORS:
-        raise ParameterError(f"sector {sector!r}: expected one of {', '.join(SECTORS)}")
-    key, si = f"levers.{lever}.{sector}", SECTORS.index(sector)
+    sc = scenario_of(scenario)
+    year = _year(sc, year)
+    n = _check(sc, year, (lever,))
+    sectors, n_years = sc.plan.sector_ids, len(sc.plan.years.levers)
+    if sector not in sectors:
+        raise ParameterError(f"sector {sector!r}: expected one of {', '.join(sectors)} (plan {sc.plan.id!r})")
+    key, si = M.parameter_key(_LEVER_SYMBOLS[lever], sector=sector), sectors.index(sector)
     stock_name, stock, coef, _, _ = _BLOCKS[lever]
     values = central_values(sc)
 
     def output_at(levels: np.ndarray) -> np.ndarray:
-        batch = {**values, key: np.repeat(np.asarray(levels, float)[:, None], len(LEVER_YEARS), axis=1)}
-        return run_growth(batch)["output"][:, n, si]
+        batch = {**values, key: np.repeat(np.asarray(levels, float)[:, None], n_years, axis=1)}
+        return run_growth(batch, sc)["output"][:, n, si]
 
-    zero = run_growth({**values, key: np.zeros((1, len(LEVER_YEARS)))})
-    one_unit = run_growth({**values, key: np.ones((1, len(LEVER_YEARS)))})
+    zero = run_growth({**values, key: np.zeros((1, n_years))}, sc)
+    one_unit = run_growth({**values, key: np.ones((1, n_years))}, sc)
     y0 = float(zero["output"][0, n, si])
     if target_output <= y0:
         raise ModelError(
-            f"{sector} already produces {y0:,.2f} 亿元 in {year} with {lever} at 0 "
+            f"{sector} already produces {y0:,.2f} {_MONEY} in {year} with {lever} at 0 "
             f"(scenario {sc.name!r}); target {target_output:,.2f} needs no {lever}"
         )
     x0 = float(zero[stock_name][0, n, si])
     a_n = float(one_unit[stock_name][0, n, si]) - x0  # exact: the stock is linear in a constant lever
-    e = float(np.ravel(values[M.PARAMETER_KEYS[coef].replace("*", sector)])[0])
+    coef_key = M.parameter_key(coef, sector=sector)
+    e = float(np.ravel(values[coef_key])[0])
     c = y0 / x0**e
     expr = lever_solution_expression(lever)
     solve = sp.lambdify((target, contribution, rest, annuity, coef), expr, modules="numpy")
@@ -333,7 +350,7 @@ def lever_for_output(
     if not np.isfinite(level):
         raise ModelError(
             f"{lever} cannot raise {sector}'s output (scenario {sc.name!r}: "
-            f"{M.PARAMETER_KEYS[coef].replace('*', sector)} = {e:g}, effect per unit {a_n:g})"
+            f"{coef_key} = {e:g}, effect per unit {a_n:g})"
         )
     got = float(output_at(np.array([level]))[0])
     if lever == "land" and not np.isclose(got, target_output, rtol=1e-9):
@@ -353,7 +370,7 @@ def _root(output_at, target_output: float, sector: str, year: int, name: str) ->
         if hi > 1e9:
             best = float(output_at(np.array([hi]))[0])
             raise ModelError(
-                f"{sector} cannot reach {target_output:,.2f} 亿元 in {year} with land alone "
+                f"{sector} cannot reach {target_output:,.2f} {_MONEY} in {year} with land alone "
                 f"(scenario {name!r}): the district land budget caps it near {best:,.2f}"
             )
     level = brentq(

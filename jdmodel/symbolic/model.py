@@ -1,32 +1,38 @@
 r"""The model's equations as sympy expressions: the one source for the maths shown and run.
 
-Per sector (subscript dropped) and year :math:`t` = 2021…2030; stocks at the end of year
-:math:`t` produce year :math:`t`'s output and the levers of year :math:`t` act in year :math:`t`
-(``docs/model.md``). Every symbol is built here, in code; text from a parameter file never
-reaches sympy. :data:`PARAMETER_KEYS` maps each parameter symbol to its dotted key pattern
-(``*`` = a sector id) in :mod:`jdmodel.params.schema`.
+Per sector (subscript dropped) and lever year :math:`t` (the year after the plan's base year to
+its horizon); stocks at the end of year :math:`t` produce year :math:`t`'s output and the levers
+of year :math:`t` act in year :math:`t` (``docs/model.md``). Every symbol is built here, in code;
+text from a parameter file never reaches sympy (a sector's symbol is named from its ``abbr``,
+which ``plan.toml`` restricts to lower-case letters and digits). :data:`PARAMETER_KEYS` maps each
+parameter symbol to its dotted key pattern in :mod:`jdmodel.params.schema` (``{sector}`` = a
+sector id of the plan, ``{linked}`` = the id of one of its linked indicators).
+
+The growth block (:func:`growth_equations`) is the same for every plan. A plan adds one equation
+per linked indicator (``[[linked]]`` in ``plan.toml``: :math:`S_t = S_{base} (Y_{s,t}/Y_{s,base})^\eta`)
+and one per total indicator (``[[totals]]``: the sum of its sectors' outputs), and its base year
+and sector abbreviations name the symbols (:func:`model_equations`, :func:`latex_names`); these
+are built on first use for each plan and cached.
 
 The infrastructure index is written :math:`D` (digital infrastructure) so that :math:`I`
 stays free for private investment.
-
-Nothing here runs at import time beyond creating the symbols: the equations are built on the
-first call of :func:`model_equations` and cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
-from jdmodel.params.schema import SECTORS
+from jdmodel.symbolic._plan import Totals, plan_of, totals_of
 
 _pos = {"positive": True}
 _nonneg = {"nonnegative": True}
 
-# --- state, time t-1 -> t ---------------------------------------------------------------------
+# --- state, time t-1 -> t (a "0" symbol is the base-year value) ----------------------------------
 K, K_prev, K0 = sp.symbols("K K_prev K0", **_pos)
 H, H_prev, H0 = sp.symbols("H H_prev H0", **_pos)
 L, L_prev, L0 = sp.symbols("L L_prev L0", **_pos)
@@ -43,71 +49,181 @@ phi, psi = sp.symbols("phi psi", **_nonneg)
 F, T, ell, ell_sum, theta, G = sp.symbols("F T ell ell_sum theta G", **_nonneg)
 D, D_prev, E, E_prev = sp.symbols("D D_prev E E_prev", **_pos)
 dD, dE = sp.symbols("z_dD z_dE", real=True)  # names sort after the Greek coefficients in print
-# --- e-commerce sales and the online-economy total ------------------------------------------------
-S, S0, Y_ec, Y_ec0, Q = sp.symbols("S S0 Y_ec Y_ec0 Q", **_pos)
+# --- a linked indicator S following the output Y_S of one sector; a total indicator Q -------------
+S, S0, Y_S, Y_S0, Q = sp.symbols("S S0 Y_S Y_S0 Q", **_pos)
 eta = sp.Symbol("eta", **_nonneg)
-SECTOR_OUTPUT = {s: sp.Symbol(f"Y_{s}", **_pos) for s in SECTORS}
 # --- CES variant (documented, not run by the engine) ------------------------------------------------
 sigma, nu = sp.symbols("sigma nu", **_pos)
 w_K, w_H, w_L = sp.symbols("w_K w_H w_L", **_pos)
 r_ces = sp.Symbol("r", real=True)
 
 PARAMETER_KEYS: dict[sp.Symbol, str] = {
-    Y0: "sectors.*.base_output", kappa: "sectors.*.capital_output_ratio", delta: "sectors.*.depreciation",
-    s_inv: "sectors.*.investment_rate", m: "sectors.*.leverage", H0: "sectors.*.talent_base",
-    rho: "sectors.*.talent_attrition", O: "sectors.*.talent_organic", L0: "sectors.*.land_base",
-    alpha: "sectors.*.alpha", beta: "sectors.*.beta", gamma: "sectors.*.gamma", g_A: "sectors.*.tfp_growth",
-    phi: "sectors.*.infra_effect", psi: "sectors.*.environment_effect", F: "levers.funds.*",
-    T: "levers.talent.*", ell: "levers.land.*", B: "district.land_budget", D: "district.infrastructure",
-    E: "district.business_environment", S0: "ecommerce_sales.base_2020", eta: "ecommerce_sales.elasticity",
+    Y0: "sectors.{sector}.base_output", kappa: "sectors.{sector}.capital_output_ratio",
+    delta: "sectors.{sector}.depreciation", s_inv: "sectors.{sector}.investment_rate",
+    m: "sectors.{sector}.leverage", H0: "sectors.{sector}.talent_base", rho: "sectors.{sector}.talent_attrition",
+    O: "sectors.{sector}.talent_organic", L0: "sectors.{sector}.land_base", alpha: "sectors.{sector}.alpha",
+    beta: "sectors.{sector}.beta", gamma: "sectors.{sector}.gamma", g_A: "sectors.{sector}.tfp_growth",
+    phi: "sectors.{sector}.infra_effect", psi: "sectors.{sector}.environment_effect",
+    F: "levers.funds.{sector}", T: "levers.talent.{sector}", ell: "levers.land.{sector}",
+    B: "district.land_budget", D: "district.infrastructure", E: "district.business_environment",
+    S0: "linked.{linked}.base", eta: "linked.{linked}.elasticity",
 }
-"""Parameter symbol → dotted key pattern of :mod:`jdmodel.params.schema` (``*`` = a sector id)."""
+"""Parameter symbol → dotted key pattern of :mod:`jdmodel.params.schema`."""
 
-_SHORT = {
-    "industrial_internet": "ii", "online_entertainment": "oe", "ecommerce": "ec", "smart_transport": "st",
-    "online_services": "os",
-}
+
+def parameter_key(sym: sp.Symbol, sector: str | None = None, linked: str | None = None) -> str:
+    """The concrete dotted key of a parameter symbol for one sector (or linked indicator).
+
+    Examples
+    --------
+    >>> parameter_key(alpha, sector="ecommerce")
+    'sectors.ecommerce.alpha'
+    """
+    key = PARAMETER_KEYS[sym]
+    for placeholder, name in (("{sector}", sector), ("{linked}", linked)):
+        if placeholder in key:
+            if name is None:
+                raise ValueError(f"{key}: name the {placeholder.strip('{}')}")
+            key = key.replace(placeholder, name)
+    return key
+
+
+# --- names ------------------------------------------------------------------------------------------
+_BASE_LETTERS = {K0: "K", H0: "H", L0: "L", A0: "A", Y0: "Y", R0: "R", S0: "S"}
+
+
+def _base_latex(year: str) -> dict[sp.Symbol, str]:
+    return {**{sym: f"{x}_{{{year}}}" for sym, x in _BASE_LETTERS.items()}, Y_S0: f"Y_{{s,{year}}}"}
+
+
+def _base_text(year: str) -> dict[sp.Symbol, str]:
+    return {**{sym: f"{x}[{year}]" for sym, x in _BASE_LETTERS.items()}, Y_S0: f"Y_s[{year}]"}
+
 
 LATEX_NAMES: dict[sp.Symbol, str] = {
-    K: "K_{t}", K_prev: "K_{t-1}", K0: "K_{2020}", H: "H_{t}", H_prev: "H_{t-1}", H0: "H_{2020}", L: "L_{t}",
-    L_prev: "L_{t-1}", L0: "L_{2020}", A: "A_{t}", A_prev: "A_{t-1}", A0: "A_{2020}", Y: "Y_{t}",
-    Y0: "Y_{2020}", R: "R_{t}", R_prev: "R_{t-1}", R0: "R_{2020}", B: "B", kappa: r"\kappa", m: "m",
+    K: "K_{t}", K_prev: "K_{t-1}", H: "H_{t}", H_prev: "H_{t-1}", L: "L_{t}", L_prev: "L_{t-1}", A: "A_{t}",
+    A_prev: "A_{t-1}", Y: "Y_{t}", R: "R_{t}", R_prev: "R_{t-1}", B: "B", kappa: r"\kappa", m: "m",
     s_inv: "s", delta: r"\delta", rho: r"\rho", O: "O", I: "I", alpha: r"\alpha", beta: r"\beta",
     gamma: r"\gamma", g_A: "g_{A}", phi: r"\varphi", psi: r"\psi", F: "F_{t}", T: "T_{t}", ell: r"\ell_{t}",
     ell_sum: r"\textstyle\sum_{s}\ell_{s,t}", theta: r"\theta_{t}", G: "G_{t}", D: "D_{t}", D_prev: "D_{t-1}",
-    E: "E_{t}", E_prev: "E_{t-1}", dD: r"\Delta D_{t}", dE: r"\Delta E_{t}", S: "S_{t}", S0: "S_{2020}",
-    Y_ec: r"Y^{\mathrm{ec}}_{t}", Y_ec0: r"Y^{\mathrm{ec}}_{2020}", Q: "Q_{t}", eta: r"\eta",
-    sigma: r"\sigma", nu: r"\nu", w_K: "w_{K}", w_H: "w_{H}", w_L: "w_{L}", r_ces: "r",
-    **{sym: rf"Y^{{\mathrm{{{_SHORT[s]}}}}}_{{t}}" for s, sym in SECTOR_OUTPUT.items()},
+    E: "E_{t}", E_prev: "E_{t-1}", dD: r"\Delta D_{t}", dE: r"\Delta E_{t}", S: "S_{t}", Y_S: "Y_{s,t}",
+    Q: "Q_{t}", eta: r"\eta", sigma: r"\sigma", nu: r"\nu", w_K: "w_{K}", w_H: "w_{H}", w_L: "w_{L}", r_ces: "r",
+    **_base_latex("0"),
 }
-"""Symbol → LaTeX (time subscripts as in ``docs/model.md``)."""
+"""Symbol → LaTeX (time subscripts as in ``docs/model.md``; base year written 0 — :func:`latex_names`
+gives a plan's, with its base year and sector symbols)."""
 
 TEXT_NAMES: dict[sp.Symbol, str] = {
-    K: "K[t]", K_prev: "K[t-1]", K0: "K[2020]", H: "H[t]", H_prev: "H[t-1]", H0: "H[2020]", L: "L[t]",
-    L_prev: "L[t-1]", L0: "L[2020]", A: "A[t]", A_prev: "A[t-1]", A0: "A[2020]", Y: "Y[t]", Y0: "Y[2020]",
-    R: "R[t]", R_prev: "R[t-1]", R0: "R[2020]", kappa: "κ", delta: "δ", rho: "ρ", alpha: "α", beta: "β",
-    gamma: "γ", g_A: "g_A", phi: "φ", psi: "ψ", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]",
+    K: "K[t]", K_prev: "K[t-1]", H: "H[t]", H_prev: "H[t-1]", L: "L[t]", L_prev: "L[t-1]", A: "A[t]",
+    A_prev: "A[t-1]", Y: "Y[t]", R: "R[t]", R_prev: "R[t-1]", kappa: "κ", delta: "δ", rho: "ρ", alpha: "α",
+    beta: "β", gamma: "γ", g_A: "g_A", phi: "φ", psi: "ψ", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]",
     theta: "θ[t]", G: "G[t]", D: "D[t]", D_prev: "D[t-1]", E: "E[t]", E_prev: "E[t-1]", dD: "ΔD[t]",
-    dE: "ΔE[t]", S: "S[t]", S0: "S[2020]", Y_ec: "Y_ec[t]", Y_ec0: "Y_ec[2020]", Q: "Q[t]", eta: "η",
-    sigma: "σ", nu: "ν", **{sym: f"Y_{_SHORT[s]}[t]" for s, sym in SECTOR_OUTPUT.items()},
+    dE: "ΔE[t]", S: "S[t]", Y_S: "Y_s[t]", Q: "Q[t]", eta: "η", sigma: "σ", nu: "ν", **_base_text("0"),
 }
-"""Symbol → plain-text name for a terminal."""
+"""Symbol → plain-text name for a terminal (base year written 0; :func:`text_names` gives a plan's)."""
 
 STATE_UNITS: dict[sp.Symbol, tuple[str, str]] = {
     K: ("亿元", "capital stock"), H: ("人", "talent stock"), L: ("公顷", "land in use"),
     A: ("1", "total factor productivity (calibrated level)"), Y: ("亿元", "sector output"),
     R: ("公顷", "land budget not yet granted"), I: ("亿元/yr", "private investment"),
     G: ("公顷/yr", "land granted"), theta: ("1", "share of the land requests granted"),
-    S: ("亿元", "e-commerce sales (限额以上电子商务销售额)"), Q: ("亿元", "online-economy total output"),
+    S: ("亿元", "a linked indicator (plan.toml [[linked]])"), Q: ("亿元", "a total indicator (plan.toml [[totals]])"),
     sigma: ("1", "CES elasticity of substitution (variant only)"),
     nu: ("1", "CES returns to scale (variant only)"),
 }
-"""Symbols that are not parameters: unit and meaning (for the docs)."""
+"""Symbols that are not parameters: unit and meaning (:func:`state_units` gives a plan's)."""
 
 
+def sector_symbols(abbr: str) -> tuple[sp.Symbol, sp.Symbol]:
+    """A sector's output in year t and in the base year, named from its abbreviation (``Y_ec``, ``Y0_ec``)."""
+    return sp.Symbol(f"Y_{abbr}", **_pos), sp.Symbol(f"Y0_{abbr}", **_pos)
+
+
+def total_symbol(k: int) -> sp.Symbol:
+    """The symbol of a plan's k-th total indicator (0: the headline total, ``Q``)."""
+    return Q if k == 0 else sp.Symbol(f"Q_{k + 1}", **_pos)
+
+
+def linked_symbols(k: int) -> tuple[sp.Symbol, sp.Symbol, sp.Symbol]:
+    """``(S, S_base, η)`` of a plan's k-th linked indicator (the first one uses ``S``, ``S0``, ``eta``)."""
+    if k == 0:
+        return S, S0, eta
+    return (sp.Symbol(f"S_{k + 1}", **_pos), sp.Symbol(f"S0_{k + 1}", **_pos),
+            sp.Symbol(f"eta_{k + 1}", **_nonneg))
+
+
+def _indexed_names(k: int, year: str) -> tuple[dict, dict]:
+    """LaTeX and text names of the k-th total and linked symbols (k ≥ 1)."""
+    q = total_symbol(k)
+    s, s0, e = linked_symbols(k)
+    i = k + 1
+    latex = {q: f"Q^{{({i})}}_{{t}}", s: f"S^{{({i})}}_{{t}}", s0: f"S^{{({i})}}_{{{year}}}", e: rf"\eta^{{({i})}}"}
+    text = {q: f"Q{i}[t]", s: f"S{i}[t]", s0: f"S{i}[{year}]", e: f"η{i}"}
+    return latex, text
+
+
+@cache
+def _names(plan) -> tuple[dict, dict]:
+    year = str(plan.years.base)
+    latex = {**LATEX_NAMES, **_base_latex(year)}
+    text = {**TEXT_NAMES, **_base_text(year)}
+    for s in plan.sectors:
+        y, y0 = sector_symbols(s.abbr)
+        latex[y], latex[y0] = rf"Y^{{\mathrm{{{s.abbr}}}}}_{{t}}", rf"Y^{{\mathrm{{{s.abbr}}}}}_{{{year}}}"
+        text[y], text[y0] = f"Y_{s.abbr}[t]", f"Y_{s.abbr}[{year}]"
+    for k in range(1, max(len(plan.totals), len(plan.linked))):
+        more_latex, more_text = _indexed_names(k, year)
+        latex.update(more_latex)
+        text.update(more_text)
+    return latex, text
+
+
+def latex_names(plan: Any = None) -> dict[sp.Symbol, str]:
+    """Symbol → LaTeX for a plan (Plan, Scenario, plan name or None for the default plan).
+
+    Examples
+    --------
+    >>> latex_names("jiading")[K0]
+    'K_{2020}'
+    """
+    return dict(_names(plan_of(plan))[0])
+
+
+def text_names(plan: Any = None) -> dict[sp.Symbol, str]:
+    """Symbol → plain-text name for a plan (see :func:`latex_names`)."""
+    return dict(_names(plan_of(plan))[1])
+
+
+def sector_outputs(plan: Any = None) -> dict[str, sp.Symbol]:
+    """Sector id → the symbol of its output in year t, for a plan's sectors in order."""
+    return {s.id: sector_symbols(s.abbr)[0] for s in plan_of(plan).sectors}
+
+
+def state_units(plan: Any = None, totals: Mapping[str, Sequence[str]] | None = None) -> dict[sp.Symbol, tuple[str, str]]:
+    """Unit and meaning of the symbols that are not parameters, with a plan's linked and total indicators."""
+    p = plan_of(plan)
+    out = {k: v for k, v in STATE_UNITS.items() if k not in (S, Q)}
+    labels = {t.id: t for t in p.totals}
+    for k, lk in enumerate(p.linked):
+        out[linked_symbols(k)[0]] = (lk.unit, _label(lk.en, lk.zh, lk.id))
+    for k, (tid, _) in enumerate(totals_of(plan, totals)):
+        t = labels.get(tid)
+        out[total_symbol(k)] = (t.unit, _label(t.en, t.zh, tid)) if t else ("亿元", tid)
+    return out
+
+
+def _label(en: str, zh: str, ident: str) -> str:
+    return f"{en} ({zh}, `{ident}`)" if zh else f"{en} (`{ident}`)"
+
+
+# --- equations ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ModelEquation:
-    """One equation ``lhs = rhs`` with its block, name and a one-line description."""
+    """One equation ``lhs = rhs`` with its block, name and a one-line description.
+
+    ``names`` and ``text_names`` name symbols beyond :data:`LATEX_NAMES` / :data:`TEXT_NAMES`
+    (a plan's base year, its sector outputs, its indicators).
+    """
 
     block: str
     name: str
@@ -115,7 +231,8 @@ class ModelEquation:
     rhs: sp.Expr
     description: str
     in_engine: bool = True
-    names: Mapping = field(default_factory=dict, compare=False)  # LaTeX names of symbols not in LATEX_NAMES
+    names: Mapping = field(default_factory=dict, compare=False)
+    text_names: Mapping = field(default_factory=dict, compare=False)
 
     @property
     def eq(self) -> sp.Eq:
@@ -125,7 +242,7 @@ class ModelEquation:
         return f"{latex(self.lhs, dict(self.names))} = {latex(self.rhs, dict(self.names))}"
 
     def text(self) -> str:
-        sub = {sym: sp.Symbol(name) for sym, name in TEXT_NAMES.items()}
+        sub = {sym: sp.Symbol(name) for sym, name in {**TEXT_NAMES, **self.text_names}.items()}
         lhs, rhs = (sp.sstr(x.xreplace(sub), order="none") for x in (self.lhs, self.rhs))
         return f"{lhs} = {rhs}"
 
@@ -164,146 +281,140 @@ def cobb_douglas() -> sp.Expr:
     return A * K**alpha * H**beta * L**gamma
 
 
-def online_total(composition: tuple[str, ...] | None = None) -> sp.Expr:
-    """The online-economy total: sum of the sector outputs in the composition (``targets.toml``)."""
-    if composition is None:
-        from jdmodel.params.targets import load_targets
+def total_expression(sectors: Sequence[str], plan: Any = None) -> sp.Expr:
+    r"""A total indicator: the sum of the outputs of ``sectors``, in the plan's order of sectors.
 
-        composition = tuple(load_targets().composition)
-    return sp.Add(*(SECTOR_OUTPUT[s] for s in SECTORS if s in composition), evaluate=False)
+    Examples
+    --------
+    >>> print(latex(total_expression(["ecommerce", "industrial_internet"], "jiading"), latex_names("jiading")))
+    Y^{\mathrm{ii}}_{t} + Y^{\mathrm{ec}}_{t}
+    """
+    outputs = sector_outputs(plan)
+    bad = [s for s in sectors if s not in outputs]
+    if bad:
+        from jdmodel.errors import ParameterError
+
+        raise ParameterError(f"unknown sector(s) {bad} (expected some of {', '.join(outputs)})")
+    return sp.Add(*(y for s, y in outputs.items() if s in sectors), evaluate=False)
+
+
+def linked_template() -> ModelEquation:
+    r"""A linked indicator, :math:`S_t = S_{base}\,(Y_{s,t} / Y_{s,base})^{\eta}`, for any sector ``s``.
+
+    :func:`model_equations` instantiates it for each ``[[linked]]`` indicator of a plan; the
+    kernel lambdifies it once and applies it to each.
+    """
+    return ModelEquation("linked", "linked", S, S0 * (Y_S / Y_S0) ** eta,
+                         "an indicator following one sector's output with elasticity η")
 
 
 @cache
-def model_equations(composition: tuple[str, ...] | None = None) -> tuple[ModelEquation, ...]:
-    """Every equation of the growth block, in the order the docs show them (built once, cached)."""
+def growth_equations() -> tuple[ModelEquation, ...]:
+    """The growth block, the same for every plan (generic names: base year written 0; built once, cached)."""
     log_y = sp.expand_log(sp.log(cobb_douglas()), force=True)
     eqs = [
-        ModelEquation(
-            "capital",
-            "investment",
-            I,
-            s_inv * Y0,
-            "private investment per year: a fixed share s of base-year output",
-        ),
-        ModelEquation(
-            "capital",
-            "capital_base",
-            K0,
-            kappa * Y0,
-            "base-year capital stock from the capital–output ratio κ",
-        ),
-        ModelEquation(
-            "capital",
-            "capital",
-            K,
-            (1 - delta) * K_prev + I + m * F,
-            "capital accumulation: depreciation δ, private investment, public funds F levered m-fold",
-        ),
-        ModelEquation(
-            "talent",
-            "talent",
-            H,
-            (1 - rho) * H_prev + O + T,
-            "talent stock: attrition ρ, organic inflow O, talent brought in by policy T",
-        ),
-        ModelEquation(
-            "land",
-            "land_budget_base",
-            R0,
-            B,
-            "what remains of the district land budget before the first year: all of it, B",
-        ),
-        ModelEquation(
-            "land",
-            "grant_share",
-            theta,
-            grant_share(),
-            "pro-rata share of the requests granted: min(1, R[t-1] / Σ_s ℓ_s)",
-        ),
-        ModelEquation(
-            "land",
-            "land_granted",
-            G,
-            theta * ell,
-            "land granted: the same share θ of every sector's request ℓ",
-        ),
+        ModelEquation("capital", "investment", I, s_inv * Y0,
+                      "private investment per year: a fixed share s of base-year output"),
+        ModelEquation("capital", "capital_base", K0, kappa * Y0,
+                      "base-year capital stock from the capital–output ratio κ"),
+        ModelEquation("capital", "capital", K, (1 - delta) * K_prev + I + m * F,
+                      "capital accumulation: depreciation δ, private investment, public funds F levered m-fold"),
+        ModelEquation("talent", "talent", H, (1 - rho) * H_prev + O + T,
+                      "talent stock: attrition ρ, organic inflow O, talent brought in by policy T"),
+        ModelEquation("land", "land_budget_base", R0, B,
+                      "what remains of the district land budget before the first year: all of it, B"),
+        ModelEquation("land", "grant_share", theta, grant_share(),
+                      "pro-rata share of the requests granted: min(1, R[t-1] / Σ_s ℓ_s)"),
+        ModelEquation("land", "land_granted", G, theta * ell,
+                      "land granted: the same share θ of every sector's request ℓ"),
         ModelEquation("land", "land", L, L_prev + G, "land in use grows by the land granted"),
-        ModelEquation(
-            "land",
-            "land_budget",
-            R,
-            R_prev - theta * ell_sum,
-            "the budget shrinks by what all sectors were granted",
-        ),
-        ModelEquation(
-            "tfp",
-            "infrastructure_change",
-            dD,
-            D - D_prev,
-            "yearly change of the digital-infrastructure index (2020 = 1); ΔE likewise",
-        ),
-        ModelEquation(
-            "tfp",
-            "tfp",
-            A,
-            A_prev * (1 + g_A + phi * dD + psi * dE),
-            "TFP: exogenous growth g_A plus effects φ, ψ of infrastructure and business environment",
-        ),
-        ModelEquation(
-            "output",
-            "tfp_base",
-            A0,
-            _ratio(Y0, K0**alpha * H0**beta * L0**gamma),
-            "base-year TFP calibrated so that output in 2020 equals the base year exactly",
-        ),
-        ModelEquation(
-            "output", "output", Y, cobb_douglas(), "Cobb–Douglas output of capital, talent and land"
-        ),
-        ModelEquation(
-            "output",
-            "log_output",
-            sp.log(Y),
-            log_y,
-            "the same in logs (derived): differences give the growth-accounting identity",
-            in_engine=False,
-        ),
-        ModelEquation(
-            "output",
-            "output_ces",
-            Y,
-            ces_output(substitute=False),
-            "CES variant (imperfect substitution); documented, not run by the engine",
-            in_engine=False,
-        ),
-        ModelEquation(
-            "output",
-            "ces_exponent",
-            r_ces,
-            (sigma - 1) / sigma,
-            "CES exponent from the elasticity of substitution σ (σ → 1 gives Cobb–Douglas)",
-            in_engine=False,
-        ),
-        ModelEquation(
-            "sales",
-            "ecommerce_sales",
-            S,
-            S0 * (Y_ec / Y_ec0) ** eta,
-            "e-commerce sales driven by e-commerce output with elasticity η",
-        ),
-        ModelEquation(
-            "total",
-            "online_total",
-            Q,
-            online_total(composition),
-            "online-economy total: sum over the composition in parameters/targets.toml",
-        ),
+        ModelEquation("land", "land_budget", R, R_prev - theta * ell_sum,
+                      "the budget shrinks by what all sectors were granted"),
+        ModelEquation("tfp", "infrastructure_change", dD, D - D_prev,
+                      "yearly change of the digital-infrastructure index (base year = 1); ΔE likewise"),
+        ModelEquation("tfp", "tfp", A, A_prev * (1 + g_A + phi * dD + psi * dE),
+                      "TFP: exogenous growth g_A plus effects φ, ψ of infrastructure and business environment"),
+        ModelEquation("output", "tfp_base", A0, _ratio(Y0, K0**alpha * H0**beta * L0**gamma),
+                      "base-year TFP calibrated so that the model reproduces base-year output exactly"),
+        ModelEquation("output", "output", Y, cobb_douglas(), "Cobb–Douglas output of capital, talent and land"),
+        ModelEquation("output", "log_output", sp.log(Y), log_y,
+                      "the same in logs (derived): differences give the growth-accounting identity", in_engine=False),
+        ModelEquation("output", "output_ces", Y, ces_output(substitute=False),
+                      "CES variant (imperfect substitution); documented, not run by the engine", in_engine=False),
+        ModelEquation("output", "ces_exponent", r_ces, (sigma - 1) / sigma,
+                      "CES exponent from the elasticity of substitution σ (σ → 1 gives Cobb–Douglas)",
+                      in_engine=False),
     ]
     return tuple(eqs)
 
 
-def equation(name: str) -> ModelEquation:
-    """The equation called ``name`` (see :func:`model_equations`)."""
-    for eq in model_equations():
+def growth_equation(name: str) -> ModelEquation:
+    """The growth-block equation called ``name`` (plan-independent; see :func:`growth_equations`)."""
+    for eq in growth_equations():
         if eq.name == name:
             return eq
-    raise KeyError(f"no equation {name!r}; known: {', '.join(e.name for e in model_equations())}")
+    raise KeyError(f"no growth equation {name!r}; known: {', '.join(e.name for e in growth_equations())}")
+
+
+def model_equations(plan: Any = None, totals: Mapping[str, Sequence[str]] | None = None) -> tuple[ModelEquation, ...]:
+    """Every equation of a plan's growth block, linked and total indicators, in the order the docs show them.
+
+    Parameters
+    ----------
+    plan : Plan, Scenario, str or None
+        The plan (a scenario: its plan, and its targets' definition of the totals); default the
+        default plan.
+    totals : mapping, optional
+        Total indicator id → the sectors it sums (default: the scenario's targets or the plan's
+        ``[[totals]]``).
+
+    Examples
+    --------
+    >>> [e.name for e in model_equations("jiading")][-2:]
+    ['ecommerce_sales', 'online_economy_output']
+    """
+    return _model_equations(plan_of(plan), totals_of(plan, totals))
+
+
+def _unique(name: str, prefix: str, taken: set[str]) -> str:
+    out = name if name not in taken else f"{prefix}_{name}"
+    taken.add(out)
+    return out
+
+
+@cache
+def _model_equations(plan, totals: Totals) -> tuple[ModelEquation, ...]:
+    year = str(plan.years.base)
+    names, texts = _names(plan)
+    eqs = [replace(e, names=names, text_names=texts) for e in growth_equations()]
+    taken = {e.name for e in eqs}
+    template = linked_template()
+    for k, lk in enumerate(plan.linked):
+        s, s0, e = linked_symbols(k)
+        y, y0 = sector_symbols(plan.sector(lk.sector).abbr)
+        rhs = template.rhs.xreplace({S0: s0, eta: e, Y_S: y, Y_S0: y0})
+        eqs.append(ModelEquation(
+            "linked", _unique(lk.id, "linked", taken), s, rhs,
+            f"{lk.en} ({lk.id}): follows {plan.sector(lk.sector).en} output with elasticity {texts[e]}",
+            names=names, text_names=texts))
+    labels = {t.id: t.en for t in plan.totals}
+    extra_latex, extra_text = dict(names), dict(texts)
+    for k in range(len(plan.totals), len(totals)):  # a caller's totals beyond the plan's own
+        more_latex, more_text = _indexed_names(k, year)
+        extra_latex.update(more_latex)
+        extra_text.update(more_text)
+    for k, (tid, members) in enumerate(totals):
+        eqs.append(ModelEquation(
+            "total", _unique(tid, "total", taken), total_symbol(k), total_expression(members, plan),
+            f"{labels.get(tid, tid)} ({tid}): sum of its sectors' outputs", names=extra_latex,
+            text_names=extra_text))
+    return tuple(eqs)
+
+
+def equation(name: str, plan: Any = None) -> ModelEquation:
+    """The equation called ``name`` (see :func:`model_equations`)."""
+    eqs = model_equations(plan)
+    for eq in eqs:
+        if eq.name == name:
+            return eq
+    raise KeyError(f"no equation {name!r}; known: {', '.join(e.name for e in eqs)}")
