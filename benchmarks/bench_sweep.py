@@ -38,10 +38,10 @@ def bench_ema(n: int) -> float | None:
             from ema_workbench.util import ema_logging
     except ImportError:
         return None
+    import logging
+
     import jdmodel as jd
     from jdmodel.pipeline.sampling import uncertain_parameters
-
-    import logging
 
     ema_logging.log_to_stderr(logging.WARNING)
     sc = jd.load_scenario("plan")

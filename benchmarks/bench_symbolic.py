@@ -22,8 +22,10 @@ import time
 import numpy as np
 
 from jdmodel import engine, growth
+from jdmodel.params.plan import load_plan
 from jdmodel.params.scenario import central_values, load_scenario
-from jdmodel.params.schema import SECTORS
+
+SECTORS = load_plan().sector_ids
 
 
 def best_of(fn, repeat: int) -> float:
@@ -95,11 +97,10 @@ def main() -> None:
     print("\n2. growth chain 2020–2030 (baseline, central values broadcast to D draws)")
     sc = load_scenario("baseline")
     base = {k: v for k, v in central_values(sc).items() if not k.startswith("counting.")}
-    comp = np.array([s in sc.targets.composition for s in SECTORS])
     for d in (1, 10_000):
         values = {k: np.repeat(v, d, axis=0) for k, v in base.items()}
-        t_eng = best_of(lambda v=values: engine.run(v, composition=comp), args.repeat)
-        t_sym = best_of(lambda v=values: kernel.run_growth(v, comp), args.repeat)
+        t_eng = best_of(lambda v=values: engine.run(v, plan=sc.plan, totals=sc.targets.total_of), args.repeat)
+        t_sym = best_of(lambda v=values: kernel.run_growth(v, sc), args.repeat)
         print(f"   D = {d:7d}: engine.run {t_eng * 1e3:8.2f} ms, kernel.run_growth {t_sym * 1e3:8.2f} ms, "
               f"ratio {t_sym / t_eng:5.2f}")
 

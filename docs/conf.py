@@ -35,7 +35,7 @@ release = version = jdmodel.__version__
 language = "en"
 
 root_doc = "docs/index"
-include_patterns = ["docs/*.md", "notebooks/[0-9]*.ipynb"]
+include_patterns = ["docs/*.md", "docs/plans/*.md", "notebooks/[0-9]*.ipynb"]
 exclude_patterns = ["docs/_build/**", "**/.ipynb_checkpoints/**"]
 
 extensions = [

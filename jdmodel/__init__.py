@@ -1,9 +1,10 @@
-"""jdmodel — scenario modelling of the Jiading online-new-economy plan 2021–2025.
+"""jdmodel — scenario modelling of regional economic policy plans (Jiading's online-new-economy plan first).
 
-The public surface::
+A plan is a folder of files (``jd.load_plan``, ``jd.available_plans``; ``jdmodel init``). The public
+surface::
 
     import jdmodel as jd
-    sc  = jd.load_scenario("baseline")
+    sc  = jd.load_scenario("baseline")          # the default plan's; "yangpu/plan", a folder or a file
     ds  = jd.simulate(sc)                        # central run
     ens = jd.simulate(sc, draws=10_000, seed=1)  # ensemble
     jd.assess(ens).table()
@@ -15,7 +16,16 @@ The public surface::
 from importlib import import_module
 
 from jdmodel.errors import JdmodelError, ModelError, ParameterError
-from jdmodel.params import Scenario, available_scenarios, load_observed, load_scenario, load_targets
+from jdmodel.params import (
+    Plan,
+    Scenario,
+    available_plans,
+    available_scenarios,
+    load_observed,
+    load_plan,
+    load_scenario,
+    load_targets,
+)
 from jdmodel.pipeline.results import version as _version
 from jdmodel.pipeline.simulate import simulate
 from jdmodel.targets import TargetReport, assess
@@ -48,7 +58,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = ["load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "evaluate", "calibrate",
+__all__ = ["load_plan", "available_plans", "Plan", "load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "evaluate", "calibrate",
            "condition", "frontier", "optimise_budget", "equations", "Scenario", "TargetReport",
            "available_scenarios", "load_targets", "load_observed", "JdmodelError", "ParameterError", "ModelError",
            "__version__"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jdmodel.errors import ParameterError
 
-_OBSERVED_HELP = "observations: a name in parameters/observed/ or a path (default jiading)"
+_OBSERVED_HELP = "observations: a plan's (by plan id or folder) or a file (default: the scenario's plan's observed.toml)"
 
 
 def register(sub) -> None:
@@ -21,7 +21,7 @@ def register(sub) -> None:
         "full-year figure and the growth still needed.")
     ev.add_argument("scenario", nargs="?", default="baseline",
                     help="scenario name or TOML path (default baseline)")
-    ev.add_argument("--observed", default="jiading", help=_OBSERVED_HELP)
+    ev.add_argument("--observed", default=None, help=_OBSERVED_HELP)
     ev.add_argument("--no-io", action="store_true",
                     help="skip the input–output block (GDP figures are then skipped)")
     ev.set_defaults(handler=cmd_evaluate)
@@ -34,7 +34,7 @@ def register(sub) -> None:
     ca.add_argument("scenario", help="scenario name or TOML path")
     ca.add_argument("--free", action="append", required=True, metavar="KEY",
                     help="dotted key of a scalar parameter to estimate (repeat for several)")
-    ca.add_argument("--observed", default="jiading", help=_OBSERVED_HELP)
+    ca.add_argument("--observed", default=None, help=_OBSERVED_HELP)
     ca.add_argument("--io", action="store_true",
                     help="simulate with the input–output block so that GDP figures enter the fit")
     ca.add_argument("--rescale-errors", action="store_true",
@@ -67,7 +67,9 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
-def _observed(text: str):
+def _observed(text: str | None):
+    if text is None:
+        return None
     path = Path(text)
     if path.suffix == ".toml" and not path.is_file():
         raise ParameterError(f"--observed {text}: no such file")

@@ -16,9 +16,9 @@ from jdmodel.counting.closed_forms import (
 )
 from jdmodel.counting.model import (
     NOISE_STREAMS,
-    noise_streams,
     PARAMETER_SHAPES,
     enterprise_rates,
+    noise_streams,
     parameters_from_toml,
     project_rates,
     scenario_rates,

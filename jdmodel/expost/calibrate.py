@@ -26,8 +26,16 @@ import xarray as xr
 from scipy.optimize import least_squares
 
 from jdmodel.errors import ParameterError
-from jdmodel.expost.operator import ErrorModel, Matched, load_error_model, match, observations, scenario_shares
+from jdmodel.expost.operator import (
+    ErrorModel,
+    Matched,
+    load_error_model,
+    match,
+    observations,
+    scenario_shares,
+)
 from jdmodel.params.scenario import Scenario, load_scenario
+
 
 def default_free(sc: Scenario) -> tuple[str, ...]:
     """Default free parameters: the exogenous TFP growth of the sectors in the plan's headline total

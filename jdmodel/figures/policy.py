@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jdmodel.errors import ParameterError
-from jdmodel.figures.uncertainty import sector_colours
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

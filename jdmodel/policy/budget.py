@@ -37,6 +37,7 @@ from jdmodel.policy._crn import CRNEnsemble, check_sectors, hits
 from jdmodel.policy.budget_result import BudgetResult
 from jdmodel.policy.costs import LEVERS, Costs, load_costs
 
+
 def budget_grid(n_cells: int, steps: int) -> np.ndarray:
     """Every split of a whole into ``n_cells`` shares that are multiples of ``1/steps``.
 

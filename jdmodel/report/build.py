@@ -64,10 +64,14 @@ def scenario_spec(sc) -> str | dict[str, Any]:
                              "kernel (was it changed in place?); save it as a scenario file")
     if sc.overrides or Path(sc.files[0]).stem != sc.name:
         return spec
-    from jdmodel.params.loader import resolve_reference
+    from jdmodel.params.plan import DEFAULT_PLAN, plans_dir
 
-    shipped = resolve_reference(sc.name, None)
-    return sc.name if shipped.is_file() and shipped.resolve() == Path(spec["source"]) else spec["source"]
+    shipped = sc.plan.scenario_path(sc.name)
+    if not (shipped.is_file() and shipped.resolve() == Path(spec["source"])):
+        return spec["source"]
+    if sc.plan.folder.parent.resolve() != plans_dir().resolve():
+        return spec["source"]               # a plan folder of the user's: its file's path finds its plan
+    return sc.name if sc.plan.id == DEFAULT_PLAN else f"{sc.plan.id}/{sc.name}"
 
 
 def _plain(v: Any) -> Any:
@@ -228,7 +232,8 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
             raise ReportError("report: --format pdf needs Chromium (Debian: apt-get install chromium; or set "
                               "JDMODEL_CHROMIUM to a Chrome/Chromium executable); none was found on PATH")
     loaded = [load_scenario(s) for s in items]  # bad names fail here, before a kernel starts
-    ref = load_scenario(reference)
+    ref = load_scenario(reference, plan=loaded[0].plan) if isinstance(reference, str) and "/" not in reference \
+        and not reference.endswith(".toml") else load_scenario(reference)
     path = Path(template) if template is not None else default_template("report" if len(items) == 1 else "compare")
     if not path.is_file():
         raise ParameterError(f"report: template {path} does not exist")

@@ -168,15 +168,15 @@ def _mi(*levels, names):
     return pd.MultiIndex.from_arrays(levels, names=names)
 
 
-def discover(ens: xr.Dataset, target: str = "output", **kwargs):
+def discover(ens: xr.Dataset, target: str | None = None, **kwargs):
     """PRIM boxes of sampled inputs in which a target is missed.
 
     Parameters
     ----------
     ens : xarray.Dataset
         An ensemble from ``jd.simulate(sc, draws=N, seed=S)`` (it carries ``inputs``).
-    target : str
-        A target id of ``parameters/targets.toml`` (``"output"``, ``"enterprises"`` …).
+    target : str, optional
+        A target id of the run's targets (Jiading: ``"output"``, ``"enterprises"`` …); default the first.
     **kwargs
         Passed to :func:`jdmodel.uncertainty.discovery.prim` (``peel_alpha``, ``min_mass`` …).
 
@@ -185,12 +185,14 @@ def discover(ens: xr.Dataset, target: str = "output", **kwargs):
     PrimResult
         The peeling trajectory (coverage, density, restricted dimensions) and the chosen box.
     """
-    from jdmodel.params.targets import load_targets
+    from jdmodel.pipeline.results import targets_of
     from jdmodel.uncertainty.discovery import prim
 
     if "inputs" not in ens or "draw" not in ens.dims:
         raise ParameterError("discover: needs an ensemble with sampled inputs: jd.simulate(sc, draws=N, seed=S)")
-    t = next((t for t in load_targets().targets if t.id == target), None)
+    targets = targets_of(ens).targets
+    target = target or (targets[0].id if targets else "")
+    t = next((t for t in targets if t.id == target), None)
     if t is None or t.indicator not in ens:
         raise ParameterError(f"discover: target {target!r} is not assessed in this ensemble")
     missed = ~t.reached(ens[t.indicator].sel(year=t.year).values)

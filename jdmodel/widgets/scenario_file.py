@@ -63,7 +63,6 @@ def scenario_toml(base: jd.Scenario, current: jd.Scenario, keys: Iterable[str], 
     Examples
     --------
     >>> import jdmodel as jd
-from jdmodel.params.toml_text import toml_value
     >>> sc = jd.load_scenario("plan")
     >>> text = scenario_toml(sc, sc.with_overrides({"levers.funds.ecommerce": 8.0}), ["levers.funds.ecommerce"])
     >>> text.splitlines()[4]
