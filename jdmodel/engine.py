@@ -21,9 +21,11 @@ from jdmodel import growth
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
 
-SECTOR_PARAMS = ("base_output", "capital_output_ratio", "depreciation", "investment_rate", "leverage",
+SECTOR_PARAMS = ("base_output", "margin", "va_share", "pre_growth", "depreciation", "investment_rate", "leverage",
                  "talent_base", "talent_attrition", "talent_organic", "land_base", "alpha", "beta", "gamma",
                  "tfp_growth", "infra_effect", "environment_effect")
+#: per-sector parameters that default to zero when a plan declares no shock
+OPTIONAL_SECTOR_PARAMS = ("shock", "rebound")
 LEVERS = ("funds", "talent", "land")
 
 
@@ -61,6 +63,9 @@ def gather(values: Mapping[str, Array], sectors: tuple[str, ...], n_lever_years:
         return np.stack(arrays, axis=1)
 
     sector = {name: stack([f"sectors.{s}.{name}" for s in sectors]) for name in SECTOR_PARAMS}
+    for name in OPTIONAL_SECTOR_PARAMS:
+        keys = [f"sectors.{s}.{name}" for s in sectors]
+        sector[name] = stack(keys) if all(k in values for k in keys) else np.zeros((n, len(sectors)))
     levers = {lv: stack([f"levers.{lv}.{s}" for s in sectors]) for lv in LEVERS}
     ones = np.ones((n, 1))
 
@@ -75,18 +80,28 @@ def gather(values: Mapping[str, Array], sectors: tuple[str, ...], n_lever_years:
 
 
 def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ...]] | None = None,
-        noise: Noise | None = None, io=None) -> dict[str, Array]:
-    """Run the model chain from the plan's base year to its horizon for every draw at once.
+        options: Mapping[str, object] | None = None, noise: Noise | None = None, io=None) -> dict[str, Array]:
+    r"""Run the model chain from the plan's base year to its horizon for every draw at once.
+
+    Per sector (``jdmodel.growth``): value added :math:`V = A K^\alpha H^\beta L^\gamma` on capital
+    :math:`K_{t+1} = (1-\delta) K_t + s V_t + m F_{t+1}` (from :math:`K_0 = s V_0 / (g_0 + \delta)`),
+    talent, land within the district budget and TFP; what the statistics measure is
+    :math:`M_t = V_t (1 + d_t) / (\mu\, v)` (``margin`` μ, ``va_share`` v, the shock deviation
+    :math:`d_t` over the plan's shock span). Under ``options["model.variant"] == "market_share"``
+    the plan's market sector follows its market instead: :math:`M^{trend}_t = \sigma_0 (Q_t/Q_0)^\varepsilon
+    \mathrm{Mkt}_t` with :math:`Q = K^\alpha H^\beta L^\gamma`.
 
     Parameters
     ----------
     values : mapping
         Dotted key → array with a leading draw axis (see :func:`gather`).
     plan : Plan
-        Sectors, years and indicators (``jdmodel.params.plan``).
+        Sectors, years, indicators, shock span and market (``jdmodel.params.plan``).
     totals : mapping, optional
         Total indicator id → the sectors it sums (default: the plan's ``[[totals]]``; a scenario's
         targets may redefine them).
+    options : mapping, optional
+        The scenario's switches (``model.variant``).
     noise : callable, optional
         ``noise(stream, shape_tail) -> uniforms (D, *shape_tail)`` for the counting models'
         randomness, keyed by draw index; ``None`` gives their deterministic mean paths.
@@ -96,55 +111,103 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
     Returns
     -------
     dict of arrays
-        ``output``, ``capital``, ``talent``, ``land``, ``tfp`` with dims (draw, year, sector); each
-        total and linked indicator of the plan (draw, year); counting and IO results when those
-        blocks run.
+        ``output`` (what the statistics measure), ``value_added``, ``capital``, ``talent``, ``land``,
+        ``tfp`` with dims (draw, year, sector); each total and linked indicator of the plan (draw,
+        year); ``market`` (draw, year) under the market-share variant; counting and IO results when
+        those blocks run.
     """
     sectors = plan.sector_ids
+    years = plan.years.all
     n_lever_years = len(plan.years.levers)
     x = gather(values, sectors, n_lever_years)
     p = x.sector
-    Y0 = p["base_output"]
-    K = p["capital_output_ratio"] * Y0
-    H = np.broadcast_to(p["talent_base"], Y0.shape).astype(float)
-    L = np.broadcast_to(p["land_base"], Y0.shape).astype(float)
-    A = growth.calibrate_tfp(Y0, K, H, L, p["alpha"], p["beta"], p["gamma"])
-    investment = p["investment_rate"] * Y0
+    M0 = p["base_output"]                                                   # measured, base year
+    ratio = p["margin"] * p["va_share"]                                     # value added per unit measured
+    dev = growth.shock_deviation(p["shock"], p["rebound"], len(years),
+                                 None if plan.shock is None else plan.shock[0] - years[0])   # (D, Y, S)
+    V = M0 * ratio / (1.0 + dev[:, 0])                                       # trend value added, base year
+    K = growth.initial_capital(V, p["investment_rate"], p["pre_growth"], p["depreciation"])
+    H = np.broadcast_to(p["talent_base"], M0.shape).astype(float)
+    L = np.broadcast_to(p["land_base"], M0.shape).astype(float)
+    A = growth.calibrate_tfp(V, K, H, L, p["alpha"], p["beta"], p["gamma"])
+    market = _market(plan, options, values, x.n_draws, years, sectors, V / ratio, K, H, L, p)
     remaining = x.land_budget.astype(float).copy()
     d_infra = np.diff(x.infrastructure, axis=1)
     d_env = np.diff(x.environment, axis=1)
     granted_path = np.zeros_like(x.levers["land"])
 
-    path = {"output": [Y0], "capital": [K], "talent": [H], "land": [L], "tfp": [A]}
+    path = {"value_added": [V], "capital": [K], "talent": [H], "land": [L], "tfp": [A]}
     for t in range(n_lever_years):
-        K = growth.capital_step(K, p["depreciation"], investment, p["leverage"], x.levers["funds"][:, :, t])
+        K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
+                                x.levers["funds"][:, :, t])
         H = growth.talent_step(H, p["talent_attrition"], p["talent_organic"], x.levers["talent"][:, :, t])
         granted, remaining = growth.land_grant(x.levers["land"][:, :, t], remaining)
         granted_path[:, :, t] = granted
         L = L + granted
         A = growth.tfp_step(A, p["tfp_growth"], p["infra_effect"], d_infra[:, t, None],
                             p["environment_effect"], d_env[:, t, None])
-        Y = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
-        for name, arr in zip(("output", "capital", "talent", "land", "tfp"), (Y, K, H, L, A), strict=True):
+        V = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
+        if market is not None:
+            V = market.value_added(V, K, H, L, t + 1)
+        for name, arr in zip(("value_added", "capital", "talent", "land", "tfp"), (V, K, H, L, A), strict=True):
             path[name].append(arr)
     out = {name: np.stack(arrs, axis=1) for name, arrs in path.items()}
+    out["value_added"] = out["value_added"] * (1.0 + dev)                  # the measured year, shock included
+    out["output"] = out["value_added"] / ratio[:, None, :]
+    if market is not None:
+        out["market"] = market.levels
     for linked in plan.linked:
         j = sectors.index(linked.sector)
         base = _per_draw(values[f"linked.{linked.id}.base"], x.n_draws)
         eta = _per_draw(values[f"linked.{linked.id}.elasticity"], x.n_draws)
-        out[linked.id] = growth.linked_indicator(base[:, None], out["output"][:, :, j], Y0[:, j, None], eta[:, None])
+        out[linked.id] = growth.linked_indicator(base[:, None], out["output"][:, :, j], M0[:, j, None], eta[:, None])
     for tid, members in (totals or {t.id: t.sectors for t in plan.totals}).items():
         mask = np.array([s in members for s in sectors])
         out[tid] = out["output"][:, :, mask].sum(axis=-1)
     out["land_granted"] = granted_path
-    out.update(_counting(x, out, granted_path, noise, sectors, len(plan.years.all)))
+    out.update(_counting(x, out, granted_path, noise, sectors, len(years)))
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
 
         growth_rest = values.get("district.final_demand_growth", 0.0)
-        out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), Y0,
-                                np.broadcast_to(np.asarray(growth_rest, dtype=float).reshape(-1), (x.n_draws,))))
+        out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), M0,
+                                np.broadcast_to(np.asarray(growth_rest, dtype=float).reshape(-1), (x.n_draws,)),
+                                margin=p["margin"]))
     return out
+
+
+class _MarketSector:
+    """The market-share variant for one sector: its trend output follows its market."""
+
+    def __init__(self, j, levels, share0, q0, eps, ratio, alpha, beta, gamma):
+        self.j, self.levels, self.share0, self.q0, self.eps = j, levels, share0, q0, eps
+        self.ratio, self.alpha, self.beta, self.gamma = ratio, alpha, beta, gamma
+
+    def value_added(self, V, K, H, L, t):
+        j = self.j
+        q = K[:, j] ** self.alpha * H[:, j] ** self.beta * L[:, j] ** self.gamma
+        out = V.copy()
+        out[:, j] = growth.market_share_output(self.share0, q / self.q0, self.eps, self.levels[:, t]) * self.ratio
+        return out
+
+
+def _market(plan, options, values, n, years, sectors, M_trend0, K, H, L, p) -> _MarketSector | None:
+    """The market-share variant's state when the scenario selects it (None for the supply side)."""
+    variant = (options or {}).get("model.variant", "supply")
+    if variant != "market_share":
+        return None
+    if plan.market is None:
+        from jdmodel.errors import ParameterError
+
+        raise ParameterError(f"model.variant = 'market_share': plan {plan.id!r} declares no [market] in plan.toml")
+    j = sectors.index(plan.market.sector)
+    g = _per_draw(values["market.growth"], n)
+    levels = np.broadcast_to(plan.market.path(years, g), (n, len(years)))
+    a, b, c = (p[k][:, j] for k in ("alpha", "beta", "gamma"))
+    q0 = K[:, j] ** a * H[:, j] ** b * L[:, j] ** c
+    share0 = M_trend0[:, j] / levels[:, 0]
+    return _MarketSector(j, levels, share0, q0, _per_draw(values["market.share_elasticity"], n),
+                         p["margin"][:, j] * p["va_share"][:, j], a, b, c)
 
 
 def _per_draw(value, n: int) -> Array:

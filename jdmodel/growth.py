@@ -7,14 +7,20 @@ Per sector :math:`s` and year :math:`t` (DESIGN.md §5):
 
 .. math::
 
-    K_{t+1} &= (1-\delta) K_t + I + m F_{t+1} \\
+    K_{t+1} &= (1-\delta) K_t + s V_t + m F_{t+1} \\
     H_{t+1} &= (1-\rho) H_t + O + T_{t+1} \\
     L_{t+1} &= L_t + \ell_{t+1} \quad (\text{scaled down when the district land budget binds}) \\
     A_{t+1} &= A_t \,(1 + g_A + \varphi\,\Delta I^{infra}_{t+1} + \psi\,\Delta E_{t+1}) \\
-    Y_t &= A_t K_t^{\alpha} H_t^{\beta} L_t^{\gamma}
+    V_t &= A_t K_t^{\alpha} H_t^{\beta} L_t^{\gamma} \\
+    M_t &= V_t\,(1 + d_t) / (\mu\, v)
 
-with :math:`K_{base} = \kappa Y_{base}` and :math:`A_{base}` calibrated so that
-:math:`Y_{base}` equals the base-year output exactly.
+on value added :math:`V` (trend), with :math:`K_{base} = s V_{base} / (g_0 + \delta)` (steady-state
+initial capital) and :math:`A_{base}` calibrated so that the base year's measured output
+:math:`M_{base}` is reproduced exactly. What the statistics measure, :math:`M`, is turnover or
+revenue: value added over the margin μ (IO gross output per unit measured; a trade margin for a
+sector measured by sales) times the value-added share v of gross output, with the plan's shock
+deviations :math:`d_t` (``shock`` in the span's first year, ``rebound`` in its second, zero
+outside it).
 """
 
 from __future__ import annotations
@@ -107,6 +113,67 @@ def tfp_step(A: Array, growth: Array, infra_effect: Array, d_infra: Array,
     1.025
     """
     return A * (1.0 + growth + infra_effect * d_infra + environment_effect * d_environment)
+
+
+def initial_capital(V0: Array, investment_rate: Array, pre_growth: Array, depreciation: Array) -> Array:
+    r"""Initial capital by the steady-state (perpetual-inventory) method, :math:`K_0 = s V_0 / (g_0 + \delta)`.
+
+    Investment :math:`I = s V` grew at :math:`g_0` before the base year, so the stock it built up
+    is :math:`\sum_{k \ge 0} I_0 (1+g_0)^{-k-1} (1-\delta)^k \approx I_0/(g_0 + \delta)`.
+
+    Examples
+    --------
+    >>> float(initial_capital(100.0, 0.2, 0.05, 0.15))
+    100.0
+    """
+    return investment_rate * V0 / (pre_growth + depreciation)
+
+
+def shock_deviation(shock: Array, rebound: Array, n_years: int, start: int | None) -> Array:
+    r"""Deviation :math:`d_t` of measured output from trend over a two-year shock span, zero elsewhere.
+
+    :math:`d_{s} = \text{shock}`, :math:`d_{s+1} = \text{rebound}`, :math:`d_t = 0` otherwise, where
+    ``start`` is the index of the span's first year (None: no shock span).
+
+    Parameters
+    ----------
+    shock, rebound : array (draw, sector)
+    n_years : int
+    start : int or None
+
+    Returns
+    -------
+    array (draw, year, sector)
+
+    Examples
+    --------
+    >>> d = shock_deviation(np.array([[-0.2]]), np.array([[0.05]]), 4, 1)
+    >>> d[0, :, 0].round(6).tolist()
+    [0.0, -0.2, 0.05, 0.0]
+    """
+    shock = np.asarray(shock, dtype=float)
+    out = np.zeros((shock.shape[0], n_years, shock.shape[-1]))
+    if start is None:
+        return out
+    if 0 <= start < n_years:
+        out[:, start] = shock
+    if 0 <= start + 1 < n_years:
+        out[:, start + 1] = np.broadcast_to(np.asarray(rebound, dtype=float), shock.shape)
+    return out
+
+
+def market_share_output(share0: Array, inputs_ratio: Array, elasticity: Array, market: Array) -> Array:
+    r"""Trend output of a sector that holds a share of its market, :math:`M_t = \sigma_0 (Q_t/Q_0)^{\varepsilon} \mathrm{Mkt}_t`.
+
+    :math:`Q = K^\alpha H^\beta L^\gamma` are the sector's inputs (what the levers move);
+    :math:`\varepsilon` the elasticity of its share to them.
+
+    Examples
+    --------
+    >>> float(market_share_output(0.02, 1.21, 0.5, 1000.0))
+    22.0
+    """
+    return share0 * inputs_ratio**elasticity * market
 
 
 def cobb_douglas(A: Array, K: Array, H: Array, L: Array, alpha: Array, beta: Array, gamma: Array) -> Array:

@@ -219,7 +219,7 @@ def _bounds(sc: Scenario, free: tuple[str, ...], given: Mapping[str, tuple[float
         if p is None:
             probs.append(f"{k}: no such parameter in scenario {sc.name!r}")
             continue
-        if isinstance(p.value, bool | np.ndarray):
+        if isinstance(p.value, bool | str | np.ndarray):
             probs.append(f"{k}: only a scalar parameter can be calibrated (this one is a "
                          f"{'switch' if isinstance(p.value, bool) else 'per-year path'})")
             continue

@@ -8,7 +8,7 @@ with what the model says about that part:
 period             model value
 =================  ==========================================================================
 full year          :math:`m = Y_t`
-January–October    :math:`m = w_{JO} \\, Y_t` (the share the plan's base-year rule uses, a scenario parameter)
+January–October    :math:`m = w_{JO,t} \\, Y_t` (the scenario's ``within_year.jan_oct.<year>``, one per year)
 January–June       :math:`m = w_{H1} \\, Y_t` (``share.h1.<family>`` in ``parameters/expost.toml``)
 July–December      :math:`m = (1 - w_{H1}) \\, Y_t`
 anything else      skipped (no stated share): never compared with a full year
@@ -168,24 +168,27 @@ def family(indicator: str) -> str:
     return "gdp" if indicator == "gdp" else "output"
 
 
-def share_keys(plan) -> dict[tuple[int, int], str]:
-    """Months ``(first, last)`` → the scenario parameter holding that within-year share (the plan's base rules)."""
-    out = {}
-    for rule in plan.base_rules:
-        period = parse_period(rule.period)
-        if rule.share is not None and period is not None and not period.full_year:
-            out[(period.first_month, period.last_month)] = rule.share
-    return out
+def share_keys(plan) -> dict[tuple[int, int, int], str]:
+    """Months and year ``(first, last, year)`` → the scenario parameter of that within-year share.
+
+    Every ``within_year.<span>.<year>`` key the schema allows for the plan's years.
+    """
+    from jdmodel.params.schema import SPANS
+
+    return {(m0, m1, y): f"within_year.{name}.{y}" for name, (m0, m1) in SPANS.items() for y in plan.years.all}
 
 
-def scenario_shares(sc, values=None) -> dict[tuple[int, int], object]:
-    """The within-year shares a scenario sets (per draw when ``values`` holds them as arrays or DataArrays)."""
+def scenario_shares(sc, values=None) -> dict[tuple[int, int, int], object]:
+    """The within-year shares a scenario sets, keyed ``(first month, last month, year)``.
+
+    Per draw when ``values`` holds them (arrays or DataArrays over ``draw``).
+    """
     out = {}
-    for months, key in share_keys(sc.plan).items():
+    for key3, key in share_keys(sc.plan).items():
         if values is not None and key in values:
-            out[months] = values[key]
+            out[key3] = values[key]
         elif key in sc.params:
-            out[months] = float(sc[key])
+            out[key3] = float(sc[key])
     return out
 
 
@@ -210,30 +213,31 @@ def indicator_path(ds: xr.Dataset, indicator: str) -> xr.DataArray | None:
 def within_year_share(obs: Observation, errors: ErrorModel, shares=None):
     """``(share, description)`` for the observation's period, or ``(None, reason)`` when there is none.
 
-    ``shares`` maps months ``(first, last)`` to the scenario's within-year share (a number, or a
-    DataArray over ``draw``; :func:`scenario_shares`); ``errors.jan_oct_share`` overrides the
-    January–October share per family.
+    ``shares`` maps ``(first month, last month, year)`` to the scenario's within-year share of the
+    plan's own indicators (a number, or a DataArray over ``draw``; :func:`scenario_shares`); the
+    error model's ``share.<kind>.<family>`` tables override them for a family, every year.
     """
     p, fam = obs.period, family(obs.indicator)
     if p.full_year:
         return 1.0, "annual"
     months = (p.first_month, p.last_month)
     shares = shares or {}
-    if months == (1, 10):
-        share = errors.jan_oct_share.get(fam, shares.get(months))
-        if share is None:
-            return None, "January–October figure but no January–October share given"
-        label = "expost.toml" if fam in errors.jan_oct_share else "scenario"
-        return share, f"annual × {_fmt_share(share)} Jan–Oct share ({label})"
+    if months == (1, 10) and fam in errors.jan_oct_share:
+        share = errors.jan_oct_share[fam]
+        return share, f"annual × {_fmt_share(share)} Jan–Oct share (expost.toml)"
+    own = shares.get((*months, p.year)) if fam == "output" else None
+    if own is not None:
+        return own, f"annual × {_fmt_share(own)} share of {months[0]:02d}..{months[1]:02d} {p.year} (scenario)"
+    if months == (7, 12) and fam == "output" and (1, 6, p.year) in shares:
+        h1 = shares[(1, 6, p.year)]
+        return 1.0 - h1, f"annual × (1 − {_fmt_share(h1)} H1 {p.year} share) (scenario)"
     if months in ((1, 6), (7, 12)):
         h1 = errors.h1_share.get(fam)
         if h1 is None:
             return None, f"half-year figure but no share.h1.{fam} in the error model"
         share = h1 if months == (1, 6) else 1.0 - h1
         return share, f"annual × {share:.3f} {'H1' if months == (1, 6) else '1 − H1'} share"
-    if months in shares:
-        return shares[months], f"annual × {_fmt_share(shares[months])} share of months {months[0]:02d}..{months[1]:02d}"
-    return None, f"no within-year share for months {p.first_month:02d}..{p.last_month:02d}"
+    return None, f"no within-year share for months {p.first_month:02d}..{p.last_month:02d} of {p.year}"
 
 
 def _fmt_share(share) -> str:

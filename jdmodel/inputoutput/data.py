@@ -4,8 +4,8 @@ National tables live in ``parameters/io/<table>/`` (see its README; ``china_2020
 2020 table, domestic form, 万元, converted to 亿元 at load; its ``table.toml`` names the groups of
 sectors of the three-sector division). A plan's ``io/`` folder holds ``region.toml`` (which national
 table, the published aggregates and the assumptions that build the region's size vector),
-``concordance.csv`` (the plan's sectors -> IO sectors) and ``link.toml`` (output ratios for the
-engine link).
+and ``concordance.csv`` (the plan's sectors -> IO sectors). The link's margins (IO gross output per
+unit of measured output) are the scenario's ``sectors.<s>.margin``.
 """
 
 from __future__ import annotations
@@ -246,25 +246,3 @@ def load_concordance(codes: tuple[str, ...], path: str | Path | None = None, pla
     if problems:
         raise ParameterError(f"{path}: invalid concordance", problems)
     return C
-
-
-def load_output_ratio(path: str | Path | None = None, plan=None) -> FloatArray:
-    """IO gross output per unit of the plan's sectors' output, (S,), from the plan's ``io/link.toml``.
-
-    Examples
-    --------
-    >>> load_output_ratio().tolist()
-    [1.0, 1.0, 0.12, 1.0, 1.0]
-    """
-    from jdmodel.params.plan import load_plan
-
-    sectors = load_plan(plan).sector_ids
-    path = Path(path) if path is not None else plan_io_dir(plan) / "link.toml"
-    table = _load_toml(path).get("output_ratio", {})
-    missing = [s for s in sectors if s not in table or "value" not in table[s]]
-    if missing:
-        raise ParameterError(f"{path}: [output_ratio] lacks {missing}")
-    out = np.array([float(table[s]["value"]) for s in sectors])
-    if (out <= 0).any():
-        raise ParameterError(f"{path}: [output_ratio] values must be > 0, got {out.tolist()}")
-    return out

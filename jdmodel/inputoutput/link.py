@@ -50,9 +50,10 @@ class RegionalIO:
     source : str
         One line: table, year, method, delta.
     output_ratio : array (S,)
-        IO gross output per unit of focus-sector output as the growth model measures it
-        (``parameters/io/link.toml``; e.g. trade margin per unit of e-commerce sales). Ones
-        reproduce ``x_j = x_base_j + sum_s C[s, j] (focus_output_s - focus_base_s)`` exactly.
+        Default IO gross output per unit of the output the statistics measure, used when
+        :func:`economy_wide` is given no ``margin`` (ones, unless the ``output_ratio`` setting says
+        otherwise). The engine passes each draw's ``sectors.<s>.margin`` instead: one parameter for
+        the growth block's value added and this link.
     """
 
     codes: tuple[str, ...]
@@ -116,7 +117,8 @@ def load_regional(settings: Mapping[str, Any] | None = None, plan=None) -> Regio
     settings : mapping, optional
         Overrides: ``"method"`` ("slq", "cilq", "flq", "aflq"), ``"delta"``, any dotted key of
         ``io/region.toml`` (e.g. ``"assumptions.industry_share.18": 0.65``) and
-        ``"output_ratio"``: False for ones, or a mapping sector -> ratio.
+        ``"output_ratio"``: a mapping sector -> IO gross output per unit of measured output (default ones;
+        the engine passes the scenario's margins to :func:`economy_wide` instead).
     plan : str, Path or Plan, optional
         The plan (default: the default plan).
 
@@ -150,12 +152,10 @@ def _regional_cached(key: tuple[tuple[str, Any], ...], folder: str) -> tuple[IOT
     x_region = data.regional_output(national, values, data.national_groups(table_name))
     table, _ = regionalise(national, x_region, method=method, delta=delta)
     C = data.load_concordance(table.codes, plan=plan)
-    ratio = data.load_output_ratio(plan=plan)
-    spec = settings.get("output_ratio", True)
     sectors = plan.sector_ids
-    if spec is False:
-        ratio = np.ones_like(ratio)
-    elif isinstance(spec, Mapping):
+    ratio = np.ones(len(sectors))
+    spec = settings.get("output_ratio", True)
+    if isinstance(spec, Mapping):
         bad = [s for s in spec if s not in sectors]
         if bad:
             raise ParameterError(f"load_regional: output_ratio names sectors {bad} that plan {plan.id!r} lacks")
@@ -172,13 +172,13 @@ def _regional_cached(key: tuple[tuple[str, Any], ...], folder: str) -> tuple[IOT
 
 
 def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray,
-                 final_demand_growth: NDArray | float = 0.0) -> dict[str, FloatArray]:
+                 final_demand_growth: NDArray | float = 0.0, margin: NDArray | None = None) -> dict[str, FloatArray]:
     r"""Economy-wide output and value added implied by the focus sectors' output (mixed model).
 
     Exogenous IO sectors X: the focus sectors' part follows the growth model and the rest of the
     sector's base output grows with the rest of the economy,
     :math:`x_{j,t} = (x^{base}_j - \sum_s C_{sj} r_s y^{base}_s)(1+g)^t + \sum_s C_{sj} r_s y_{s,t}`
-    (``r`` = ``io.output_ratio``); the other sectors' final demand grows at ``g``,
+    (``r`` = ``margin``, per draw, default ``io.output_ratio``); the other sectors' final demand grows at ``g``,
     :math:`f_{N,t} = f^{base}_N (1+g)^t`, and their output follows
     :math:`x_N = (I - A_{NN})^{-1}(f_N + A_{NX} x_X)`; value added :math:`v = c_v \odot x`.
     With ``g = 0`` the rest of the economy stays at its 2020 level. One factorisation of
@@ -223,8 +223,11 @@ def economy_wide(io: RegionalIO, focus_output: NDArray, focus_base: NDArray,
     exo = io.exogenous
     g = np.asarray(final_demand_growth, dtype=float).reshape(-1)                  # (D,) or (1,)
     trend = (1.0 + g[:, None]) ** np.arange(y.shape[2])[None, :]                    # (D, Y)
-    focus = np.einsum("sk,dsy->dyk", io.concordance[:, exo], y * io.output_ratio[None, :, None])
-    focus_0 = np.einsum("sk,ds->dk", io.concordance[:, exo], y0 * io.output_ratio[None, :])
+    r = np.broadcast_to(np.asarray(io.output_ratio if margin is None else margin, dtype=float).reshape(-1, S)
+                        if np.ndim(margin if margin is not None else io.output_ratio) <= 1
+                        else np.asarray(margin, dtype=float), (max(y.shape[0], y0.shape[0]), S))
+    focus = np.einsum("sk,dsy->dyk", io.concordance[:, exo], y * r[:, :, None])
+    focus_0 = np.einsum("sk,ds->dk", io.concordance[:, exo], y0 * r)
     x_exo = (io.x_base[exo] - focus_0)[:, None, :] * trend[..., None] + focus           # (D, Y, k)
     endo = np.setdiff1d(np.arange(io.A.shape[0]), exo)
     f_endo = io.f_base[endo] * trend[..., None]                                       # (D, Y, n - k)

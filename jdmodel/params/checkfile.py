@@ -94,11 +94,6 @@ def check_file(path: str | Path) -> str:
 
         t = IOTable.from_csv(path.parent)
         return f"{path}: OK — input–output table, {len(t.x)} sectors, balanced"
-    if "output_ratio" in data:
-        from jdmodel.inputoutput.data import load_output_ratio
-
-        load_output_ratio(path.resolve(), plan=_plan_around(path))
-        return f"{path}: OK — input–output link settings"
     if "regionalisation" in data or "published" in data:
         from jdmodel.inputoutput.data import regional_inputs
 

@@ -24,7 +24,7 @@ from jdmodel.params.units import accepted_units, canonical_unit, conversion_fact
 # keys of a value table that are quantities in the parameter's unit (converted with it)
 _SCALED_KEYS = ("low", "high", "mode", "mean", "median", "sd")
 _TABLE_KEYS = frozenset({"value", "unit", "low", "high", "dist", "source", "years", "mode", "mean", "median", "sd",
-                         "sigma", "lambda", "note"})
+                         "sigma", "lambda", "note", "informed_by"})
 _KNOWN_DISTS = frozenset({"uniform", "triangular", "normal", "truncnorm", "lognormal", "pert"})
 
 
@@ -32,9 +32,11 @@ _KNOWN_DISTS = frozenset({"uniform", "triangular", "normal", "truncnorm", "logno
 class Param:
     """One resolved parameter in canonical units.
 
-    ``value`` is a float, a bool, or a float array (a path over the lever years, or a
-    per-sector list). ``dist`` holds the distribution table (canonical units) when the
-    parameter is uncertain; ``origin`` is the file (or ``"override"``) that set it.
+    ``value`` is a float, a bool, a choice (str), or a float array (a path over the lever years,
+    or a per-sector list). ``dist`` holds the distribution table (canonical units) when the
+    parameter is uncertain; ``origin`` is the file (or ``"override"``) that set it;
+    ``informed_by`` lists the observation ids whose figures were looked at to set it (a backtest
+    treats a prior informed by a later figure as contaminated).
     """
 
     key: str
@@ -46,6 +48,7 @@ class Param:
     dist: Mapping[str, Any] | None = None
     origin: str = ""
     derived: bool = False
+    informed_by: tuple[str, ...] = ()
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-friendly record (used for the hash and for reports)."""
@@ -56,6 +59,8 @@ class Param:
                 rec[name] = getattr(self, name)
         if self.dist:
             rec["dist"] = dict(self.dist)
+        if self.informed_by:
+            rec["informed_by"] = list(self.informed_by)
         return rec
 
 
@@ -144,8 +149,11 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
     if spec is None:
         bad = unknown_name(key, plan)
         if bad is not None:
+            from jdmodel.params.schema import _domains
+
             kind, name = bad
-            names = plan.sector_ids if kind == "sector" else tuple(x.id for x in plan.linked)
+            ph = {"sector": "{sector}", "linked indicator": "{linked}", "within-year span": "{span}", "year": "{year}"}
+            names = _domains(plan)[ph[kind]]
             probs.add(key, f"unknown {kind} {name!r} in plan {plan.id!r} (expected one of {', '.join(names) or 'none'})")
         else:
             probs.add(key, f"unknown parameter{_suggest(key, plan)}")
@@ -166,6 +174,11 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
             probs.add(key, f"expected true or false, got {table['value']!r}")
             return None
         return Param(key, table["value"], "1", str(table.get("source", f"set in {origin}")), origin=origin)
+    if spec.dimension == "choice":
+        if table["value"] not in spec.choices:
+            probs.add(key, f"expected one of {', '.join(repr(c) for c in spec.choices)}, got {table['value']!r}")
+            return None
+        return Param(key, table["value"], "", str(table.get("source", f"set in {origin}")), origin=origin)
     # a bare number (override files only) is in the canonical unit; a table always says its unit
     unit = table.get("unit") if isinstance(raw, Mapping) else _canon(spec)
     if unit is None:
@@ -201,12 +214,19 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
         probs.add(key, "an assumption needs a range: give 'low' and 'high'")
         ok = False
     dist = _parse_dist(key, table, scaled, value, probs)
+    informed = table.get("informed_by", [])
+    if not (isinstance(informed, list) and all(isinstance(x, str) for x in informed)):
+        probs.add(key, f"'informed_by' must list observation ids (strings), got {informed!r}")
+        ok = False
     if not ok or dist is False:
         return None
-    return Param(key, value, _canon(spec), source.strip(), low=low, high=high, dist=dist or None, origin=origin)
+    return Param(key, value, _canon(spec), source.strip(), low=low, high=high, dist=dist or None, origin=origin,
+                 informed_by=tuple(informed))
 
 
 def _canon(spec: Spec) -> str:
+    if spec.dimension == "choice":
+        return ""
     return "1" if spec.dimension == "bool" else canonical_unit(spec.dimension)
 
 

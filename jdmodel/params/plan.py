@@ -143,6 +143,62 @@ class BaseRule:
 
 
 @dataclass(frozen=True)
+class MarketPoint:
+    """One published level of the market series."""
+
+    year: int
+    value: float
+    cls: str
+    source: str
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class Market:
+    """The market the plan's market sector sells into (the demand-side variant; ``[market]`` in plan.toml).
+
+    ``points`` are published levels (``market.toml``); years between them are interpolated
+    log-linearly, years after the last one grow at the scenario's ``market.growth``.
+    """
+
+    sector: str
+    id: str
+    zh: str
+    en: str
+    unit: str
+    points: tuple[MarketPoint, ...]
+    source: str
+
+    def path(self, years, growth, known_until: int | None = None):
+        """The market over ``years`` (array (len(years),), or (D, len(years)) for ``growth`` of shape (D,)).
+
+        Levels of the published years ≤ ``known_until`` (all when None); between them log-linear
+        interpolation; after the last, ``growth`` a year; before the first, the first interval's growth.
+
+        Examples
+        --------
+        >>> m = Market("s", "m", "", "", "亿元", (MarketPoint(2020, 100.0, "OS", ""), MarketPoint(2022, 121.0, "OS", "")), "")
+        >>> [round(float(v), 6) for v in m.path([2020, 2021, 2022, 2023], 0.05)]
+        [100.0, 110.0, 121.0, 127.05]
+        """
+        import numpy as np
+
+        pts = [p for p in self.points if known_until is None or p.year <= known_until]
+        if not pts:
+            raise ParameterError(f"market {self.id}: no published level up to {known_until}")
+        py = np.array([p.year for p in pts], dtype=float)
+        lv = np.log(np.array([p.value for p in pts], dtype=float))
+        years = np.asarray(years, dtype=float)
+        g = np.log1p(np.asarray(growth, dtype=float))[..., None]
+        inside = np.interp(years, py, lv)
+        first_slope = (lv[1] - lv[0]) / (py[1] - py[0]) if len(py) > 1 else 0.0
+        before = lv[0] + first_slope * (years - py[0])
+        after = lv[-1] + g * (years - py[-1])
+        out = np.where(years > py[-1], after, np.where(years < py[0], before, inside))
+        return np.exp(out)
+
+
+@dataclass(frozen=True)
 class Plan:
     """A plan read from its folder (see the module docstring)."""
 
@@ -162,6 +218,9 @@ class Plan:
     counterfactual: str = "no_new_policy"
     default_scenario: str = "baseline"
     files: tuple[tuple[str, str], ...] = field(default=())
+    shock: tuple[int, int] | None = None
+    shock_source: str = ""
+    market: Market | None = None
 
     # --- names ---------------------------------------------------------------------------------
     @property
@@ -326,6 +385,7 @@ def _load(folder: Path) -> Plan:
     totals = _totals(data.get("totals"), ids, probs)
     linked = _linked(data.get("linked"), ids, {t.id for t in totals}, probs)
     rules = _base_rules(data.get("base_year"), ids, years, probs)
+    shock, shock_source = _shock(data.get("shock"), years, probs)
     files = data.get("files", {})
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         probs.add("files", "expected a table of file names, e.g. { observed = \"observed.toml\" }")
@@ -343,14 +403,63 @@ def _load(folder: Path) -> Plan:
             probs.add(key, f"{name!r} is not a scenario of this plan (expected baseline or a file in scenarios/)")
     unknown = sorted(set(data) - {"title_zh", "title_en", "region_zh", "region_en", "document", "source", "sectors",
                                   "years", "totals", "linked", "base_year", "files", "counterfactual",
-                                  "default_scenario", "id"})
+                                  "default_scenario", "id", "shock", "market"})
     for key in unknown:
         probs.add(key, "unknown field (see docs/plans.md)")
+    probs.raise_if_any("invalid plan file")
+    market = _market(data.get("market"), ids, folder, dict(files), probs)
     probs.raise_if_any("invalid plan file")
     pid = data.get("id", folder.name)
     return Plan(id=str(pid), folder=folder, sectors=sectors, years=years, totals=totals, linked=linked,
                 base_rules=rules, counterfactual=counterfactual, default_scenario=default,
-                files=tuple(sorted(files.items())), **meta)
+                files=tuple(sorted(files.items())), shock=shock, shock_source=shock_source, market=market, **meta)
+
+
+def _shock(raw: Any, years: Years, probs) -> tuple[tuple[int, int] | None, str]:
+    if raw is None:
+        return None, ""
+    span = raw.get("years") if isinstance(raw, dict) else None
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span)
+            and span[1] == span[0] + 1 and span[0] in years.all and span[1] in years.all):
+        probs.add("shock.years", f"{span!r}: expected two consecutive years of the plan, [first, second] (the "
+                                 "shock year and the rebound year)")
+        return None, ""
+    return (span[0], span[1]), str(raw.get("source", ""))
+
+
+def _market(raw: Any, sectors: tuple[str, ...], folder: Path, files: dict, probs) -> Market | None:
+    from jdmodel.params.loader import read_toml
+
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("sector") not in sectors:
+        probs.add("market.sector", f"expected a sector of this plan ({', '.join(sectors)})")
+        return None
+    path = folder / files.get("market", "market.toml")
+    if not path.is_file():
+        probs.add("market", f"the demand-side variant needs its series file {path}")
+        return None
+    data = read_toml(path)
+    where = f"{path.name}: series"
+    series = data.get("series")
+    if not isinstance(series, dict):
+        probs.add(where, "expected a [series] table: id, zh, en, unit, source and [[series.point]] entries")
+        return None
+    points, seen = [], set()
+    for i, pt in enumerate(series.get("point", [])):
+        ok = (isinstance(pt, dict) and isinstance(pt.get("year"), int) and not isinstance(pt.get("value"), bool)
+              and isinstance(pt.get("value"), int | float) and pt["value"] > 0 and pt["year"] not in seen)
+        if not ok or not isinstance(pt.get("source"), str) or pt.get("class") not in ("OS", "OG", "NR", "SE"):
+            probs.add(f"{where}.point[{i}]", "expected year (int, once), value > 0, class (OS/OG/NR/SE) and source")
+            continue
+        seen.add(pt["year"])
+        points.append(MarketPoint(pt["year"], float(pt["value"]), pt["class"], pt["source"], str(pt.get("quote", ""))))
+    if len(points) < 2:
+        probs.add(where, "at least two published levels are needed")
+        return None
+    return Market(raw["sector"], str(series.get("id", "market")), str(series.get("zh", "")),
+                  str(series.get("en", "market")), str(series.get("unit", "亿元")),
+                  tuple(sorted(points, key=lambda p: p.year)), str(series.get("source", "")))
 
 
 def _text(data: dict, key: str, probs, required: bool = False) -> str:

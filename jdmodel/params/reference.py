@@ -38,6 +38,8 @@ def markdown(plan=None) -> str:
     for key, spec in SCHEMA.items():
         if spec.dimension == "bool":
             unit = "true/false"
+        elif spec.dimension == "choice":
+            unit = " / ".join(f"`{c}`" for c in spec.choices)
         else:
             canon = canonical_unit(spec.dimension)
             others = [u for u in accepted_units(spec.dimension) if u != canon]
@@ -66,7 +68,7 @@ def _baseline(sc, pattern: str, short: dict[str, str]) -> str:
         if isinstance(p.value, np.ndarray):
             v = p.value
             text = f"{v[0]:g}" if np.all(v == v[0]) else f"{v[0]:g}…{v[-1]:g}"
-        elif isinstance(p.value, bool):
+        elif isinstance(p.value, bool | str):
             text = str(p.value).lower()
         else:
             text = f"{p.value:.4g}"

@@ -339,7 +339,12 @@ def central_values(sc: Scenario) -> dict[str, np.ndarray]:
     """Central values as float arrays with a leading draw axis of length 1."""
     out = {}
     for key, p in sc.params.items():
-        if isinstance(p.value, bool):
+        if isinstance(p.value, bool | str):
             continue
         out[key] = np.asarray(p.value, dtype=float)[None, ...]
     return out
+
+
+def options(sc: Scenario) -> dict[str, Any]:
+    """The scenario's switches (booleans and choices), which the engine takes beside the numbers."""
+    return {k: p.value for k, p in sc.params.items() if isinstance(p.value, bool | str)}

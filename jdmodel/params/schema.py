@@ -25,6 +25,7 @@ class Spec:
     open_min: bool = False
     required: bool = True
     description: str = ""
+    choices: tuple[str, ...] = ()
 
 
 def _s(dimension, description, **kw) -> Spec:
@@ -35,11 +36,18 @@ SCHEMA: dict[str, Spec] = {
     # --- per-sector structure -------------------------------------------------------------
     "sectors.{sector}.base_output": _s("money", "Output in the base year (derived from published figures where the "
                                        "plan's base_year rules say so)", min=0, open_min=True, required=False),
-    "sectors.{sector}.capital_output_ratio": _s("capital_output", "Capital stock per unit of output in the base year, K₀ = κ·Y₀",
-                                         min=0, open_min=True),
+    "sectors.{sector}.margin": _s("ratio", "Gross output in input–output terms per unit of the output the statistics "
+                                  "measure (a trade margin for a sector measured by sales; 1 for revenue); shared by "
+                                  "the growth block (value added) and the input–output link", min=0, max=1.5,
+                                  open_min=True),
+    "sectors.{sector}.va_share": _s("ratio", "Value added per unit of gross output (input–output terms); value added "
+                                    "= margin × va_share × measured output", min=0, max=1, open_min=True),
+    "sectors.{sector}.pre_growth": _s("rate", "Growth of value added (and investment) in the years before the base "
+                                      "year: initial capital K₀ = s·V₀ / (g₀ + δ) (steady-state method)",
+                                      min=-0.5, max=1.0),
     "sectors.{sector}.depreciation": _s("rate", "Depreciation rate of capital δ", min=0, max=1),
-    "sectors.{sector}.investment_rate": _s("rate", "Private investment per year as a share of base-year output (I = s·Y₀)",
-                                    min=0, max=1),
+    "sectors.{sector}.investment_rate": _s("ratio", "Private investment as a share of the year's value added, I_t = s·V_t",
+                                           min=0, max=1),
     "sectors.{sector}.leverage": _s("ratio", "Capital formed per 亿元 of public funds (guidance funds crowd in private money), m",
                              min=0, max=50),
     "sectors.{sector}.talent_base": _s("people", "Talent stock in the base year, H₀", min=0, open_min=True),
@@ -53,6 +61,12 @@ SCHEMA: dict[str, Spec] = {
     "sectors.{sector}.infra_effect": _s("ratio", "TFP growth per unit rise of the infrastructure index, φ", min=0, max=1),
     "sectors.{sector}.environment_effect": _s("ratio", "TFP growth per unit rise of the business-environment index, ψ",
                                        min=0, max=1),
+    "sectors.{sector}.shock": _s("ratio", "Deviation of measured output from its trend in the first year of the plan's "
+                                 "shock span (plan.toml [shock]; −0.15 = 15 % below trend)", min=-0.9, max=2.0,
+                                 required=False),
+    "sectors.{sector}.rebound": _s("ratio", "Deviation of measured output from its trend in the second year of the "
+                                   "shock span (the rebound; 0 = back on trend, > 0 overshoot); none after the span",
+                                   min=-0.9, max=2.0, required=False),
     # --- levers ------------------------------------------------------------------------------
     "levers.funds.{sector}": _s("money_rate", "Public funds per year (subsidies, guidance funds)", shape="path", min=0),
     "levers.talent.{sector}": _s("people_rate", "Talent brought in by policy per year", shape="path", min=0),
@@ -66,14 +80,23 @@ SCHEMA: dict[str, Spec] = {
     "district.final_demand_growth": _s("rate", "Growth per year of the economy outside the focus sectors (final "
                                        "demand of the other IO sectors)", min=-0.2, max=0.3),
     # --- base year and linked indicators ---------------------------------------------------------------
-    "base_year.jan_oct_share": _s("ratio", "Share of a full year's output produced in January–October", required=False,
-                                  min=0, max=1, open_min=True),
+    "within_year.{span}.{year}": _s("ratio", "Share of a year's output produced in the months of the span (jan_oct: "
+                                    "January–October) of that year; partial-year figures meet the model through it",
+                                    min=0, max=1, open_min=True, required=False),
     "linked.{linked}.base": _s("money", "A linked indicator's base-year value (plan.toml [[linked]])", min=0,
                                open_min=True),
     "linked.{linked}.elasticity": _s("ratio", "Elasticity of a linked indicator to its sector's output", min=0, max=5),
+    # --- the demand-side variant (plan.toml [market]) ------------------------------------------------
+    "market.share_elasticity": _s("ratio", "Elasticity of the district's share of its market to the sector's inputs "
+                                  "K^α H^β L^γ (what the levers move)", min=0, max=3, required=False),
+    "market.growth": _s("rate", "Growth per year of the market after the last year of its published series", min=-0.3,
+                        max=0.5, required=False),
     # --- switches ------------------------------------------------------------------------------
     "model.constant_returns": _s("bool", "Declare constant returns (α + β + γ = 1 is then required)",
                                  required=False),
+    "model.variant": Spec(dimension="choice", required=False, choices=("supply", "market_share"),
+                          description="The model of the plan's market sector (plan.toml [market]): supply (production "
+                          "function) or market_share (the district's share of its market)"),
 }
 
 META_KEYS = frozenset({"extends", "name", "description", "title", "correlations", "plan", "targets"})
@@ -97,11 +120,20 @@ def _register_extra() -> None:
 _register_extra()
 
 
-PLACEHOLDERS = ("{sector}", "{linked}")
+PLACEHOLDERS = ("{sector}", "{linked}", "{span}", "{year}")
+#: cumulative spans from January a within-year share may cover: name → (first month, last month)
+SPANS: dict[str, tuple[int, int]] = {f"jan_{m}": (1, i) for i, m in enumerate(
+    ("feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov"), start=2)}
+
+
+def span_name(first_month: int, last_month: int) -> str | None:
+    """The span name of months ``first..last`` (None unless a cumulative span from January)."""
+    return next((k for k, v in SPANS.items() if v == (first_month, last_month)), None)
 
 
 def _domains(plan) -> dict[str, tuple[str, ...]]:
-    return {"{sector}": plan.sector_ids, "{linked}": tuple(x.id for x in plan.linked)}
+    return {"{sector}": plan.sector_ids, "{linked}": tuple(x.id for x in plan.linked), "{span}": tuple(SPANS),
+            "{year}": tuple(str(y) for y in plan.years.all)}
 
 
 def _match(pattern: str, key: str, domains: dict[str, tuple[str, ...]] | None) -> dict[str, str] | None:
@@ -149,7 +181,9 @@ def unknown_name(key: str, plan) -> tuple[str, str] | None:
             continue
         for ph, name in found.items():
             if name not in domains[ph]:
-                return ("sector" if ph == "{sector}" else "linked indicator", name)
+                kind = {"{sector}": "sector", "{linked}": "linked indicator", "{span}": "within-year span",
+                    "{year}": "year"}[ph]
+            return (kind, name)
     return None
 
 

@@ -26,9 +26,14 @@ _PH = "assumption (placeholder): "
 SECTOR_DEFAULTS: dict[str, tuple[float, float, float, str, str]] = {
     "base_output": (20.0, 10.0, 40.0, "亿元", "the sector's output in the base year, from a published figure (or a "
                     "[[base_year.derive]] rule in plan.toml)"),
-    "capital_output_ratio": (1.0, 0.5, 2.0, "yr", "capital stock per unit of output in the base year"),
+    "margin": (1.0, 0.8, 1.0, "1", "gross output in input–output terms per unit of the output the statistics measure "
+               "(1 for revenue; a trade margin, e.g. 0.12, for a sector measured by sales)"),
+    "va_share": (0.45, 0.35, 0.55, "1", "value added per unit of gross output of the IO sectors the sector maps onto "
+                 "(national table: value_added.csv TVA / final_demand.csv GO)"),
+    "pre_growth": (0.08, 0.03, 0.15, "1/yr", "growth of the sector's value added before the base year (initial capital "
+                   "K0 = s·V0 / (g0 + δ))"),
     "depreciation": (0.1, 0.06, 0.15, "1/yr", "depreciation rate of the sector's capital"),
-    "investment_rate": (0.12, 0.08, 0.2, "1/yr", "private investment per year as a share of base-year output"),
+    "investment_rate": (0.2, 0.12, 0.3, "1", "private investment as a share of the sector's value added each year"),
     "leverage": (3.0, 1.5, 5.0, "1", "private capital crowded in per 亿元 of public funds"),
     "talent_base": (5000.0, 3000.0, 8000.0, "人", "the sector's talent stock in the base year"),
     "talent_attrition": (0.08, 0.05, 0.12, "1/yr", "share of the talent stock leaving per year"),
@@ -37,7 +42,7 @@ SECTOR_DEFAULTS: dict[str, tuple[float, float, float, str, str]] = {
     "alpha": (0.3, 0.2, 0.4, "1", "output elasticity of capital"),
     "beta": (0.45, 0.35, 0.55, "1", "output elasticity of talent"),
     "gamma": (0.1, 0.05, 0.15, "1", "output elasticity of land"),
-    "tfp_growth": (0.04, 0.01, 0.07, "1/yr", "exogenous TFP growth, e.g. from the sector's past growth"),
+    "tfp_growth": (0.02, -0.01, 0.05, "1/yr", "exogenous growth of value-added TFP, e.g. from the sector's past growth"),
     "infra_effect": (0.1, 0.0, 0.2, "1", "TFP growth per unit rise of the infrastructure index"),
     "environment_effect": (0.05, 0.0, 0.1, "1", "TFP growth per unit rise of the business-environment index"),
 }
@@ -104,7 +109,6 @@ def plan_files(folder: Path, sectors: Sequence[str], base_year: int, horizon: in
         "scenarios/no_new_policy.toml": _no_policy_toml(sectors),
         "io/region.toml": _region_toml(base_year),
         "io/concordance.csv": _concordance_csv(sectors),
-        "io/link.toml": _link_toml(sectors),
     }
     return files
 
@@ -184,6 +188,8 @@ def _baseline_toml(sectors, levers) -> str:
     n = len(levers)
     first, last = levers[0], levers[-1]
     lines = ["# Baseline parameters written by `jdmodel init`: every number is a placeholder assumption with a range.",
+             "# The model (docs/model.md) works on value added V = A K^α H^β L^γ; what the statistics measure is",
+             "# output = V / (margin × va_share); capital starts at s·V0 / (pre_growth + depreciation).",
              "# Replace each with a published figure (source = the publication) or a considered assumption",
              "# (source = \"assumption: why\", with low and high). Units are converted at load (docs/parameters.md).",
              f"# Lever paths list one value per year {first}–{last} (a single number means every year).",
@@ -332,10 +338,3 @@ def _concordance_csv(sectors) -> str:
     rows += [f'{s},31,1.0,1.0,1.0,1,"assumption (placeholder): the sector is information and software services '
              f'(IO 31); split it across IO sectors as the plan\'s text describes it"' for s in sectors]
     return "\n".join(rows) + "\n"
-
-
-def _link_toml(sectors) -> str:
-    lines = ["# IO gross output per unit of each sector's output as the plan's statistics measure it (1 = the same",
-             "# thing; a trade margin for a sector measured by sales). Placeholders.", "", "[output_ratio]"]
-    lines += [f"{s} = {_table(1.0, '1', 0.8, 1.0, _PH + 'revenue is gross output in IO terms')}" for s in sectors]
-    return "\n".join(lines) + "\n"

@@ -9,7 +9,9 @@ import xarray as xr
 
 # variable -> (dims without draw, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "output": (("year", "sector"), "亿元", "sector output (总产出)"),
+    "output": (("year", "sector"), "亿元", "sector output as the statistics measure it (总产出: turnover or revenue)"),
+    "value_added": (("year", "sector"), "亿元", "sector value added (增加值) = margin × va_share × output"),
+    "market": (("year",), "亿元", "the market the demand-side sector sells into (plan.toml [market])"),
     "capital": (("year", "sector"), "亿元", "capital stock"),
     "talent": (("year", "sector"), "人", "talent stock"),
     "land": (("year", "sector"), "公顷", "land in use"),

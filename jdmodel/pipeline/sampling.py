@@ -28,7 +28,7 @@ def uncertain_parameters(sc: Scenario) -> list[tuple[str, dict]]:
     out = []
     for key in sorted(sc.params):
         p = sc.params[key]
-        if p.derived or isinstance(p.value, bool | np.ndarray):
+        if p.derived or isinstance(p.value, bool | str | np.ndarray):
             continue
         if p.dist:
             out.append((key, dict(p.dist)))

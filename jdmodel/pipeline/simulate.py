@@ -8,13 +8,13 @@ import xarray as xr
 from jdmodel import engine
 from jdmodel.errors import ParameterError
 from jdmodel.params.baseyear import derived_outputs
-from jdmodel.params.scenario import Scenario, central_values, load_scenario
+from jdmodel.params.scenario import Scenario, central_values, load_scenario, options
 from jdmodel.pipeline.results import to_dataset
 
 
 def run_engine(sc: Scenario, values: dict[str, np.ndarray], *, noise=None, io=None) -> dict[str, np.ndarray]:
     """The engine on a scenario's values: its plan's sectors, years and indicators, its targets' totals."""
-    return engine.run(values, plan=sc.plan, totals=sc.targets.total_of, noise=noise, io=io)
+    return engine.run(values, plan=sc.plan, totals=sc.targets.total_of, options=options(sc), noise=noise, io=io)
 
 
 def rederive(sc: Scenario, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
