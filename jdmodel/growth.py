@@ -170,7 +170,7 @@ def market_share_output(share0: Array, inputs_ratio: Array, elasticity: Array, m
 
     Examples
     --------
-    >>> float(market_share_output(0.02, 1.21, 0.5, 1000.0))
+    >>> round(float(market_share_output(0.02, 1.21, 0.5, 1000.0)), 9)
     22.0
     """
     return share0 * inputs_ratio**elasticity * market

@@ -50,6 +50,7 @@ class TargetResult:
     first_year: int | None = None        # central run: first year reached; draws: median first year
     first_year_dist: dict[str, float] = field(default_factory=dict)
     shortfall: float = 0.0               # central: threshold − value if not reached; draws: expected shortfall
+    evidence: str = "assumed"            # "observed": published figures of the indicator exist; else "assumed"
 
     @property
     def status(self) -> str:
@@ -101,7 +102,7 @@ class TargetReport:
         lines = [f"Targets for scenario {self.scenario!r} (parameters sha256 {self.sha256[:12]}, "
                  f"{'central values' if self.draws == 1 else f'{self.draws} draws'})"]
         head = (f"{'target':<12} {'year':>4} {'value':>22} {'threshold':>12}  {'result':<26} {'first year':>10} "
-                f"{'shortfall':>10}")
+                f"{'shortfall':>10}  {'evidence':<8}")
         lines += [head, "-" * len(head)]
         for r in self.results:
             t = r.target
@@ -113,7 +114,7 @@ class TargetReport:
                 result += f" [{r.interval[0]:.1%}, {r.interval[1]:.1%}]"
             fy = "never" if r.first_year is None else str(r.first_year)
             lines.append(f"{t.id:<12} {t.year:>4} {val:>22} {t.comparison + ' ' + f'{t.threshold:,.0f}':>12}  "
-                         f"{result:<26} {fy:>10} {r.shortfall:>10,.1f}")
+                         f"{result:<26} {fy:>10} {r.shortfall:>10,.1f}  {r.evidence:<8}")
         if self.draws > 1 and self.joint_probability is not None:
             lines.append(f"{'all targets':<12} {'':>4} {'':>22} {'':>12}  P = {self.joint_probability:.1%} "
                          f"(± {self.joint_se:.1%} s.e.)")
@@ -124,6 +125,8 @@ class TargetReport:
             lines.append(f"not assessed (indicator not modelled in this run): {', '.join(self.missing)}")
         lines.append("values: central run, or median [5 %–95 %] over draws; units: "
                      + ", ".join(f"{r.target.id} {r.target.unit}" for r in self.results))
+        if any(r.evidence == "assumed" for r in self.results):
+            lines.append(EVIDENCE_LEGEND)
         if self.draws == 1 and any(r.target.unit in ("firms", "projects", "scenarios") for r in self.results):
             lines.append("counts of a central run are expected values; --draws N gives their distribution and P(reach)")
         del unit_w
@@ -162,7 +165,8 @@ class TargetReport:
                 f"<tr><td><span style='color:{colour}'>&#9679;</span> <b>{html.escape(t.id)}</b> ({t.year})<br>"
                 f"<small>{html.escape(t.label_zh)}</small></td><td style='text-align:right'>{val}</td>"
                 f"<td>{html.escape(t.comparison)} {t.threshold:,.0f} {html.escape(t.unit)}</td><td>{res}</td>"
-                f"<td>{r.first_year or 'never'}</td><td style='text-align:right'>{r.shortfall:,.1f}</td></tr>")
+                f"<td>{r.first_year or 'never'}</td><td style='text-align:right'>{r.shortfall:,.1f}</td>"
+                f"<td>{html.escape(r.evidence)}</td></tr>")
         joint = ""
         if self.joint_probability is not None and self.draws > 1:
             joint = f"<p>P(all targets) = <b>{self.joint_probability:.1%}</b> (± {self.joint_se:.1%})</p>"
@@ -170,7 +174,33 @@ class TargetReport:
         return (f"<div><p><b>Targets — scenario {html.escape(self.scenario)}</b> "
                 f"<small>sha256 {self.sha256[:12]} · {self.draws} draw(s)</small></p>"
                 "<table><tr><th>target</th><th>value in its year</th><th>threshold</th><th>result</th>"
-                "<th>first year</th><th>shortfall</th></tr>" + "".join(rows) + "</table>" + joint + paths + "</div>")
+                "<th>first year</th><th>shortfall</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
+                + joint + f"<p><small>{html.escape(EVIDENCE_LEGEND)}</small></p>" + paths + "</div>")
+
+
+EVIDENCE_LEGEND = ("evidence: observed = the plan's published figures include this indicator (or, for a total, "
+                   "its components), so the data can check the model; assumed = nothing published measures it, "
+                   "the result rests on assumed parameters only")
+
+
+def evidence_of(targets: TargetSet, observations) -> dict[str, str]:
+    """Target id → ``"observed"`` when a published figure measures its indicator (a total: any component), else ``"assumed"``.
+
+    Examples
+    --------
+    >>> from jdmodel.params.plan import load_plan
+    >>> from jdmodel.params.targets import load_targets
+    >>> p = load_plan("jiading")
+    >>> evidence_of(load_targets(plan=p), p.observations)
+    {'output': 'observed', 'enterprises': 'assumed', 'projects': 'assumed', 'scenarios': 'assumed'}
+    """
+    seen = {o.indicator for o in observations}
+    totals = targets.total_of
+    out = {}
+    for t in targets.targets:
+        parts = {f"output.{s}" for s in totals.get(t.indicator, ())}
+        out[t.id] = "observed" if t.indicator in seen or parts & seen else "assumed"
+    return out
 
 
 def _traffic(r: TargetResult) -> str:
@@ -199,8 +229,17 @@ def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
         from jdmodel.pipeline.results import targets_of
 
         targets = targets_of(ds)
-    if ds.attrs.get("kind") == "sweep":
-        return _assess_sweep(ds, targets)
+    from jdmodel.pipeline.results import plan_of
+
+    evidence = evidence_of(targets, plan_of(ds).observations)
+    report = _assess_sweep(ds, targets) if ds.attrs.get("kind") == "sweep" else _assess_run(ds, targets)
+    for r in report.results:
+        r.evidence = evidence.get(r.target.id, "assumed")
+    return report
+
+
+def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
+    """The report of a central run or an ensemble."""
     has_draws = "draw" in ds.dims
     n = int(ds.sizes.get("draw", 1))
     results, missing, reached_all = [], [], None

@@ -17,7 +17,7 @@ PLAN_IMPLIED_BASE = 2000.0  # 亿元: half of the 4000 亿元 target (the word �
 def test_the_rule_names_the_four_components_and_the_jan_oct_release():
     rule = JIADING.base_rules[0]
     assert set(rule.sectors) == {"industrial_internet", "ecommerce", "online_entertainment", "online_services"}
-    assert rule.period == "2021-01..10" and rule.divide_by_growth and rule.share == "base_year.jan_oct_share"
+    assert rule.period == "2021-01..10" and rule.divide_by_growth and rule.share == "within_year.jan_oct.2020"
 
 
 def test_jan_oct_2020_components_by_division():
@@ -35,13 +35,55 @@ def test_jan_oct_2020_components_by_division():
     assert total > PLAN_IMPLIED_BASE
 
 
+def _pairs(indicators, year):
+    """January–October shares of ``year`` from the observation file's pairs: Jan–Oct of the next year over its
+    growth (or Jan–Oct of the year itself), over the full year."""
+    obs = load_observed("jiading")
+    out = {}
+    for ind in indicators:
+        full = next(o for o in obs if o.indicator == ind and o.period.full_year and o.year == year)
+        same = [o for o in obs if o.indicator == ind and str(o.period) == f"{year}-01..10"]
+        if same:
+            out[ind] = same[0].value / full.value
+        else:
+            nxt = next(o for o in obs if o.indicator == ind and str(o.period) == f"{year + 1}-01..10")
+            out[ind] = nxt.value / (1.0 + nxt.growth) / full.value
+    return out
+
+
+def test_the_2020_share_is_the_districts_own_pairs(baseline):
+    shares = _pairs(["merchandise_sales", "industrial_output"], 2020)
+    # worked by hand: 6282.6 / 1.115 / 7159.7 = 0.7870; 4317.1 / 1.016 / 5341.7 = 0.7955
+    assert shares["merchandise_sales"] == pytest.approx(0.7870, abs=1e-4)
+    assert shares["industrial_output"] == pytest.approx(0.7955, abs=1e-4)
+    p = baseline.params["within_year.jan_oct.2020"]
+    assert p.value == pytest.approx(sum(shares.values()) / len(shares), abs=5e-4)
+    assert p.low <= min(shares.values()) and max(shares.values()) <= p.high
+    assert p.value < 10 / 12 - 0.03           # 2020 was not a pro-rata year
+
+
+def test_the_2021_share_is_the_districts_own_pair(baseline):
+    share = _pairs(["strategic_emerging_output"], 2021)["strategic_emerging_output"]
+    assert share == pytest.approx(1038.0 / 1312.4)
+    p = baseline.params["within_year.jan_oct.2021"]
+    assert p.value == pytest.approx(share, abs=2e-3) and p.low <= share <= p.high
+
+
+def test_the_base_year_follows_the_2020_share_and_not_the_2021_one(baseline):
+    a = baseline.with_overrides({"within_year.jan_oct.2020": 0.75})
+    b = baseline.with_overrides({"within_year.jan_oct.2021": 0.75})
+    key = "sectors.ecommerce.base_output"
+    assert a[key] == pytest.approx(2448.7 / 1.322 / 0.75, rel=1e-9)
+    assert b[key] == pytest.approx(baseline[key], rel=1e-12)
+
+
 def test_baseline_2020_values_follow_from_the_stated_scaling(baseline):
-    share = baseline["base_year.jan_oct_share"]
-    expected = derived_outputs(JIADING, {"base_year.jan_oct_share": share})
+    share = baseline["within_year.jan_oct.2020"]
+    expected = derived_outputs(JIADING, {"within_year.jan_oct.2020": share})
     for s in BUREAU_COMPONENTS:
         assert baseline[f"sectors.{s}.base_output"] == pytest.approx(expected[s], rel=1e-12)
         assert baseline.params[f"sectors.{s}.base_output"].source.startswith("derived")
-    assert baseline["sectors.ecommerce.base_output"] == pytest.approx(1852.27 / 0.8333, rel=1e-4)
+    assert baseline["sectors.ecommerce.base_output"] == pytest.approx(1852.27 / share, rel=1e-4)
 
 
 def test_online_economy_total_is_the_sum_of_the_declared_composition(baseline):

@@ -14,8 +14,8 @@ from jdmodel.errors import ParameterError
 from jdmodel.expost.calibrate import calibrate
 from jdmodel.expost.condition import condition, weighted_quantile
 from jdmodel.expost.evaluate import evaluate, required_growth
-from jdmodel.expost.operator import ErrorModel, load_error_model, match, observe
-from jdmodel.params.observed import Observation, Period
+from jdmodel.expost.operator import ErrorModel, load_error_model, match, observe, scenario_shares
+from jdmodel.params.observed import Observation, Period, load_observed
 
 YEARS = np.arange(2020, 2031)
 SRC = {"title": "synthetic", "publisher": "test", "date": "2026"}
@@ -67,12 +67,12 @@ def test_jan_oct_figure_is_compared_with_annual_times_share(errors):
     ds = path_ds(annual)
     share = 0.8
     o = obs("a", "online_economy_output", Period(2021, 1, 10), share * annual[1])
-    (term,) = match(ds, [o], errors, shares={(1, 10): share}).terms
+    (term,) = match(ds, [o], errors, shares={(1, 10, 2021): share}).terms
     assert float(term.model) == pytest.approx(share * annual[1])
     assert float(term.log_error()) == pytest.approx(0.0, abs=1e-12)
     # compared with the full-year value the residual would be ln(1/0.8)/σ, not 0
     full = obs("b", "online_economy_output", Period(2021), share * annual[1])
-    (wrong,) = match(ds, [full], errors, shares={(1, 10): share}).terms
+    (wrong,) = match(ds, [full], errors, shares={(1, 10, 2021): share}).terms
     assert float(wrong.z()) == pytest.approx(math.log(1 / share) / errors.sd("OS"))
 
 
@@ -89,12 +89,12 @@ def test_half_years_use_the_h1_share(errors):
 def test_partial_year_without_a_share_is_never_compared(errors):
     ds = path_ds(np.full(YEARS.size, 100.0))
     q1 = obs("q1", "online_economy_output", Period(2021, 1, 3), 25.0)
-    m = match(ds, [q1], errors, shares={(1, 10): 0.83})
+    m = match(ds, [q1], errors, shares={(1, 10, 2021): 0.83})
     assert m.terms == [] and "no within-year share" in m.skipped[0].reason
     with pytest.raises(ValueError, match="never compared with a full-year value"):
         observe(ds["online_economy_output"], q1, 1.0)
     jo = obs("jo", "online_economy_output", Period(2021, 1, 10), 80.0)
-    assert "no January–October share" in match(ds, [jo], errors).skipped[0].reason
+    assert "no within-year share for months 01..10" in match(ds, [jo], errors).skipped[0].reason
 
 
 def test_missing_observation_is_skipped_not_zero(errors):
@@ -149,7 +149,7 @@ def test_evaluate_real_2022_total_and_required_growth(report):
 
 
 def test_evaluate_jan_oct_rows_use_the_scenario_share(report, baseline):
-    share = float(baseline["base_year.jan_oct_share"])
+    share = float(baseline["within_year.jan_oct.2021"])
     annual = float(report.results["output"].sel(sector="ecommerce", year=2021))
     row = report.row("1.3")
     assert float(row.model) == pytest.approx(share * annual)
@@ -181,8 +181,8 @@ def test_required_growth_known_answer():
 
 
 # --- calibrate ----------------------------------------------------------------------------------
-TRUE = {"sectors.ecommerce.tfp_growth": 0.075, "sectors.online_services.tfp_growth": 0.10,
-        "base_year.jan_oct_share": 0.85}
+TRUE = {"sectors.ecommerce.tfp_growth": 0.035, "sectors.online_services.tfp_growth": 0.065,
+        "within_year.jan_oct.2021": 0.82}
 
 
 def synthetic_observations(baseline, noise_seed=None):
@@ -198,7 +198,7 @@ def synthetic_observations(baseline, noise_seed=None):
             if rng is not None:
                 value *= math.exp(rng.normal(0, em.sd(cls)))
             out.append(obs(f"{sector}-{year}", f"output.{sector}", Period(year), value, cls))
-    jo = TRUE["base_year.jan_oct_share"] * float(ds["online_economy_output"].sel(year=2021))
+    jo = TRUE["within_year.jan_oct.2021"] * float(ds["online_economy_output"].sel(year=2021))
     out.append(obs("total-jo", "online_economy_output", Period(2021, 1, 10), jo, "OS"))
     return out
 
@@ -224,8 +224,8 @@ def test_calibrated_scenario_carries_estimates_and_sources(baseline):
     cal = calibrate(baseline, free=["sectors.ecommerce.tfp_growth"])
     p = cal.scenario.params["sectors.ecommerce.tfp_growth"]
     assert p.value == pytest.approx(cal.estimates["sectors.ecommerce.tfp_growth"])
-    assert p.source.startswith("calibrated:") and (p.low, p.high) == (0.03, 0.09)
-    assert 0.03 <= p.value <= 0.09
+    assert p.source.startswith("calibrated:") and (p.low, p.high) == (-0.01, 0.05)
+    assert -0.01 <= p.value <= 0.05
     assert "1.6" in cal.residuals["observation"].values
     assert "1.1" not in cal.residuals["observation"].values          # the redundant total
     assert "sectors.ecommerce.tfp_growth" in cal.table()
@@ -318,7 +318,7 @@ def test_condition_real_ensemble_runs_and_reports(baseline):
     assert {"1.2", "1.3", "1.6"} <= used and "1.1" not in used
     # the January–October share is read per draw from the ensemble's sampled inputs
     jo = next(t for t in post.matched.terms if t.id == "1.3")
-    share = ens["inputs"].sel(parameter="base_year.jan_oct_share")
+    share = ens["inputs"].sel(parameter="within_year.jan_oct.2021")
     annual = ens["output"].sel(sector="ecommerce", year=2021)
     np.testing.assert_allclose(jo.model.values, (share * annual).values)
     assert 0.0 <= float(post.targets["posterior"].sel(target="output")) <= 1.0
@@ -346,3 +346,19 @@ def test_cli_evaluate_and_calibrate_write_a_checkable_scenario(tmp_path, capsys)
     capsys.readouterr()
     assert main(["calibrate", "baseline", "--free", "sectors.nope.tfp_growth"]) == 2
     assert "sectors.nope.tfp_growth" in capsys.readouterr().err
+
+
+def test_the_central_run_explains_the_jan_oct_2021_release(baseline):
+    """With the central values, Jan–Oct 2021 = annual 2021 × the 2021 share: total within 10 %, components within σ."""
+    ds = jd.simulate(baseline, io=False)
+    errors = load_error_model()
+    m = match(ds, load_observed("jiading"), errors, shares=scenario_shares(baseline))
+    terms = {t.obs.id: t for t in m.terms}
+    share = baseline["within_year.jan_oct.2021"]
+    total = terms["1.1"]
+    assert float(total.model) == pytest.approx(share * float(ds.online_economy_output.sel(year=2021)), rel=1e-12)
+    assert abs(float(total.model) / 2784.9 - 1) < 0.10
+    annual = float(ds.online_economy_output.sel(year=2021))
+    assert abs(annual / 2784.9 - 1) > 0.15          # compared with the annual value it would not fit
+    for oid in ("1.2", "1.3", "1.4", "1.5"):
+        assert abs(float(terms[oid].log_error())) < terms[oid].sd, oid

@@ -32,41 +32,75 @@ def test_growth_accounting_identity_for_small_steps(A, K, H, L, a, b, c, gA, gK,
                                             abs=1e-12)
 
 
+def _trend_value_added(ds, sc):
+    """Value added without the shock deviations (what the production function gives)."""
+    p = sc.plan
+    dev = growth.shock_deviation(
+        np.array([[sc.params[f"sectors.{s}.shock"].value if f"sectors.{s}.shock" in sc.params else 0.0
+                   for s in SECTORS]]),
+        np.array([[sc.params[f"sectors.{s}.rebound"].value if f"sectors.{s}.rebound" in sc.params else 0.0
+                   for s in SECTORS]]),
+        len(p.years.all), None if p.shock is None else p.shock[0] - p.years.base)[0]
+    return ds.value_added / (1.0 + dev)
+
+
 def test_engine_log_growth_decomposes_exactly(baseline):
-    ds = jd.simulate("plan", io=False)
-    d = np.log(ds[["output", "tfp", "capital", "talent", "land"]]).diff("year")
     sc = jd.load_scenario("plan")
+    ds = jd.simulate(sc, io=False)
+    v = _trend_value_added(ds, sc)
+    d = np.log(ds[["tfp", "capital", "talent", "land"]]).diff("year")
+    dv = np.log(v).diff("year")
     for s in SECTORS:
         a, b, c = (sc[f"sectors.{s}.{e}"] for e in ("alpha", "beta", "gamma"))
         rhs = d.tfp + a * d.capital + b * d.talent + c * d.land
-        np.testing.assert_allclose(d.output.sel(sector=s), rhs.sel(sector=s), rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(dv.sel(sector=s), rhs.sel(sector=s), rtol=1e-10, atol=1e-13)
+        # what the statistics measure is value added over margin × value-added share, every year
+        ratio = sc[f"sectors.{s}.margin"] * sc[f"sectors.{s}.va_share"]
+        np.testing.assert_allclose(ds.output.sel(sector=s), ds.value_added.sel(sector=s) / ratio, rtol=1e-12)
 
 
-def test_closed_form_for_a_constant_lever_path(baseline):
-    """K_t = K* + (K0 − K*)(1−δ)^t with K* = (I + mF)/δ; H likewise; L linear; A geometric."""
+def test_investment_is_a_share_of_value_added_hand_computed_over_three_years(baseline):
+    """K₀ = s V₀/(g₀ + δ); K_{t+1} = (1 − δ) K_t + s V_t + m F_{t+1}; V = A K^α H^β L^γ, worked year by year."""
     sc = baseline.with_overrides({
         "levers.funds.ecommerce": 3.0, "levers.talent.ecommerce": 500.0, "levers.land.ecommerce": 2.0,
-        "district.land_budget": 1e6,
+        "district.land_budget": 1e6, "sectors.ecommerce.shock": 0.0, "sectors.ecommerce.rebound": 0.0,
         "district.infrastructure": [1 + 0.04 * t for t in range(1, 11)],   # constant Δ = 0.04
         "district.business_environment": [1 + 0.01 * t for t in range(1, 11)],
     })
     ds = jd.simulate(sc, io=False).sel(sector="ecommerce")
     p = {k.split(".")[-1]: sc[k] for k in sc.params if k.startswith("sectors.ecommerce.")}
-    t = np.arange(11)
-    Y0 = p["base_output"]
-    K0 = p["capital_output_ratio"] * Y0
-    Kstar = (p["investment_rate"] * Y0 + p["leverage"] * 3.0) / p["depreciation"]
-    K = Kstar + (K0 - Kstar) * (1 - p["depreciation"]) ** t
-    Hstar = (p["talent_organic"] + 500.0) / p["talent_attrition"]
-    H = Hstar + (p["talent_base"] - Hstar) * (1 - p["talent_attrition"]) ** t
-    L = p["land_base"] + 2.0 * t
-    A0 = Y0 / (K0 ** p["alpha"] * p["talent_base"] ** p["beta"] * p["land_base"] ** p["gamma"])
-    A = A0 * (1 + p["tfp_growth"] + p["infra_effect"] * 0.04 + p["environment_effect"] * 0.01) ** t
-    Y = A * K ** p["alpha"] * H ** p["beta"] * L ** p["gamma"]
-    np.testing.assert_allclose(ds.capital, K, rtol=1e-12)
-    np.testing.assert_allclose(ds.talent, H, rtol=1e-12)
-    np.testing.assert_allclose(ds.land, L, rtol=1e-12)
-    np.testing.assert_allclose(ds.output, Y, rtol=1e-11)
+    a, b, c, s, dep = p["alpha"], p["beta"], p["gamma"], p["investment_rate"], p["depreciation"]
+    V = p["base_output"] * p["margin"] * p["va_share"]
+    K = s * V / (p["pre_growth"] + dep)
+    H, L = p["talent_base"], p["land_base"]
+    A = V / (K**a * H**b * L**c)
+    g = p["tfp_growth"] + p["infra_effect"] * 0.04 + p["environment_effect"] * 0.01
+    expected_K, expected_V = [K], [V]
+    for _ in range(3):
+        K = (1 - dep) * K + s * V + p["leverage"] * 3.0
+        H = (1 - p["talent_attrition"]) * H + p["talent_organic"] + 500.0
+        L = L + 2.0
+        A = A * (1 + g)
+        V = A * K**a * H**b * L**c
+        expected_K.append(K)
+        expected_V.append(V)
+    np.testing.assert_allclose(ds.capital.values[:4], expected_K, rtol=1e-12)
+    np.testing.assert_allclose(ds.value_added.values[:4], expected_V, rtol=1e-12)
+    np.testing.assert_allclose(ds.output.values[:4], np.array(expected_V) / (p["margin"] * p["va_share"]), rtol=1e-12)
+
+
+def test_the_shock_stays_within_its_span(baseline):
+    """The base year is reproduced whatever the shock; the rebound moves only its own year."""
+    key = "sectors.online_services"
+    a = jd.simulate(baseline.with_overrides({f"{key}.rebound": 0.0}), io=False).output.sel(sector="online_services")
+    b = jd.simulate(baseline.with_overrides({f"{key}.rebound": 0.3}), io=False).output.sel(sector="online_services")
+    assert float(b.sel(year=2021)) == pytest.approx(1.3 * float(a.sel(year=2021)), rel=1e-12)
+    np.testing.assert_allclose(b.sel(year=slice(2022, None)), a.sel(year=slice(2022, None)), rtol=1e-13)
+    assert float(b.sel(year=2020)) == float(a.sel(year=2020)) == pytest.approx(baseline[f"{key}.base_output"])
+    c = jd.simulate(baseline.with_overrides({f"{key}.shock": -0.2}), io=False)
+    assert float(c.output.sel(sector="online_services", year=2020)) == pytest.approx(baseline[f"{key}.base_output"])
+    # the trend behind the shocked base year is higher: 2022 (after the span) is above the no-shock run
+    assert float(c.output.sel(sector="online_services", year=2022)) > float(a.sel(year=2022))
 
 
 def test_land_budget_binds_pro_rata():

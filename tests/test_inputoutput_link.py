@@ -65,17 +65,35 @@ def test_mixed_solution_is_consistent_and_batched(seed, draws):
     assert (more >= x - 1e-9).all()
 
 
-def test_output_ratio_setting_gives_the_plain_formula():
-    io = load_regional({"output_ratio": False})
-    np.testing.assert_allclose(io.output_ratio, 1.0)
+def test_the_margin_gives_the_plain_formula():
+    io = load_regional()
+    np.testing.assert_allclose(io.output_ratio, 1.0)              # no margin given: ones
     y = np.repeat(BASE[:, :, None], 2, axis=2)
     y[0, 2, 1] += 100.0                                          # +100 亿元 e-commerce in year 2
     x = economy_wide(io, y, BASE)["io_output"]
     j28 = io.codes.index("28")
     assert x[0, 1, j28] - io.x_base[j28] == pytest.approx(80.0)  # C[ecommerce, 28] = 0.8
-    shipped = load_regional()
-    x2 = economy_wide(shipped, y, BASE)["io_output"]
-    assert x2[0, 1, j28] - shipped.x_base[j28] == pytest.approx(80.0 * 0.12)
+    margin = np.array([[1.0, 1.0, 0.12, 1.0, 1.0]])              # the scenario's margins, per draw
+    x2 = economy_wide(io, y, BASE, margin=margin)["io_output"]
+    assert x2[0, 1, j28] - io.x_base[j28] == pytest.approx(80.0 * 0.12)
+
+
+def test_growth_block_and_io_link_use_one_margin(baseline):
+    """Turnover / margin round-trips: value added = margin × va_share × output, and the link uses that margin."""
+    from dataclasses import replace
+
+    import jdmodel as jd
+
+    sc = baseline.with_overrides({"sectors.ecommerce.margin": 0.2})
+    ds = jd.simulate(sc)
+    ec = ds.sel(sector="ecommerce")
+    np.testing.assert_allclose(ec.value_added / (0.2 * sc["sectors.ecommerce.va_share"]), ec.output, rtol=1e-12)
+    io = load_regional()
+    out = economy_wide(io, np.moveaxis(ds.output.values[None], 1, 2), ds.output.values[None, 0],
+                       float(sc["district.final_demand_growth"]),
+                       margin=np.array([[sc[f"sectors.{s}.margin"] for s in sc.plan.sector_ids]]))
+    np.testing.assert_allclose(out["io_output"][0], ds.io_output.values, rtol=1e-10)
+    del replace
 
 
 def test_settings_change_the_table_and_bad_settings_are_named():
@@ -102,7 +120,12 @@ def test_summary_of_the_shipped_regional_table():
 
 
 def test_district_table_holds_the_focus_sectors(io):
-    # The 2020 focus-sector output mapped onto each exogenous IO sector (at the output ratio) must
+    # The 2020 output of the plan's sectors mapped onto each exogenous IO sector (at their margins) must
     # fit inside that sector's 2020 district output, or the base year would be inconsistent.
-    mapped = (io.concordance * (io.output_ratio * BASE[0])[:, None]).sum(axis=0)
+    import jdmodel as jd
+
+    sc = jd.load_scenario("baseline")
+    margin = np.array([sc[f"sectors.{s}.margin"] for s in sc.plan.sector_ids])
+    base = np.array([sc[f"sectors.{s}.base_output"] for s in sc.plan.sector_ids])
+    mapped = (io.concordance * (margin * base)[:, None]).sum(axis=0)
     assert (mapped[io.exogenous] <= io.x_base[io.exogenous]).all()

@@ -142,6 +142,9 @@ def test_district_output_reproduces_published_aggregates():
     assert float(t.v / t.x @ x) == pytest.approx(2488.4, rel=1e-12)    # GDP 2020
     assert x[1:26].sum() == pytest.approx(5341.7, rel=1e-12)           # 规上工业总产值 2020
     assert x[17] == pytest.approx(0.6 * 5341.7)
+    assert x[27] == pytest.approx(7159.7 * 0.08)                        # trade: 商品销售总额 × margin
+    services_group = [int(c) - 1 for c in ("29", "31", "34", "35", "36", "37", "38", "39", "40", "41")]
+    assert x[services_group].sum() == pytest.approx(944.0 * 1.15)       # 规上服务业营收 × coverage
     with pytest.raises(ParameterError, match="exceeds secondary"):
         iodata.regional_output(t, {**inputs, "assumptions.secondary_share": 0.3})
 

@@ -38,15 +38,22 @@ def one_uncertain(plan):
     e-commerce): with c* solving output(m · c = c*) = 4000 on the central run,
     P(output > 4000 | c) = P(m > c*/c) = (HIGH − c*/c) / (HIGH − LOW).
     """
+    from dataclasses import replace
+
     fixed = plan.with_overrides({k: float(plan[k]) for k, _ in uncertain_parameters(plan)})
     assert uncertain_parameters(fixed) == []
-    one = fixed.with_overrides({"sectors.ecommerce.leverage": {
-        "value": 3.0, "unit": "1", "low": LOW, "high": HIGH, "dist": "uniform", "source": "assumption: test"}})
-    threshold = next(t for t in one.targets.targets if t.id == "output").threshold
 
     def output_2025(m: float) -> float:
         sc = fixed.with_overrides({"sectors.ecommerce.leverage": m})
         return float(jd.simulate(sc, io=False).online_economy_output.sel(year=2025))
+
+    # a threshold the central run reaches at a leverage inside (LOW, HIGH) times a funds scale near 1
+    threshold = output_2025(3.0) * 1.02
+    targets = replace(fixed.targets, targets=tuple(replace(t, threshold=threshold) if t.id == "output" else t
+                                                   for t in fixed.targets.targets))
+    fixed = replace(fixed, targets=targets)
+    one = fixed.with_overrides({"sectors.ecommerce.leverage": {
+        "value": 3.0, "unit": "1", "low": LOW, "high": HIGH, "dist": "uniform", "source": "assumption: test"}})
 
     c_star = brentq(lambda m: output_2025(m) - threshold, 0.5, 40.0, xtol=1e-10)
     return one, c_star

@@ -146,9 +146,14 @@ def regional_output(table: IOTable, inputs: Mapping[str, Any],
     shares; industry's gross output is ``published.industrial_output × assumptions.industrial_coverage``,
     of which each sector of ``assumptions.industry_share`` takes its share, ``assumptions.absent_sectors``
     none, and the rest of industry the remainder in national proportions; construction holds
-    secondary value added not produced by industry; services share tertiary value added in national
-    proportions times ``assumptions.service_specialisation``; gross output = value added / the
-    national value-added-to-output ratio. ``groups`` (primary, industry, construction, services)
+    secondary value added not produced by industry; the trade sector (``assumptions.trade_sector``,
+    when given) has gross output ``published.merchandise_sales × assumptions.trade_margin`` (trade
+    output is its margin); the services of ``assumptions.services_revenue_sectors``, when given,
+    have together the gross output ``published.services_revenue × assumptions.services_revenue_coverage``
+    (the revenue of services above designated size), split in national proportions of gross output
+    times ``assumptions.service_specialisation``; the remaining services share the rest of tertiary
+    value added in national proportions (times the specialisation); gross output = value added /
+    the national value-added-to-output ratio. ``groups`` (primary, industry, construction, services)
     come from the national table's ``[groups]`` (:func:`national_groups`).
 
     Parameters
@@ -198,10 +203,34 @@ def regional_output(table: IOTable, inputs: Mapping[str, Any],
         members = idx(group)
         x[members] = va * table.v[members] / table.v[members].sum() / ratio[members]
     services = idx("services")
-    weight = table.v[services].copy()
-    for key, factor in val.items():
+    trade = val.get("assumptions.trade_sector")
+    if trade is not None and "published.merchandise_sales" in val:
+        # the region's trade sector from its merchandise sales: gross output of trade is its margin
+        j = ix[str(trade)]
+        x[j] = val["published.merchandise_sales"] * val["assumptions.trade_margin"]
+        va_tertiary -= x[j] * ratio[j]
+        if va_tertiary <= 0:
+            raise ParameterError(f"regional inputs: trade value added {x[j] * ratio[j]:.1f} 亿元 (merchandise sales × "
+                                 "trade margin × value-added ratio) exceeds tertiary value added; lower the trade margin")
+        services = services[services != j]
+    factor = np.ones(table.n)
+    for key, f in val.items():
         if key.startswith("assumptions.service_specialisation."):
-            weight[services.tolist().index(ix[key.rsplit(".", 1)[1]])] *= factor
+            factor[ix[key.rsplit(".", 1)[1]]] = f
+    group = [ix[c] for c in val.get("assumptions.services_revenue_sectors", [])]
+    if group and "published.services_revenue" in val:
+        # services above designated size: their published revenue (gross output) sizes the group
+        g = np.array(group)
+        weight = table.x[g] * factor[g]
+        x[g] = val["published.services_revenue"] * val.get("assumptions.services_revenue_coverage", 1.0) * weight \
+            / weight.sum()
+        va_tertiary -= float(x[g] @ ratio[g])
+        if va_tertiary <= 0:
+            raise ParameterError("regional inputs: the services sized by their published revenue (and trade) hold more "
+                                 "value added than the tertiary industry; lower services_revenue_coverage or the trade "
+                                 "margin")
+        services = np.setdiff1d(services, g)
+    weight = table.v[services] * factor[services]
     x[services] = va_tertiary * weight / weight.sum() / ratio[services]
     return x
 

@@ -50,7 +50,7 @@ def derived_outputs(plan, share_of: Mapping[str, float]) -> dict[str, float]:
     Examples
     --------
     >>> from jdmodel.params.plan import load_plan
-    >>> out = derived_outputs(load_plan("jiading"), {"base_year.jan_oct_share": 0.8})
+    >>> out = derived_outputs(load_plan("jiading"), {"within_year.jan_oct.2020": 0.8})
     >>> round(out["ecommerce"], 1)           # 2448.7 / 1.322 / 0.8
     2315.3
     """

@@ -206,7 +206,7 @@ def targets_table(rep) -> Table:
         t = r.target
         row = {"target": t.id, "indicator": f"{t.label_zh} {t.label_en}", "year": str(t.year),
                "threshold": f"{t.comparison} {fmt(t.threshold)} {t.unit}", "median": fmt(r.value),
-               "shortfall": fmt(r.shortfall), "first year": str(r.first_year or "never")}
+               "shortfall": fmt(r.shortfall), "first year": str(r.first_year or "never"), "evidence": r.evidence}
         if r.probability is not None:
             row.update({"5 %": fmt(r.low), "95 %": fmt(r.high), "P(reach)": _pct(r.probability),
                         "95 % interval": f"{_pct(r.interval[0])} – {_pct(r.interval[1])}"})
@@ -214,7 +214,7 @@ def targets_table(rep) -> Table:
             row.update({"P(reach)": "reached" if r.reached else "missed"})
         rows.append(row)
     cols = ["target", "indicator", "year", "threshold", "median", "5 %", "95 %", "P(reach)", "95 % interval",
-            "first year", "shortfall"]
+            "first year", "shortfall", "evidence"]
     if rep.draws == 1:
         cols = [c for c in cols if c not in ("5 %", "95 %", "95 % interval")]
     cap = (f"Targets, scenario {rep.scenario!r}: " + ("central values" if rep.draws == 1 else
@@ -222,6 +222,10 @@ def targets_table(rep) -> Table:
            f"median first year, expected shortfall"))
     if rep.joint_probability is not None:
         cap += f"; P(all assessed targets) = {_pct(rep.joint_probability)}"
+    if any(r.evidence == "assumed" for r in rep.results):
+        from jdmodel.targets import EVIDENCE_LEGEND
+
+        cap += ". " + EVIDENCE_LEGEND[0].upper() + EVIDENCE_LEGEND[1:]
     return _table("targets", rows, cols, cap)
 
 

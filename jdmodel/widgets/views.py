@@ -70,7 +70,8 @@ def target_panel(rep: Any) -> str:
             f"<td><b>{html.escape(t.label_en)}</b> ({t.year})<br><small>{html.escape(t.label_zh)}</small></td>"
             f"<td class='jd-value' data-value='{r.value:.6f}' style='text-align:right'>{value}</td>"
             f"<td>{html.escape(t.comparison)} {t.threshold:,.0f} {html.escape(t.unit)}</td>"
-            f"<td class='jd-prob' data-value='{pval}'>{result}</td><td>{first}</td></tr>")
+            f"<td class='jd-prob' data-value='{pval}'>{result}</td><td>{first}</td>"
+            f"<td class='jd-evidence' data-evidence='{html.escape(r.evidence)}'>{html.escape(r.evidence)}</td></tr>")
     for p in rep.paths:
         if p.probability_above_line is not None:
             rows.append(f"<tr class='jd-path' data-path='{html.escape(p.path.id)}'><td></td>"
@@ -84,8 +85,11 @@ def target_panel(rep: Any) -> str:
         joint = f"<p>P(all assessed targets) = <b>{rep.joint_probability:.0%}</b></p>"
     return ("<style>.jd-targets td, .jd-targets th {padding: 3px 10px; vertical-align: top;}</style>"
             "<table style='border-collapse:collapse'><tr><th></th><th>target (year)</th>"
-            "<th>value in the target year</th><th>threshold</th><th>P(reach) / result</th><th>first year</th></tr>"
-            + "".join(rows) + "</table>" + joint + missing)
+            "<th>value in the target year</th><th>threshold</th><th>P(reach) / result</th><th>first year</th>"
+            "<th>evidence</th></tr>" + "".join(rows) + "</table>" + joint + missing
+            + "<p><small>evidence: <b>observed</b> — published figures measure the indicator, the data can check "
+              "the model; <b>assumed</b> — nothing published measures it, the result rests on assumed parameters."
+              "</small></p>")
 
 
 
