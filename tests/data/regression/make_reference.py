@@ -15,8 +15,8 @@ from pathlib import Path
 import jdmodel as jd
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("baseline", "plan", "no_new_policy", "funds_heavy", "talent_first", "land_constrained")
-KEEP = ("output", "capital", "talent", "land", "tfp", "online_economy_output", "ecommerce_sales", "enterprises",
+SCENARIOS = ("baseline", "plan", "no_new_policy", "funds_heavy", "talent_first", "land_constrained", "market_share")
+KEEP = ("output", "value_added", "market", "capital", "talent", "land", "tfp", "online_economy_output", "ecommerce_sales", "enterprises",
         "enterprises_total", "projects", "scenarios", "io_output", "io_value_added", "io_effect")
 
 
