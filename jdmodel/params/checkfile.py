@@ -84,6 +84,12 @@ def check_file(path: str | Path) -> str:
     if is_plan_file(path):
         return check_plan(path.parent)
     data = read_toml(path)
+    if "series" in data:
+        plan = _plan_around(path)
+        if plan.market is None or plan.file("market").resolve() != path.resolve():
+            raise ParameterError(f"{path}: a market series file is read through its plan's [market] (plan.toml); "
+                                 "none names this file")
+        return f"{path}: OK — market series {plan.market.id}, {len(plan.market.points)} published levels"
     if "observation" in data:
         from jdmodel.params.observed import load_observations_file
 
