@@ -46,11 +46,11 @@ def step_inputs(d: int, seed: int = 0) -> tuple[dict, dict, dict]:
 
     land = u(0, 10)
     state = {"capital": u(1, 2000), "talent": u(100, 60000), "land": u(5, 500), "tfp": u(0.01, 2),
-             "land_budget": u(0, 60, (d, 1))}
+             "land_budget": u(0, 60, (d, 1)), "value_added": u(5, 300)}
     inputs = {"funds": u(0, 30), "talent_lever": u(0, 2000), "land_lever": land,
               "land_requested_total": land.sum(axis=1, keepdims=True), "d_infrastructure": u(0, 0.1, (d, 1)),
               "d_environment": u(0, 0.05, (d, 1))}
-    params = {"base_output": u(10, 3000), "investment_rate": u(0, 0.4), "depreciation": u(0, 0.3),
+    params = {"investment_rate": u(0, 0.4), "depreciation": u(0, 0.3),
               "leverage": u(0, 6), "talent_attrition": u(0, 0.2), "talent_organic": u(0, 5000),
               "tfp_growth": u(0, 0.1), "infra_effect": u(0, 0.3), "environment_effect": u(0, 0.1),
               "alpha": u(0.1, 0.5), "beta": u(0.1, 0.6), "gamma": u(0.02, 0.2)}
@@ -59,7 +59,7 @@ def step_inputs(d: int, seed: int = 0) -> tuple[dict, dict, dict]:
 
 def hand_step(state: dict, inputs: dict, p: dict) -> tuple:
     """The engine's loop body (engine.run) on the same inputs."""
-    K = growth.capital_step(state["capital"], p["depreciation"], p["investment_rate"] * p["base_output"],
+    K = growth.capital_step(state["capital"], p["depreciation"], p["investment_rate"] * state["value_added"],
                             p["leverage"], inputs["funds"])
     H = growth.talent_step(state["talent"], p["talent_attrition"], p["talent_organic"],
                            inputs["talent_lever"])

@@ -1,8 +1,9 @@
 """jdmodel.symbolic: sympy equations run as the engine runs, derivations, docs generated from the source.
 
-The proofs run for every shipped plan (``available_plans()``) and for a plan written here that
-differs from them in every respect the package must not assume: its sectors and their
-abbreviations, its years, two total and two linked indicators.
+The proofs run for every shipped plan and scenario (``available_plans()``) and for a plan written
+here that differs from them in every respect the package must not assume: its sectors and their
+abbreviations, its years and shock span, its market and market sector, two total and two linked
+indicators.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import jdmodel as jd
 from jdmodel import engine, growth
 from jdmodel.errors import ModelError, ParameterError
 from jdmodel.params.plan import available_plans, load_plan
-from jdmodel.params.scenario import central_values
+from jdmodel.params.scenario import central_values, options
 from jdmodel.params.schema import SCHEMA
 from jdmodel.pipeline.simulate import run_engine
 from jdmodel.symbolic import kernel
@@ -30,6 +31,7 @@ from jdmodel.symbolic.accounting import default_periods, growth_accounting
 from jdmodel.symbolic.derivations import (
     doubling_time,
     ecommerce_arithmetic,
+    g_V,
     path_arithmetic,
     required_cagr,
     steady_state,
@@ -38,9 +40,10 @@ from jdmodel.symbolic.display import equations, markdown_doc
 from jdmodel.symbolic.levers import elasticities, lever_for_output
 
 BASE = jd.load_scenario("baseline")
+MARKET = jd.load_scenario("market_share")
 PLANS = available_plans()
 PLAN_SCENARIOS = [(p, s) for p in PLANS for s in load_plan(p).scenarios()]
-GROWTH_KEYS = ("output", "capital", "talent", "land", "tfp")
+GROWTH_KEYS = ("output", "value_added", "capital", "talent", "land", "tfp")
 
 # --- a plan unlike the shipped ones ------------------------------------------------------------------
 TOY_PLAN = """
@@ -90,6 +93,41 @@ en = "Robot exports"
 id = "parcels"
 sector = "freight"
 en = "Parcels"
+
+[shock]
+years = [2016, 2017]
+source = "toy: a strike and its recovery"
+
+[market]
+sector = "freight"
+"""
+
+# published from after the base year (the first interval's growth runs back to it), a gap interpolated
+# log-linearly, growth at market.growth after the last published year
+TOY_MARKET = """
+[series]
+id = "toy_haulage"
+en = "Haulage market"
+unit = "亿元"
+source = "toy"
+
+[[series.point]]
+year = 2016
+value = 5000
+class = "OS"
+source = "toy"
+
+[[series.point]]
+year = 2018
+value = 5800
+class = "OS"
+source = "toy"
+
+[[series.point]]
+year = 2019
+value = 6100
+class = "OS"
+source = "toy"
 """
 
 TOY_TARGETS = """
@@ -116,9 +154,11 @@ citation = "toy"
 _TOY_SECTORS = ("robots", "biotech", "freight")
 _TOY_PARAMS = {  # key: (unit, robots, biotech, freight)
     "base_output": ("亿元", 300.0, 500.0, 200.0),
-    "capital_output_ratio": ("yr", 1.5, 1.0, 2.5),
+    "margin": ("1", 1.0, 0.9, 0.3),
+    "va_share": ("1", 0.4, 0.5, 0.6),
+    "pre_growth": ("1/yr", 0.08, 0.05, 0.1),
     "depreciation": ("1/yr", 0.1, 0.12, 0.08),
-    "investment_rate": ("1/yr", 0.2, 0.13, 0.3),
+    "investment_rate": ("1", 0.3, 0.2, 0.35),
     "leverage": ("1", 3.0, 2.0, 4.0),
     "talent_base": ("人", 8000, 12000, 5000),
     "talent_attrition": ("1/yr", 0.08, 0.06, 0.1),
@@ -130,6 +170,8 @@ _TOY_PARAMS = {  # key: (unit, robots, biotech, freight)
     "tfp_growth": ("1/yr", 0.05, 0.02, 0.03),
     "infra_effect": ("1", 0.15, 0.05, 0.2),
     "environment_effect": ("1", 0.05, 0.05, 0.02),
+    "shock": ("1", -0.12, 0.05, -0.2),
+    "rebound": ("1", 0.08, -0.03, 0.1),
 }
 _TOY_LEVERS = {"funds": ("亿元/yr", 1.0, 2.0, 0.5), "talent": ("人/yr", 300, 200, 100),
                "land": ("公顷/yr", 3.0, 1.0, 4.0)}
@@ -138,8 +180,9 @@ _TOY_LEVERS = {"funds": ("亿元/yr", 1.0, 2.0, 0.5), "talent": ("人/yr", 300, 
 def _write_toy_plan(folder: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / "plan.toml").write_text(TOY_PLAN, encoding="utf-8")
+    (folder / "market.toml").write_text(TOY_MARKET, encoding="utf-8")
     (folder / "targets.toml").write_text(TOY_TARGETS, encoding="utf-8")
-    lines = ['name = "baseline"', "", "[base_year]", 'jan_oct_share = { value = 0.8333, unit = "1", source = "toy" }']
+    lines = ['name = "baseline"', "", "[model]", 'variant = { value = "supply", source = "toy" }']
     for i, s in enumerate(_TOY_SECTORS):
         lines += ["", f"[sectors.{s}]"]
         lines += [f'{k} = {{ value = {v[1 + i]}, unit = "{v[0]}", source = "toy" }}' for k, v in _TOY_PARAMS.items()]
@@ -156,15 +199,31 @@ def _write_toy_plan(folder: Path) -> Path:
               "", "[linked.robot_exports]", 'base = { value = 120.0, unit = "亿元", source = "toy" }',
               'elasticity = { value = 1.2, unit = "1", source = "toy" }',
               "", "[linked.parcels]", 'base = { value = 40.0, unit = "亿元", source = "toy" }',
-              'elasticity = { value = 0.8, unit = "1", source = "toy" }']
+              'elasticity = { value = 0.8, unit = "1", source = "toy" }',
+              "", "[market]", 'share_elasticity = { value = 0.6, unit = "1", source = "toy" }',
+              'growth = { value = 0.05, unit = "1/yr", source = "toy" }']
     (folder / "baseline.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "market_share.toml").write_text(
+        'extends = "baseline"\n\n[model]\nvariant = { value = "market_share", source = "toy" }\n', encoding="utf-8")
     return folder
 
 
 @pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    """The baseline scenario of the toy plan."""
-    return jd.load_scenario(_write_toy_plan(tmp_path_factory.mktemp("plans") / "toy"))
+def toy_folder(tmp_path_factory):
+    return _write_toy_plan(tmp_path_factory.mktemp("plans") / "toy")
+
+
+@pytest.fixture(scope="module")
+def toy(toy_folder):
+    """The baseline scenario of the toy plan (supply side, shock span 2016–2017)."""
+    return jd.load_scenario(toy_folder)
+
+
+@pytest.fixture(scope="module")
+def toy_market(toy_folder):
+    """The toy plan's market-share scenario: freight on its market."""
+    return jd.load_scenario("market_share", plan=toy_folder)
 
 
 def _scenario(plan: str, name: str = "baseline"):
@@ -180,6 +239,7 @@ def _random_step(rng: np.random.Generator, d: int, S: int) -> tuple[dict, dict, 
         "land": u(5, 500),
         "tfp": u(0.01, 2),
         "land_budget": u(0, 60, (d, 1)) * (rng.random((d, 1)) > 0.1),
+        "value_added": u(1, 1500),
     }
     land = u(0, 15) * (rng.random((d, S)) > 0.2)
     land[: d // 10] = 0.0  # no requests at all: the share must be 1, not 0/0
@@ -192,7 +252,6 @@ def _random_step(rng: np.random.Generator, d: int, S: int) -> tuple[dict, dict, 
         "d_environment": u(-0.05, 0.1, (d, 1)),
     }
     params = {
-        "base_output": u(10, 3000),
         "investment_rate": u(0, 0.4),
         "depreciation": u(0, 0.3),
         "leverage": u(0, 6),
@@ -216,7 +275,7 @@ def test_lambdified_update_equals_the_engines_growth_functions(seed, plan):
     K = growth.capital_step(
         state["capital"],
         p["depreciation"],
-        p["investment_rate"] * p["base_output"],
+        p["investment_rate"] * state["value_added"],  # investment out of last year's trend value added
         p["leverage"],
         inputs["funds"],
     )
@@ -233,32 +292,63 @@ def test_lambdified_update_equals_the_engines_growth_functions(seed, plan):
         p["environment_effect"],
         inputs["d_environment"],
     )
-    Y = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
-    for name, ref in (("capital", K), ("talent", H), ("land", L), ("tfp", A), ("output", Y)):
+    V = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
+    for name, ref in (("capital", K), ("talent", H), ("land", L), ("tfp", A), ("value_added", V)):
         np.testing.assert_allclose(new[name], ref, rtol=1e-12, atol=0, err_msg=name)
     # what is left of a budget is a difference: relative to the budget, not to a value that may be 0
     scale = 1e-12 * max(1.0, float(state["land_budget"].max()))
     np.testing.assert_allclose(new["land_granted"], granted, rtol=1e-12, atol=scale)
     np.testing.assert_allclose(new["land_budget"][:, 0], remaining, rtol=1e-12, atol=scale)
-    assert np.isfinite(new["output"]).all()
+    assert np.isfinite(new["value_added"]).all()
+
+
+def test_the_base_year_equations_equal_the_engines_growth_functions():
+    rng = np.random.default_rng(7)
+    d, S = 200, 4
+    u = lambda lo, hi: rng.uniform(lo, hi, (d, S))  # noqa: E731
+    M0, mu, v, d0 = u(10, 3000), u(0.05, 1.2), u(0.1, 0.9), u(-0.3, 0.5)
+    s, g0, delta = u(0.05, 0.4), u(-0.05, 0.2), u(0.03, 0.2)
+    V0 = kernel.equation_function("value_added_base", (M.M0, M.mu, M.v_va, M.d0))(M0, mu, v, d0)
+    np.testing.assert_allclose(V0, M0 * (mu * v) / (1 + d0), rtol=1e-14)
+    K0 = kernel.equation_function("capital_base", (M.s_inv, M.V0, M.g_0, M.delta))(s, V0, g0, delta)
+    np.testing.assert_allclose(K0, growth.initial_capital(V0, s, g0, delta), rtol=1e-14)
+    years = np.arange(2010, 2020)
+    shock, rebound = u(-0.3, 0.3), u(-0.3, 0.3)
+    f = kernel.equation_function("shock_deviation", (M.t_year, M.tau_1, M.tau_2, M.d_shock, M.d_rebound))
+    for start in (2010, 2013, 2019):
+        got = np.broadcast_to(f(years[None, :, None], start, start + 1, shock[:, None, :], rebound[:, None, :]),
+                              (d, len(years), S))
+        np.testing.assert_array_equal(got, growth.shock_deviation(shock, rebound, len(years), start - 2010))
+    no_span = kernel.deviations(dataclasses.replace(load_plan(PLANS[0]), shock=None), shock, rebound)
+    assert no_span.shape == (d, len(load_plan(PLANS[0]).years.all), S) and not no_span.any()
 
 
 def _assert_run_equals_engine(sc, seed: int = 5, draws: int = 64) -> None:
     """The lambdified chain equals the engine on ``sc`` with every per-sector parameter perturbed per draw."""
     values = central_values(sc)
     rng = np.random.default_rng(seed)
-    for key in [k for k in values if k.startswith(("sectors.", "linked.")) and not k.endswith(("alpha", "beta", "gamma"))]:
+    for key in [k for k in values if k.startswith(("sectors.", "linked.", "market."))
+                and not k.endswith(("alpha", "beta", "gamma"))]:
         values[key] = values[key] * rng.uniform(0.8, 1.2, (draws, *values[key].shape[1:]))
+    for key in [k for k in values if k.endswith((".shock", ".rebound"))]:  # never all zero: the span acts
+        values[key] = values[key] + rng.uniform(-0.1, 0.1, (draws, *values[key].shape[1:]))
     values = {k: v for k, v in values.items() if not k.startswith("counting.")}  # growth block only
     ref = run_engine(sc, values)
     got = kernel.run_growth(values, sc)
+    market = options(sc).get("model.variant") == "market_share"
     indicators = [x.id for x in sc.plan.linked] + list(sc.targets.total_of)
     assert indicators and set(indicators) <= set(got)
-    assert set(got) == {*GROWTH_KEYS, *indicators, "land_granted"}
-    for k in (*GROWTH_KEYS, *indicators):
+    extra = {"market"} if market else set()
+    assert set(got) == {*GROWTH_KEYS, *indicators, *extra, "land_granted", "value_added_trend"}
+    for k in (*GROWTH_KEYS, *indicators, *extra):
         assert got[k].shape == ref[k].shape, k
         np.testing.assert_allclose(got[k], ref[k], rtol=1e-12, atol=0, err_msg=k)
     np.testing.assert_allclose(got["land_granted"], ref["land_granted"], rtol=1e-12, atol=1e-10)
+    if sc.plan.shock is not None:  # measured = trend (1 + d)/(μ v) with a deviation in the span only
+        i = sc.plan.shock[0] - sc.plan.years.base
+        assert not np.allclose(got["value_added"][:, i], got["value_added_trend"][:, i])
+        after = slice(i + 2, None)
+        np.testing.assert_allclose(got["value_added"][:, after], got["value_added_trend"][:, after], rtol=0)
 
 
 @pytest.mark.parametrize("plan,name", PLAN_SCENARIOS)
@@ -268,12 +358,55 @@ def test_lambdified_run_equals_engine_run(plan, name):
     _assert_run_equals_engine(sc)
 
 
-def test_lambdified_run_equals_engine_run_on_a_plan_unlike_the_shipped_ones(toy):
-    assert toy.plan.id == "toy" and toy.plan.id not in PLANS
-    _assert_run_equals_engine(toy)
-    out = kernel.run_growth(central_values(toy), toy)
-    assert out["output"].shape == (1, len(toy.plan.years.all), 3)
-    assert out["land_granted"].shape == (1, 3, len(toy.plan.years.levers))
+def test_the_shipped_scenarios_include_the_market_share_variant():
+    assert ("jiading", "market_share") in PLAN_SCENARIOS and options(MARKET)["model.variant"] == "market_share"
+    assert MARKET.plan.shock is not None and MARKET.plan.market is not None
+
+
+@pytest.mark.parametrize("name", ["toy", "toy_market"])
+def test_lambdified_run_equals_engine_run_on_a_plan_unlike_the_shipped_ones(name, request):
+    sc = request.getfixturevalue(name)
+    assert sc.plan.id == "toy" and sc.plan.id not in PLANS
+    assert sc.plan.shock == (2016, 2017) and sc.plan.market.sector == "freight"
+    _assert_run_equals_engine(sc)
+    out = kernel.run_growth(central_values(sc), sc)
+    assert out["output"].shape == (1, len(sc.plan.years.all), 3)
+    assert out["land_granted"].shape == (1, 3, len(sc.plan.years.levers))
+    # the base year reproduces the measured base output, the shock year's deviation included
+    np.testing.assert_allclose(out["output"][0, 0], [_TOY_PARAMS["base_output"][1 + i] for i in range(3)], rtol=1e-13)
+
+
+def test_the_market_share_variant_follows_its_market(toy, toy_market):
+    values = central_values(toy_market)
+    out = kernel.run_growth(values, toy_market)
+    years = toy_market.plan.years.all
+    mkt = out["market"][0]
+    published = {p.year: p.value for p in toy_market.plan.market.points}
+    for y, v in published.items():
+        assert mkt[years.index(y)] == pytest.approx(v, rel=1e-13)
+    assert mkt[years.index(2017)] == pytest.approx(np.sqrt(5000 * 5800), rel=1e-13)  # log-linear in the gap
+    np.testing.assert_allclose(mkt[years.index(2020):] / mkt[years.index(2019):-1], 1.05, rtol=1e-13)
+    # freight: trend output = σ0 (X/X0)^ε Mkt, σ0 its base-year share; the other sectors as on the supply side
+    j = toy_market.plan.sector_ids.index("freight")
+    x = out["capital"][0, :, j] ** 0.4 * out["talent"][0, :, j] ** 0.3 * out["land"][0, :, j] ** 0.15
+    trend = out["value_added_trend"][0, :, j] / (0.3 * 0.6)
+    share0 = trend[0] / mkt[0]
+    np.testing.assert_allclose(trend, share0 * (x / x[0]) ** 0.6 * mkt, rtol=1e-12)
+    supply = kernel.run_growth(values, toy_market, options={"model.variant": "supply"})  # options override
+    np.testing.assert_allclose(supply["output"], kernel.run_growth(central_values(toy), toy)["output"], rtol=1e-14)
+    assert "market" not in supply and not np.allclose(supply["output"][..., j], out["output"][..., j])
+    others = [i for i in range(3) if i != j]  # the other sectors do not see the variant
+    np.testing.assert_allclose(out["output"][..., others], supply["output"][..., others], rtol=1e-14)
+    np.testing.assert_allclose(out["tfp"], supply["tfp"], rtol=1e-14)
+
+
+def test_the_market_share_variant_needs_a_market(toy):
+    no_market = dataclasses.replace(toy.plan, market=None)
+    values = central_values(toy)
+    with pytest.raises(ParameterError, match="declares no \\[market\\]"):
+        kernel.run_growth(values, no_market, options={"model.variant": "market_share"})
+    with pytest.raises(ParameterError, match="declares no \\[market\\]"):
+        engine.run(values, plan=no_market, options={"model.variant": "market_share"})
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -289,11 +422,15 @@ def test_a_scenario_that_redefines_a_total_runs_and_shows_its_own_sum(plan):
 
 def test_every_parameter_symbol_names_a_schema_key_and_the_kernel_reads_them():
     assert set(M.PARAMETER_KEYS.values()) <= set(SCHEMA)
+    assert "sectors.{sector}.capital_output_ratio" not in SCHEMA
     kernel_keys = {f"sectors.{{sector}}.{p}" for p in kernel.PARAMS}
     assert kernel_keys <= set(M.PARAMETER_KEYS.values())
     # the symbols the update depends on are the kernel's arguments and nothing else
     free = set().union(*(e.free_symbols for e in kernel.update_expressions().values()))
     assert free == set(kernel._symbols())
+    # every per-sector parameter the engine reads has a symbol
+    sector_keys = {f"sectors.{{sector}}.{p}" for p in (*engine.SECTOR_PARAMS, *engine.OPTIONAL_SECTOR_PARAMS)}
+    assert sector_keys <= set(M.PARAMETER_KEYS.values())
 
 
 def test_ces_tends_to_cobb_douglas_as_sigma_tends_to_one():
@@ -307,37 +444,73 @@ def test_ces_tends_to_cobb_douglas_as_sigma_tends_to_one():
 
 
 # --- growth accounting -------------------------------------------------------------------------------
-def test_growth_accounting_contributions_sum_to_log_output_growth():
+def _parts(out):
+    return out.tfp + out.capital + out.talent + out.land + (out.market if "market" in out else 0.0)
+
+
+def test_growth_accounting_contributions_sum_to_value_added_growth():
     ds = jd.simulate(BASE, io=False)
-    acc = growth_accounting(ds, BASE, periods=[(2020, 2022), (2022, 2025), (2025, 2030), (2020, 2030)])
+    acc = growth_accounting(ds, BASE, periods=[(2020, 2021), (2020, 2022), (2022, 2025), (2025, 2030), (2020, 2030)])
     out = acc.to_dataset()
-    parts = out.tfp + out.capital + out.talent + out.land
-    np.testing.assert_allclose(parts.values, out.total.values, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(_parts(out).values, out.value_added.values, rtol=0, atol=1e-13)
+    np.testing.assert_allclose((out.value_added + out.shock).values, out.output.values, rtol=0, atol=1e-13)
     y = ds.output
     np.testing.assert_allclose(
-        out.total.sel(period="2020–2030").values,
-        np.log(y.sel(year=2030) / y.sel(year=2020)).values,
-        rtol=1e-13,
-    )
+        out.output.sel(period="2020–2030").values, np.log(y.sel(year=2030) / y.sel(year=2020)).values, rtol=1e-13)
+    # trend value added is the production function: Δln V from the stocks themselves
+    sectors = list(ds.sector.values)
+    ab = {k: np.array([BASE[f"sectors.{s}.{k}"] for s in sectors]) for k in ("alpha", "beta", "gamma")}
+    v = ds.tfp * ds.capital ** ab["alpha"] * ds.talent ** ab["beta"] * ds.land ** ab["gamma"]
+    np.testing.assert_allclose(out.value_added.sel(period="2022–2025").values,
+                               np.log(v.sel(year=2025) / v.sel(year=2022)).values, rtol=1e-12)
+    # the shock span: Δln(1 + d) is the rebound over 2020–2021 (shock in 2020 at its central value), 0 outside
+    d = {k: np.array([BASE[f"sectors.{s}.{k}"] for s in sectors]) for k in ("shock", "rebound")}
+    np.testing.assert_allclose(out.shock.sel(period="2020–2021").values,
+                               np.log1p(d["rebound"]) - np.log1p(d["shock"]), rtol=1e-13)
+    assert float(abs(out.shock.sel(period=["2022–2025", "2025–2030"])).max()) == 0.0
     assert (out.capital > 0).all() and (out.talent > 0).all()  # constant positive levers: stocks grow
-    assert "TFP" in acc.table() and "<table>" in acc._repr_html_()
+    assert "market" not in out
+    assert "TFP" in acc.table() and "Δln(1+d)" in acc.table() and "<table>" in acc._repr_html_()
 
 
-def test_growth_accounting_on_an_ensemble_uses_each_draws_elasticities():
-    ens = jd.simulate(BASE, draws=40, seed=3, io=False)
-    per_draw = growth_accounting(ens, BASE, statistic=None).to_dataset()
+def test_growth_accounting_of_the_market_share_variant():
+    ds = jd.simulate(MARKET, io=False)
+    out = growth_accounting(ds, MARKET, periods=[(2020, 2025), (2025, 2030)]).to_dataset()
+    np.testing.assert_allclose(_parts(out).values, out.value_added.values, rtol=0, atol=1e-13)
+    np.testing.assert_allclose((out.value_added + out.shock).values, out.output.values, rtol=0, atol=1e-13)
+    j = MARKET.plan.market.sector
+    mkt = np.log(ds.market.sel(year=2030) / ds.market.sel(year=2025))
+    assert float(out.market.sel(sector=j, period="2025–2030")) == pytest.approx(float(mkt), rel=1e-13)
+    assert float(abs(out.tfp.sel(sector=j)).max()) == 0.0
+    assert float(abs(out.market.drop_sel(sector=j)).max()) == 0.0
+    eps = MARKET["market.share_elasticity"]
+    k = np.log(ds.capital.sel(year=2030, sector=j) / ds.capital.sel(year=2025, sector=j))
+    assert float(out.capital.sel(sector=j, period="2025–2030")) == pytest.approx(
+        eps * MARKET[f"sectors.{j}.alpha"] * float(k), rel=1e-12)
+    assert "Δln Mkt" in growth_accounting(ds, MARKET).table()
+
+
+def test_growth_accounting_on_an_ensemble_uses_each_draws_parameters():
+    ens = jd.simulate(MARKET, draws=40, seed=3, io=False)
+    sampled = [str(p) for p in ens.parameter.values]
+    assert {"sectors.ecommerce.rebound", "sectors.ecommerce.alpha", "market.share_elasticity"} <= set(sampled)
+    per_draw = growth_accounting(ens, MARKET, statistic=None).to_dataset()
     assert per_draw.sizes["draw"] == 40
-    parts = per_draw.tfp + per_draw.capital + per_draw.talent + per_draw.land
-    np.testing.assert_allclose(parts.values, per_draw.total.values, rtol=0, atol=1e-13)
-    med = growth_accounting(ens, BASE).to_dataset()
+    np.testing.assert_allclose(_parts(per_draw).values, per_draw.value_added.values, rtol=0, atol=1e-13)
+    np.testing.assert_allclose((per_draw.value_added + per_draw.shock).values, per_draw.output.values,
+                               rtol=0, atol=1e-13)
+    assert float(per_draw.shock.sel(period="2020–2022").std("draw").max()) > 0  # sampled shocks, draw by draw
+    med = growth_accounting(ens, MARKET).to_dataset()
     assert "draw" not in med.dims and med.attrs["statistic"] == "median over draws"
-    np.testing.assert_allclose(med.total.values, per_draw.total.median("draw").values)
+    np.testing.assert_allclose(med.value_added.values, per_draw.value_added.median("draw").values)
 
 
 def test_growth_accounting_rejects_a_period_outside_the_results():
     before = BASE.plan.years.base - 1
     with pytest.raises(ParameterError, match=str(before)):
         growth_accounting(jd.simulate(BASE, io=False), BASE, periods=[(before, BASE.plan.years.plan_end)])
+    with pytest.raises(ParameterError, match="no market"):
+        growth_accounting(jd.simulate(BASE, io=False), MARKET)
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -352,13 +525,19 @@ def test_growth_accounting_default_periods_follow_the_plan(plan):
     assert list(acc["sector"].values) == list(sc.plan.sector_ids) and acc.attrs["plan"] == plan
 
 
-def test_growth_accounting_on_a_plan_unlike_the_shipped_ones(toy):
-    acc = growth_accounting(jd.simulate(toy, io=False), toy)
+@pytest.mark.parametrize("name", ["toy", "toy_market"])
+def test_growth_accounting_on_a_plan_unlike_the_shipped_ones(name, request):
+    sc = request.getfixturevalue(name)
+    acc = growth_accounting(jd.simulate(sc, io=False), sc)
     out = acc.to_dataset()
-    assert default_periods(toy) == ((2015, 2017), (2017, 2019), (2019, 2022))
+    assert default_periods(sc) == ((2015, 2017), (2017, 2019), (2019, 2022))
     assert list(out["period"].values) == ["2015–2017", "2017–2019", "2019–2022"]
-    np.testing.assert_allclose((out.tfp + out.capital + out.talent + out.land).values, out.total.values,
-                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(_parts(out).values, out.value_added.values, rtol=0, atol=1e-13)
+    np.testing.assert_allclose((out.value_added + out.shock).values, out.output.values, rtol=0, atol=1e-13)
+    rebound = np.array([_TOY_PARAMS["rebound"][1 + i] for i in range(3)])
+    np.testing.assert_allclose(out.shock.sel(period="2015–2017").values, np.log1p(rebound), rtol=1e-13)
+    np.testing.assert_allclose(out.shock.sel(period="2017–2019").values, -np.log1p(rebound), rtol=1e-13)
+    assert ("market" in out) == (name == "toy_market")
     assert "freight" in acc.table()
 
 
@@ -427,20 +606,39 @@ def _fd_elasticity(sc, lever: str, sector: str, year: int, h: float = 1e-4) -> f
 
 
 @pytest.mark.parametrize(
-    "lever,sector",
+    "scenario,lever,sector",
     [
-        ("funds", "ecommerce"),
-        ("talent", "industrial_internet"),
-        ("land", "smart_transport"),
-        ("funds", "online_services"),
+        ("baseline", "funds", "ecommerce"),
+        ("baseline", "talent", "industrial_internet"),
+        ("baseline", "land", "smart_transport"),
+        ("baseline", "funds", "online_services"),
+        ("market_share", "funds", "ecommerce"),
+        ("market_share", "talent", "ecommerce"),
     ],
 )
-def test_analytic_elasticities_match_finite_differences_of_simulate(lever, sector):
-    e = elasticities(BASE, 2025, levers=(lever,))
+def test_analytic_elasticities_match_finite_differences_of_simulate(scenario, lever, sector):
+    sc = BASE if scenario == "baseline" else MARKET
+    e = elasticities(sc, 2025, levers=(lever,))
     assert str(e.values["method"].sel(lever=lever, sector=sector).item()).startswith("analytic")
     got = float(e.values.sel(lever=lever, sector=sector))
-    assert got == pytest.approx(_fd_elasticity(BASE, lever, sector, 2025), rel=1e-6)
+    assert got == pytest.approx(_fd_elasticity(sc, lever, sector, 2025), rel=1e-6)
     assert got > 0
+
+
+def test_the_investment_feedback_is_part_of_the_elasticity():
+    """Talent raises value added, whose investment raises capital: the elasticity exceeds β C_H / H."""
+    from jdmodel.symbolic.levers import sensitivities
+
+    values = central_values(BASE)
+    run = kernel.run_growth(values, BASE)
+    n = 2025 - BASE.plan.years.base
+    path = np.stack([np.broadcast_to(np.ravel(values[f"levers.talent.{s}"]), (10,)) for s in BASE.plan.sector_ids])
+    sens = sensitivities(BASE, values, run, "talent", path, n)
+    beta = np.array([BASE[f"sectors.{s}.beta"] for s in BASE.plan.sector_ids])
+    alpha = np.array([BASE[f"sectors.{s}.alpha"] for s in BASE.plan.sector_ids])
+    direct = beta * sens["talent"] / run["talent"][0, n]
+    assert (sens["capital"] > 0).all() and (sens["xi"] > direct).all() and not sens["land"].any()
+    np.testing.assert_allclose(sens["xi"], direct + alpha * sens["capital"] / run["capital"][0, n], rtol=1e-14)
 
 
 def test_numeric_elasticity_when_the_land_budget_binds_matches_simulate():
@@ -455,9 +653,9 @@ def test_numeric_elasticity_when_the_land_budget_binds_matches_simulate():
     )
 
 
-@pytest.mark.parametrize("plan", PLANS)
-def test_analytic_and_lambdified_elasticities_agree_everywhere(plan):
-    sc = _scenario(plan)
+@pytest.mark.parametrize("plan,name", [(p, s) for p, s in PLAN_SCENARIOS if s in ("baseline", "market_share")])
+def test_analytic_and_lambdified_elasticities_agree_everywhere(plan, name):
+    sc = _scenario(plan, name)
     year = sc.plan.years.levers[len(sc.plan.years.levers) // 2]
     a = elasticities(sc, year).values
     n = elasticities(sc, year, method="numeric").values
@@ -466,7 +664,9 @@ def test_analytic_and_lambdified_elasticities_agree_everywhere(plan):
     assert elasticities(sc).values.attrs["year"] == sc.plan.years.plan_end  # default: end of the plan period
 
 
-def test_elasticities_and_lever_solutions_on_a_plan_unlike_the_shipped_ones(toy):
+@pytest.mark.parametrize("name", ["toy", "toy_market"])
+def test_elasticities_and_lever_solutions_on_a_plan_unlike_the_shipped_ones(name, request):
+    toy = request.getfixturevalue(name)
     early = elasticities(toy, 2018)  # the land budget does not bind yet
     assert set(early.values["method"].values.ravel()) == {"analytic (sympy)"}
     np.testing.assert_allclose(early.values.values, elasticities(toy, 2018, method="numeric").values.values,
@@ -475,14 +675,16 @@ def test_elasticities_and_lever_solutions_on_a_plan_unlike_the_shipped_ones(toy)
     assert late.values.attrs["year"] == 2019
     assert "differences" in str(late.values["method"].sel(lever="land", sector="freight").item())
     assert "robots" in late.table() and "plan toy" in late.table()
-    sol = lever_for_output(toy, "biotech", 700.0, lever="talent")
-    assert sol.year == 2019 and sol.method.startswith("closed form")
+    y = float(jd.simulate(toy, io=False).output.sel(year=2019, sector="biotech"))
+    sol = lever_for_output(toy, "biotech", 1.05 * y, lever="talent")
+    assert sol.year == 2019 and sol.method.startswith("Newton")
     ds = jd.simulate(toy.with_overrides({"levers.talent.biotech": sol.level}), io=False)
-    assert float(ds.output.sel(year=2019, sector="biotech")) == pytest.approx(700.0, rel=1e-10)
-    land = lever_for_output(toy, "freight", 250.0, 2019, "land")
+    assert float(ds.output.sel(year=2019, sector="biotech")) == pytest.approx(1.05 * y, rel=1e-10)
+    y = float(jd.simulate(toy, io=False).output.sel(year=2019, sector="freight"))
+    land = lever_for_output(toy, "freight", 1.002 * y, 2019, "land")
     assert land.method.startswith("root")
     ds = jd.simulate(toy.with_overrides({"levers.land.freight": land.level}), io=False)
-    assert float(ds.output.sel(year=2019, sector="freight")) == pytest.approx(250.0, rel=1e-9)
+    assert float(ds.output.sel(year=2019, sector="freight")) == pytest.approx(1.002 * y, rel=1e-9)
     with pytest.raises(ParameterError, match="lever year"):
         lever_for_output(toy, "biotech", 700.0, 2025, "talent")  # a year of another plan
     with pytest.raises(ParameterError, match="robots, biotech, freight"):
@@ -490,28 +692,35 @@ def test_elasticities_and_lever_solutions_on_a_plan_unlike_the_shipped_ones(toy)
 
 
 @pytest.mark.parametrize(
-    "lever,sector,target",
+    "scenario,lever,sector,factor",
     [
-        ("funds", "ecommerce", 3400.0),
-        ("talent", "online_services", 520.0),
-        ("land", "industrial_internet", 84.0),
+        ("baseline", "funds", "ecommerce", 1.1),
+        ("baseline", "talent", "online_services", 1.1),
+        ("baseline", "land", "industrial_internet", 1.05),
+        ("market_share", "funds", "ecommerce", 1.05),
     ],
 )
-def test_lever_for_output_closed_form_reaches_the_target_in_simulate(lever, sector, target):
-    sol = lever_for_output(BASE, sector, target, 2025, lever)
-    assert sol.method.startswith("closed form") and sol.level > 0
-    ds = jd.simulate(BASE.with_overrides({f"levers.{lever}.{sector}": sol.level}), io=False)
+def test_lever_for_output_reaches_the_target_in_simulate(scenario, lever, sector, factor):
+    sc = BASE if scenario == "baseline" else MARKET
+    target = factor * float(jd.simulate(sc, io=False).output.sel(year=2025, sector=sector))
+    sol = lever_for_output(sc, sector, target, 2025, lever)
+    assert sol.method.startswith("Newton") and sol.level > 0 and 0 < sol.iterations <= 10
+    # the closed form of the lever's own stock is a start, not the answer: investment feeds back
+    assert sol.start != pytest.approx(sol.level, rel=1e-6)
+    ds = jd.simulate(sc.with_overrides({f"levers.{lever}.{sector}": sol.level}), io=False)
     assert float(ds.output.sel(year=2025, sector=sector)) == pytest.approx(target, rel=1e-10)
+    assert "Newton" in sol.table()
 
 
 def test_lever_for_output_root_when_the_land_budget_binds():
     tight = BASE.with_overrides({"district.land_budget": 30.0})
-    sol = lever_for_output(tight, "smart_transport", 84.0, 2025, "land")
+    y = float(jd.simulate(tight, io=False).output.sel(year=2025, sector="smart_transport"))
+    sol = lever_for_output(tight, "smart_transport", 1.005 * y, 2025, "land")
     assert sol.method.startswith("root")
     ds = jd.simulate(tight.with_overrides({"levers.land.smart_transport": sol.level}), io=False)
-    assert float(ds.output.sel(year=2025, sector="smart_transport")) == pytest.approx(84.0, rel=1e-9)
+    assert float(ds.output.sel(year=2025, sector="smart_transport")) == pytest.approx(1.005 * y, rel=1e-9)
     with pytest.raises(ModelError, match="land budget"):
-        lever_for_output(tight, "smart_transport", 200.0, 2025, "land")
+        lever_for_output(tight, "smart_transport", 2 * y, 2025, "land")
 
 
 def test_lever_for_output_says_when_no_lever_is_needed():
@@ -523,59 +732,82 @@ def test_lever_for_output_says_when_no_lever_is_needed():
 
 
 # --- steady states ------------------------------------------------------------------------------------------
-def test_steady_states_are_fixed_points_and_the_path_solves_the_recursion():
+def test_the_capital_output_ratio_steady_state_and_its_path_solve_the_capital_equation():
     ex = steady_state().expressions
-    assert sp.simplify((1 - M.delta) * ex["capital"] + M.I + M.m * M.F - ex["capital"]) == 0
-    assert sp.simplify((1 - M.rho) * ex["talent"] + M.O + M.T - ex["talent"]) == 0
-    n = next(iter(ex["capital_path"].free_symbols - {M.delta, M.I, M.m, M.F, M.K0}))
-    path = ex["capital_path"]
-    assert sp.simplify(path.subs(n, n + 1) - ((1 - M.delta) * path + M.I + M.m * M.F)) == 0
-    assert sp.simplify(path.subs(n, 0) - M.K0) == 0
-    # and the closed form equals the engine's capital for the baseline's constant levers
+    k, s, delta, g0 = ex["capital_output_ratio"], M.s_inv, M.delta, M.g_0
+    assert sp.simplify(k * (1 + g_V) - ((1 - delta) * k + s)) == 0  # K/V is a fixed point
+    assert sp.simplify(k.subs(g_V, g0) - M.growth_equation("capital_base").rhs / M.V0) == 0  # K0 is it at g0
+    path = ex["capital_output_ratio_path"]
+    n = next(iter(path.free_symbols - {s, delta, g0, g_V}))
+    assert sp.simplify(path.subs(n, n + 1) * (1 + g_V) - ((1 - delta) * path + s)) == 0
+    assert sp.simplify(path.subs(n, 0) - s / (g0 + delta)) == 0
+    # numbers: the engine's capital law on value added growing at a constant rate, from the base-year capital
+    at = {s: 0.25, delta: 0.1, g0: 0.15, g_V: 0.04}
+    V0 = 500.0
+    K = growth.initial_capital(V0, at[s], at[g0], at[delta])
+    for t in range(12):
+        K = growth.capital_step(K, at[delta], at[s] * V0 * (1 + at[g_V]) ** t, 2.0, 0.0)
+    assert K / (V0 * (1 + at[g_V]) ** 12) == pytest.approx(float(path.subs({**at, n: 12})), rel=1e-13)
+    half = float(ex["capital_half_life"].subs(at))
+    gap = [float(path.subs({**at, n: x}) - k.subs(at)) for x in (0, half)]
+    assert gap[1] / gap[0] == pytest.approx(0.5, rel=1e-12)
+
+
+def test_the_engines_base_year_capital_is_the_steady_state_at_pre_base_growth():
     ds = jd.simulate(BASE, io=False)
-    s = "smart_transport"
-    at = {
-        M.delta: BASE[f"sectors.{s}.depreciation"],
-        M.m: BASE[f"sectors.{s}.leverage"],
-        M.F: float(np.ravel(BASE[f"levers.funds.{s}"])[0]),
-        n: 5,
-        M.I: BASE[f"sectors.{s}.investment_rate"] * BASE[f"sectors.{s}.base_output"],
-        M.K0: BASE[f"sectors.{s}.capital_output_ratio"] * BASE[f"sectors.{s}.base_output"],
-    }
-    assert float(path.subs(at)) == pytest.approx(float(ds.capital.sel(year=2025, sector=s)), rel=1e-12)
+    base = BASE.plan.years.base
+    ratio = steady_state(BASE).evaluate(BASE)["base_capital_output_ratio"]
+    out = kernel.run_growth(central_values(BASE), BASE)
+    np.testing.assert_allclose(ds.capital.sel(year=base).values / out["value_added_trend"][0, 0], ratio, rtol=1e-13)
+    for i, s in enumerate(BASE.plan.sector_ids):
+        assert ratio[i] == pytest.approx(
+            BASE[f"sectors.{s}.investment_rate"] / (BASE[f"sectors.{s}.pre_growth"] + BASE[f"sectors.{s}.depreciation"]),
+            rel=1e-14)
 
 
-def test_balanced_growth_rate_of_the_solow_variant():
+def test_balanced_growth_of_value_added():
     ex = steady_state().expressions
-    assert sp.simplify(ex["output_growth_solow_fixed_inputs"] - M.g_A / (1 - M.alpha)) == 0
-    # simulate the variant (investment a share of current output): log growth tends to ln(1+g)/(1-α)
-    alpha, delta, s, g = 0.35, 0.1, 0.2, 0.04
-    K, A = 1.0, 1.0
-    for _ in range(3000):
-        K, A = (1 - delta) * K + s * A * K**alpha, A * (1 + g)
-    y0 = A * K**alpha
-    y1 = A * (1 + g) * ((1 - delta) * K + s * y0) ** alpha
-    assert np.log(y1 / y0) == pytest.approx(np.log(1 + g) / (1 - alpha), rel=1e-6)
+    fixed = ex["value_added_growth_fixed_inputs"]
+    assert sp.simplify(fixed - ((1 + M.g_A) ** (1 / (1 - M.alpha)) - 1)) == 0
+    gH, gL = sorted(ex["value_added_growth"].free_symbols - {M.g_A, M.alpha, M.beta, M.gamma}, key=str)
+    assert sp.simplify(ex["value_added_growth"].subs({gH: 0, gL: 0}) - fixed) == 0
+    # run the engine's growth functions with constant talent, land, TFP growth and no funds: value added
+    # grows at (1 + g_A)^(1/(1-α)) − 1 in the end, and K/V settles at s/(g_V + δ)
+    alpha, beta, gamma, delta, s, g = 0.35, 0.4, 0.1, 0.1, 0.2, 0.04
+    A, K, H, L = 1.0, 50.0, 1000.0, 10.0
+    V = growth.cobb_douglas(A, K, H, L, alpha, beta, gamma)
+    for _ in range(1500):
+        K = growth.capital_step(K, delta, s * V, 3.0, 0.0)
+        A = growth.tfp_step(A, g, 0.0, 0.0, 0.0, 0.0)
+        V, before = growth.cobb_douglas(A, K, H, L, alpha, beta, gamma), V
+    gv = float(fixed.subs({M.g_A: g, M.alpha: alpha}))
+    assert V / before - 1 == pytest.approx(gv, rel=1e-9)
+    assert K / V == pytest.approx(float(ex["capital_output_ratio"].subs({M.s_inv: s, M.delta: delta, g_V: gv})),
+                                  rel=1e-9)
 
 
 @pytest.mark.parametrize("plan", PLANS)
-def test_steady_state_evaluate_gives_per_sector_stocks(plan):
+def test_steady_state_evaluate_gives_per_sector_values(plan):
     sc = _scenario(plan)
     out = steady_state(sc).evaluate(sc)  # levers at their horizon level
-    assert out["capital"].shape == (len(sc.plan.sectors),)
+    assert out["capital_output_ratio"].shape == (len(sc.plan.sectors),)
     for i, s in enumerate(sc.plan.sector_ids):
-        k = (
-            sc[f"sectors.{s}.investment_rate"] * sc[f"sectors.{s}.base_output"]
-            + sc[f"sectors.{s}.leverage"] * float(np.ravel(sc[f"levers.funds.{s}"])[-1])
-        ) / sc[f"sectors.{s}.depreciation"]
-        assert out["capital"][i] == pytest.approx(k, rel=1e-13)
+        p = {k: sc[f"sectors.{s}.{k}"] for k in ("investment_rate", "depreciation", "tfp_growth", "alpha",
+                                                  "talent_organic", "talent_attrition")}
+        gv = (1 + p["tfp_growth"]) ** (1 / (1 - p["alpha"])) - 1
+        assert out["value_added_growth"][i] == pytest.approx(gv, rel=1e-13)
+        assert out["capital_output_ratio"][i] == pytest.approx(p["investment_rate"] / (gv + p["depreciation"]),
+                                                              rel=1e-13)
+        t = float(np.ravel(sc[f"levers.talent.{s}"])[-1])
+        assert out["talent"][i] == pytest.approx((p["talent_organic"] + t) / p["talent_attrition"], rel=1e-13)
 
 
 def test_steady_state_on_a_plan_unlike_the_shipped_ones(toy):
     ss = steady_state(toy)
-    assert "K_{2015}" in ss._repr_latex_()
+    assert r"\frac{s}{\delta + g_{V}}" in ss._repr_latex_() and "g_{0}" in ss._repr_latex_()
     out = ss.evaluate(toy, 2022)
     assert out["talent"] == pytest.approx([(800 + 300) / 0.08, (1000 + 200) / 0.06, (400 + 100) / 0.1])
+    assert out["base_capital_output_ratio"] == pytest.approx([0.3 / 0.18, 0.2 / 0.17, 0.35 / 0.18])
     with pytest.raises(ParameterError, match="2016–2022"):
         ss.evaluate(toy, 2030)
 
@@ -621,7 +853,8 @@ def test_counting_mean_equations_reproduce_the_counting_block():
 def test_equations_print_in_a_terminal_and_render_in_jupyter():
     eqs = equations()
     text = str(eqs)
-    assert "K[t] = I + F[t]*m + K[t-1]*(1 - δ)" in text and "capital accumulation" in text
+    assert "K[t] = I[t-1] + F[t]*m + K[t-1]*(1 - δ)" in text and "capital accumulation" in text
+    assert "I[t] = V[t]*s" in text and "M[t] = V[t]*(1 + d[t])/(μ*v)" in text
     assert eqs._repr_latex_().startswith("$$\\begin{aligned}") and "$$" in eqs._repr_markdown_()
     assert equations("text")._repr_latex_() is None and equations("text")._repr_markdown_() is None
     assert isinstance(eqs["capital"].eq, sp.Eq)
@@ -634,7 +867,7 @@ def test_equations_of_every_plan_show_its_years_sectors_and_indicators(plan):
     p = load_plan(plan)
     eqs = equations(plan=p)
     assert str(eqs).splitlines()[0].endswith(f"t = {p.years.levers[0]}…{p.years.levers[-1]}; plan {p.id})")
-    assert f"K_{{{p.years.base}}}" in eqs["capital_base"].latex()
+    assert f"V_{{{p.years.base}}}" in eqs["capital_base"].latex()
     outputs = M.sector_outputs(p)
     for k, lk in enumerate(p.linked):
         eq = eqs[lk.id]
@@ -642,19 +875,30 @@ def test_equations_of_every_plan_show_its_years_sectors_and_indicators(plan):
         assert eq.lhs == M.linked_symbols(k)[0]
     for t in p.totals:
         assert eqs[t.id].rhs.free_symbols == {outputs[s] for s in t.sectors}
+    names = {e.name for e in eqs}
+    assert ("market_value_added" in names) == ("market_growth_accounting" in names) == (p.market is not None)
+    shock = eqs["shock_deviation"].latex()
+    assert (f"t = {p.shock[0]}" in shock) if p.shock else (r"\tau_{1}" in shock and "no shock span" in
+                                                           eqs["shock_deviation"].description)
     doc = markdown_doc(p)
     assert all(f"`{s}`" in doc for s in p.sector_ids) and f"base year {p.years.base}" in doc
+    assert ("`market.share_elasticity`" in doc) == (p.market is not None)
 
 
-def test_equations_of_a_plan_unlike_the_shipped_ones(toy):
+@pytest.mark.parametrize("name", ["toy", "toy_market"])
+def test_equations_of_a_plan_unlike_the_shipped_ones(name, request):
+    toy = request.getfixturevalue(name)
     eqs = equations(plan=toy)
     text = str(eqs)
-    assert "t = 2016…2022; plan toy" in text and "S2[t] = S2[2015]*(Y_fr[t]/Y_fr[2015])**η2" in text
-    assert eqs["tech_output"].latex() == r"Q_{t} = Y^{\mathrm{rb}}_{t} + Y^{\mathrm{bt}}_{t}"
-    assert eqs["all_output"].latex() == r"Q^{(2)}_{t} = Y^{\mathrm{rb}}_{t} + Y^{\mathrm{bt}}_{t} + Y^{\mathrm{fr}}_{t}"
-    assert "E_{2015}" in eqs["enterprises_base"].latex() and "K_{2015+n}" in eqs["capital_path"].latex()
+    assert "t = 2016…2022; plan toy" in text and "S2[t] = S2[2015]*(M_fr[t]/M_fr[2015])**η2" in text
+    assert eqs["tech_output"].latex() == r"Q_{t} = M^{\mathrm{rb}}_{t} + M^{\mathrm{bt}}_{t}"
+    assert eqs["all_output"].latex() == r"Q^{(2)}_{t} = M^{\mathrm{rb}}_{t} + M^{\mathrm{bt}}_{t} + M^{\mathrm{fr}}_{t}"
+    assert "E_{2015}" in eqs["enterprises_base"].latex() and "(K/V)_{2015+n}" in eqs["capital_output_ratio_path"].latex()
+    assert r"t = 2016" in eqs["shock_deviation"].latex() and r"t = 2017" in eqs["shock_deviation"].latex()
+    assert r"\sigma_{2015}" in eqs["market_share_base"].latex() and "`freight`" in eqs["market_value_added"].description
     doc = markdown_doc(toy)
-    assert "Parcels (`parcels`)" in doc and "| $Y^{\\mathrm{fr}}_{t}$ | `freight` | Freight |" in doc
+    assert "Parcels (`parcels`)" in doc and "| $M^{\\mathrm{fr}}_{t}$ | `freight` | Freight |" in doc
+    assert "Haulage market (`toy_haulage`)" in doc
     # what the package writes names no other plan (the counting table quotes the schema's own descriptions)
     own = doc.split("## Counting-model parameter symbols")[0] + doc.split("## Other symbols")[1]
     assert "2015" in own and not any(str(y) in own for y in (2020, 2021, 2025, 2030))

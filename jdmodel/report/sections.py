@@ -277,7 +277,7 @@ def fan_charts(ens, rep, labels=None):
 # --- growth accounting, IO, sensitivity --------------------------------------------------------------
 
 def growth_accounting_table(ds, sc) -> Table | None:
-    """Δln Y per sector and period split into TFP, capital, talent and land (% per year); None without sympy."""
+    """Δln V (value added) per sector and period split into TFP, capital, talent and land (% per year); None without sympy."""
     try:
         from jdmodel.symbolic import growth_accounting
         table = growth_accounting(ds, sc)._table()   # the rows jdmodel.symbolic prints, as report cells
@@ -285,7 +285,8 @@ def growth_accounting_table(ds, sc) -> Table | None:
         return None
     rows = [dict(zip(table.columns, (str(c).strip() for c in row), strict=True)) for row in table.rows]
     return _table("growth_accounting", rows, list(table.columns),
-                  "Growth accounting, % per year (log points): Δln Y = Δln A + α Δln K + β Δln H + γ Δln L")
+                  "Growth accounting of value added, % per year (log points): Δln V = Δln A + α Δln K + β Δln H + "
+                  "γ Δln L; measured output adds Δln(1 + d) in the shock span")
 
 
 def _milestones(ds) -> tuple[int, ...]:

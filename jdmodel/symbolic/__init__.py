@@ -12,14 +12,16 @@ Public functions::
     required_cagr(2024, 4000, 6)      # (4000/2024)^(1/6) - 1 ≈ 12.02 %
     doubling_time(0.15)
     path_arithmetic(plan=sc)          # a growth path of the targets (default: the first), table
-    growth_accounting(ds, sc)         # Δln Y = Δln A + α Δln K + β Δln H + γ Δln L per sector and period
-    elasticities(sc, year=2025)       # d ln Y / d ln lever, analytic or numeric
-    lever_for_output(sc, "ecommerce", 3400.0, 2025, "funds")
-    steady_state()                    # K* = (I + mF)/δ, H* = (O + T)/ρ, balanced growth
+    growth_accounting(ds, sc)         # Δln V = Δln A + α Δln K + β Δln H + γ Δln L per sector and period;
+                                      # Δln M = Δln V + Δln(1 + d) beside it
+    elasticities(sc, year=2025)       # d ln M / d ln lever, analytic (sensitivity recursion) or numeric
+    lever_for_output(sc, "ecommerce", 3600.0, 2025, "funds")
+    steady_state()                    # (K/V)* = s/(g_V + δ), H* = (O + T)/ρ, balanced growth of V
     write_equations_doc("docs/equations.md")
 
 ``jdmodel.symbolic.model`` holds the symbols (``PARAMETER_KEYS``: symbol → dotted key pattern) and
-equations; ``jdmodel.symbolic.kernel`` the lambdified per-year update (``update``, ``run_growth``).
+equations; ``jdmodel.symbolic.kernel`` the lambdified per-year update and the whole growth chain as
+the engine runs it (``update``, ``run_growth``, with ``options`` for the market-share variant).
 """
 
 from __future__ import annotations

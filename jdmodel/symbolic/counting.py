@@ -117,7 +117,7 @@ def _counting_equations() -> tuple[M.ModelEquation, ...]:
             "counting",
             "enterprises_growth",
             g_E,
-            (M.Y / M.Y0) ** eta_E,
+            (M.Mt / M.M0) ** eta_E,
             "output factor of arrivals and ceiling",
         ),
         eq(
@@ -260,7 +260,7 @@ def mean_paths(p, funds, talent, land, output, infra) -> dict:
     }
     w = np.asarray(p["counting.enterprises.base_share"], float).reshape(-1, funds.shape[1])
     e0 = _ev("enterprises_base", B_E=ent["base"], w_s=w, w_sum=w.sum(axis=-1, keepdims=True))
-    g = _ev("enterprises_growth", Y=output, Y0=output[..., :1], eta_E=ent["output_elasticity"][..., None])
+    g = _ev("enterprises_growth", M=output, M0=output[..., :1], eta_E=ent["output_elasticity"][..., None])
     ceiling = _ev("enterprises_ceiling", c_E=ent["ceiling_multiple"][..., None], E0=e0[..., None], g_E=g)
     arrivals = _ev(
         "enterprises_arrivals",

@@ -20,8 +20,10 @@ from jdmodel.symbolic._report import Table
 base_value, target_value = sp.symbols("b x", positive=True)
 n_years, rate = sp.symbols("n r", positive=True)
 _n = sp.Symbol("n", integer=True, nonnegative=True)
-g_Y, g_H, g_L = sp.symbols("g_Y g_H g_L", real=True)
-_LATEX = {base_value: "b", target_value: "x", n_years: "n", rate: "r", _n: "n"}
+g_V, g_H, g_L = sp.symbols("g_V g_H g_L", real=True)
+k_ratio = sp.Symbol("k", positive=True)  # K/V
+_LATEX = {base_value: "b", target_value: "x", n_years: "n", rate: "r", _n: "n", g_V: "g_{V}", g_H: "g_{H}",
+          g_L: "g_{L}", k_ratio: "k"}
 
 
 @dataclass
@@ -307,7 +309,7 @@ ecommerce_arithmetic = path_arithmetic
 
 @dataclass
 class SteadyState:
-    """Fixed points of the stock equations and the balanced-growth rate of output.
+    """Steady states of the capital and talent blocks and the balanced growth of value added.
 
     ``expressions`` maps a name to a sympy expression; :meth:`evaluate` gives numbers per sector.
     """
@@ -333,10 +335,17 @@ class SteadyState:
         return r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
 
     def evaluate(self, scenario: Any, year: int | None = None) -> dict[str, np.ndarray]:
-        """Steady-state stocks per sector, every lever at its ``year`` level.
+        """Long-run values per sector, every lever at its ``year`` level.
 
         ``scenario`` is a Scenario (or a name) of any plan; ``year`` a lever year of its plan (default
-        the horizon). Arrays are in the order of the plan's sectors (``sc.plan.sector_ids``).
+        the horizon). Arrays are in the order of the plan's sectors (``sc.plan.sector_ids``):
+
+        * ``talent``, ``talent_half_life``: :math:`H^*` with the talent lever at its ``year`` level;
+        * ``value_added_growth``: balanced growth of value added with talent and land settled and
+          TFP growing at ``tfp_growth``, :math:`(1 + g_A)^{1/(1-\\alpha)} - 1`;
+        * ``capital_output_ratio``, ``capital_half_life``: :math:`K/V` on that path,
+          :math:`s/(g_V + \\delta)`, and the years to close half the gap to it;
+        * ``base_capital_output_ratio``: :math:`K/V` in the base year, :math:`s/(g_0 + \\delta)`.
         """
         from jdmodel.errors import ParameterError
         from jdmodel.symbolic._plan import scenario_of
@@ -354,40 +363,56 @@ class SteadyState:
                      for s in sc.plan.sector_ids]
             return np.array([c[t] if c.size > 1 else c[0] for c in cells])
 
-        args = {sym: vec(sym) for sym in (M.delta, M.s_inv, M.Y0, M.m, M.F, M.rho, M.O, M.T)}
-        out = {}
-        for name in ("capital", "talent", "capital_half_life", "talent_half_life"):
-            expr = self.expressions[name].subs(M.I, M.s_inv * M.Y0)
+        args = {sym: vec(sym) for sym in (M.delta, M.s_inv, M.rho, M.O, M.T, M.g_A, M.alpha, M.g_0)}
+
+        def ev(name: str, extra: dict | None = None) -> np.ndarray:
+            expr = self.expressions[name]
             syms = sorted(expr.free_symbols, key=str)
-            out[name] = sp.lambdify(syms, expr, modules="numpy")(*(args[s] for s in syms))
-        return out
+            given = {**args, **(extra or {})}
+            return np.asarray(sp.lambdify(syms, expr, modules="numpy")(*(given[s] for s in syms)), dtype=float)
+
+        growth = ev("value_added_growth_fixed_inputs")
+        return {
+            "talent": ev("talent"),
+            "talent_half_life": ev("talent_half_life"),
+            "value_added_growth": growth,
+            "capital_output_ratio": ev("capital_output_ratio", {g_V: growth}),
+            "capital_half_life": ev("capital_half_life", {g_V: growth}),
+            "base_capital_output_ratio": ev("capital_output_ratio", {g_V: args[M.g_0]}),
+        }
 
 
 def steady_state(plan: Any = None) -> SteadyState:
-    r"""Steady states of the capital and talent blocks and the balanced-growth rate of output.
+    r"""Steady states of the capital and talent blocks and the balanced growth of value added.
 
-    Assumptions: levers and parameters constant; :math:`0 < \delta, \rho \le 1`. Then
-    :math:`K^* = (I + mF)/\delta` and :math:`H^* = (O + T)/\rho` solve the fixed points, and the
-    stocks approach them geometrically, :math:`K_t = K^* + (K_{0} - K^*)(1-\delta)^t` (solved
-    by ``sympy.rsolve``; 0 = the base year), with half-lives :math:`\ln 2 / -\ln(1-\delta)`.
+    Investment is a share of value added, :math:`K_{t+1} = (1-\delta) K_t + s V_t + m F`, so capital
+    grows with value added and the stable quantity is the capital–value-added ratio
+    :math:`k = K/V`. On a path where :math:`V` grows at :math:`g_V` a year (funds negligible against
+    investment, or none), :math:`k_{t+1} = ((1-\delta) k_t + s)/(1 + g_V)`, whose fixed point is
+
+    .. math:: k^* = s / (g_V + \delta)
+
+    — the base year's capital :math:`K_0 = s V_0/(g_0 + \delta)` is this steady state at the
+    pre-base-year growth :math:`g_0`. The ratio approaches :math:`k^*` geometrically,
+    :math:`k_n = k^* + (k_0 - k^*)\,((1-\delta)/(1+g_V))^n` (solved by ``sympy.rsolve``), with a
+    half-life :math:`\ln 2 / -\ln((1-\delta)/(1+g_V))`. Talent has a level steady state,
+    :math:`H^* = (O + T)/\rho`.
+
+    Balanced growth: with :math:`K/V` constant, capital grows with value added, so
+    :math:`1 + g_V = (1 + g_A)(1 + g_V)^{\alpha}(1 + g_H)^{\beta}(1 + g_L)^{\gamma}`, i.e.
+    :math:`g_V = ((1+g_A)(1+g_H)^\beta(1+g_L)^\gamma)^{1/(1-\alpha)} - 1` — exact in yearly rates, and
+    :math:`(1 + g_A)^{1/(1-\alpha)} - 1` once talent and land settle (:math:`g_A/(1-\alpha)` in log
+    rates): capital accumulation multiplies TFP growth by :math:`1/(1-\alpha)`.
 
     The expressions are the same for every plan; ``plan`` (Plan, Scenario, plan name; default the
     default plan) names the base year when they are shown, and :meth:`SteadyState.evaluate` takes
     a scenario of any plan.
 
-    Output growth on a balanced path, with :math:`g` denoting log growth rates: in the engine
-    investment is a fixed amount (:math:`I = sY_{0}`) so :math:`K \to K^*` and
-    :math:`g_Y \to g_A + \beta g_H + \gamma g_L` (:math:`= g_A` once land and talent settle). In the
-    Solow variant where investment is a share of *current* output, :math:`K` grows with
-    :math:`Y` on the balanced path, :math:`g_Y = g_A + \alpha g_Y + \beta g_H + \gamma g_L`, so
-    :math:`g_Y = (g_A + \beta g_H + \gamma g_L)/(1-\alpha)`, i.e. :math:`g_A/(1-\alpha)` with
-    talent and land constant.
-
     Examples
     --------
     >>> ss = steady_state()
-    >>> ss.expressions["capital"]
-    (F*m + I)/delta
+    >>> ss.expressions["capital_output_ratio"]
+    s/(delta + g_V)
     """
     from jdmodel.symbolic._plan import plan_of
 
@@ -398,30 +423,42 @@ def steady_state(plan: Any = None) -> SteadyState:
 @cache
 def _steady_state() -> tuple[dict[str, Any], dict[str, str]]:
     """The steady-state expressions and their descriptions (plan-independent; solved once)."""
-    k_star = sp.solve(sp.Eq(M.K, (1 - M.delta) * M.K + M.I + M.m * M.F), M.K)[0]
-    h_star = sp.solve(sp.Eq(M.H, (1 - M.rho) * M.H + M.O + M.T), M.H)[0]
+    capital = M.growth_equation("capital").rhs.subs(M.I_prev, M.growth_equation("investment").rhs.subs(M.V, M.V_prev))
+    # K/V one year on, no funds, V growing at g_V: divide the capital equation by V = (1 + g_V) V_prev
+    ratio_step = sp.expand(capital.subs({M.F: 0, M.K_prev: k_ratio * M.V_prev}) / M.V_prev) / (1 + g_V)
+    k_star = sp.solve(sp.Eq(k_ratio, ratio_step), k_ratio)[0]
     k = sp.Function("k")
-    k_path = sp.rsolve(k(_n + 1) - (1 - M.delta) * k(_n) - (M.I + M.m * M.F), k(_n), {k(0): M.K0})
-    num, den = sp.fraction(sp.solve(sp.Eq(g_Y, M.g_A + M.alpha * g_Y + M.beta * g_H + M.gamma * g_L), g_Y)[0])
-    solow = (-num) / (-den)  # shown as (g_A + …)/(1 − α)
+    k_base = M.growth_equation("capital_base").rhs.subs(M.V0, 1)  # K0/V0 = s/(g_0 + δ)
+    solved = sp.rsolve(k(_n + 1) - ratio_step.subs(k_ratio, k(_n)), k(_n), {k(0): k_base})
+    decay = (1 - M.delta) / (1 + g_V)
+    k_path = k_star + (k_base - k_star) * decay**_n
+    if sp.simplify(solved - k_path) != 0:  # pragma: no cover - the tidy form is the rsolve solution
+        raise AssertionError(f"steady_state: rsolve gave {solved}, not {k_path}")
+    h_star = sp.solve(sp.Eq(M.H, (1 - M.rho) * M.H + M.O + M.T), M.H)[0]
+    u = sp.Symbol("u", positive=True)  # 1 + g_V
+    balanced = (1 + M.g_A) * (1 + g_H) ** M.beta * (1 + g_L) ** M.gamma
+    solved_u = sp.solve(sp.Eq(u, balanced * u**M.alpha), u)
+    growth = balanced ** (1 / (1 - M.alpha)) - 1
+    if len(solved_u) != 1 or sp.simplify(solved_u[0] - 1 - growth) != 0:  # pragma: no cover
+        raise AssertionError(f"steady_state: balanced growth solved as {solved_u}")
     exprs = {
-        "capital": k_star,
+        "capital_output_ratio": k_star,
+        "capital_output_ratio_path": k_path,
+        "capital_half_life": sp.log(2) / -sp.log(decay),
         "talent": h_star,
-        "capital_path": sp.simplify(k_path),
-        "capital_half_life": sp.log(2) / -sp.log(1 - M.delta),
         "talent_half_life": sp.log(2) / -sp.log(1 - M.rho),
-        "output_growth_engine": M.g_A + M.beta * g_H + M.gamma * g_L,
-        "output_growth_solow": solow,
-        "output_growth_solow_fixed_inputs": solow.subs({g_H: 0, g_L: 0}),
+        "value_added_growth": growth,
+        "value_added_growth_fixed_inputs": growth.subs({g_H: 0, g_L: 0}),
     }
     desc = {
-        "capital": "K* = fixed point of the capital equation",
+        "capital_output_ratio": "K/V on a path where value added grows at g_V a year (no funds): the fixed point "
+                                "of K/V; at g_V = g_0 the base year's capital",
+        "capital_output_ratio_path": "K/V n years after the base year (K/V = s/(g_0 + δ) then) while V grows at "
+                                     "g_V (sympy.rsolve)",
+        "capital_half_life": "years to close half the gap of K/V to its steady state",
         "talent": "H* = fixed point of the talent equation",
-        "capital_path": "K after n years of constant levers (sympy.rsolve)",
-        "capital_half_life": "years to close half the gap to K*",
         "talent_half_life": "years to close half the gap to H*",
-        "output_growth_engine": "long-run output growth in the engine (fixed investment, K → K*)",
-        "output_growth_solow": "balanced growth when investment is a share of current output",
-        "output_growth_solow_fixed_inputs": "the same with talent and land constant: g_A / (1 − α)",
+        "value_added_growth": "balanced growth of value added: K grows with V (yearly rates, exact)",
+        "value_added_growth_fixed_inputs": "the same with talent and land settled: (1 + g_A)^(1/(1 − α)) − 1",
     }
     return exprs, desc

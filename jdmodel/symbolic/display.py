@@ -22,99 +22,94 @@ from jdmodel.symbolic._plan import Totals, plan_of, totals_of
 
 BLOCKS = {
     "capital": "Capital", "talent": "Talent", "land": "Land and the district land budget",
-    "tfp": "Total factor productivity", "output": "Output and calibration", "linked": "Linked indicators",
+    "tfp": "Total factor productivity", "output": "Value added, measured output and calibration",
+    "market": "The market-share variant (model.variant = \"market_share\")", "linked": "Linked indicators",
     "total": "Total indicators", "derived": "Derived results",
     "counting": "Counting models (mean equations)",
 }
-dlog = {name: sp.Symbol(f"z_dln{name}", real=True) for name in ("Y", "A", "K", "H", "L")}
-k_star, h_star, n_years = sp.symbols("K^* H^* n", positive=True)
-g_Y, g_H, g_L, eps_F = sp.symbols("g_Y g_H g_L varepsilon_F", real=True)
-C_F = sp.Symbol("C_F", positive=True)
-k_n = sp.Symbol("K_n", positive=True)
+dlog = {name: sp.Symbol(f"z_dln{name}", real=True) for name in ("M", "V", "A", "K", "H", "L", "Mkt", "1d")}
+k_star, h_star, k_n, n_years = sp.symbols("k^* H^* k_n n", positive=True)
+g_V, g_H, g_L = sp.symbols("g_V g_H g_L", real=True)
 
 
 def _extra_names(year: str) -> tuple[dict, dict]:
     """LaTeX and text names of the symbols the derived results add."""
+    from jdmodel.symbolic import levers
+
     latex = {
-        **{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, k_star: "K^{*}", h_star: "H^{*}", n_years: "n",
-        g_Y: "g_{Y}", g_H: "g_{H}", g_L: "g_{L}", eps_F: r"\varepsilon_{F}", C_F: "C_{F}",
-        k_n: f"K_{{{year}+n}}",
+        **{s: rf"\Delta\ln {n}" for n, s in dlog.items()}, dlog["Mkt"]: r"\Delta\ln \mathrm{Mkt}",
+        dlog["1d"]: r"\Delta\ln (1 + d)", k_star: r"(K/V)^{*}", h_star: "H^{*}", n_years: "n",
+        k_n: f"(K/V)_{{{year}+n}}", g_V: "g_{V}", g_H: "g_{H}", g_L: "g_{L}", **levers.LATEX_NAMES,
     }
-    text = {**{s: f"Δln{n}" for n, s in dlog.items()}, k_star: "K*", h_star: "H*", eps_F: "ε_F",
-            k_n: f"K[{year}+n]"}
+    text = {**{s: f"Δln{n}" for n, s in dlog.items()}, dlog["1d"]: "Δln(1+d)", k_star: "(K/V)*", h_star: "H*",
+            k_n: f"(K/V)[{year}+n]", **levers.TEXT_NAMES}
     return latex, text
 
 
+def _differenced(logs: sp.Expr, terms: dict) -> sp.Expr:
+    """The difference of a log equation between two years: each time-varying log becomes its Δln, constants drop."""
+    out = []
+    for term in sp.Add.make_args(sp.expand(logs)):
+        for log_x, d in terms.items():
+            c = term.coeff(log_x)
+            if c != 0:
+                out.append(d if c == 1 else sp.Mul(c, d, evaluate=False))
+                break
+    return sp.Add(*out, evaluate=False)
+
+
 def _derived(plan) -> list[M.ModelEquation]:
-    """Results derived by sympy from the model equations (growth accounting, steady states, elasticity)."""
+    """Results derived by sympy from the model equations (growth accounting, steady states, elasticities)."""
     from jdmodel.symbolic.derivations import g_H as gh
     from jdmodel.symbolic.derivations import g_L as gl
-    from jdmodel.symbolic.derivations import g_Y as gy
+    from jdmodel.symbolic.derivations import g_V as gv
     from jdmodel.symbolic.derivations import steady_state
-    from jdmodel.symbolic.levers import contribution, elasticity_expression
+    from jdmodel.symbolic.levers import C_K, elasticity_expression, sensitivity_expressions, xi
 
-    logs = M.growth_equation("log_output").rhs
-    # difference the log equation term by term, coefficient first (A, K, H, L) for the reader
-    terms = [(logs.coeff(sp.log(x)), dlog[n]) for n, x in (("A", M.A), ("K", M.K), ("H", M.H), ("L", M.L))]
-    accounting = sp.Add(*(d if c == 1 else sp.Mul(c, d, evaluate=False) for c, d in terms), evaluate=False)
+    factors = {sp.log(M.A): dlog["A"], sp.log(M.K): dlog["K"], sp.log(M.H): dlog["H"], sp.log(M.L): dlog["L"]}
+    accounting = _differenced(M.growth_equation("log_value_added").rhs, factors)
+    measured = _differenced(sp.expand_log(sp.log(M.growth_equation("output").rhs), force=True),
+                            {sp.log(M.V): dlog["V"], sp.log(1 + M.d): dlog["1d"]})
     ss = steady_state(plan).expressions
-    back = {gy: g_Y, gh: g_H, gl: g_L}
-    k_path = ss["capital_path"].subs(sp.Symbol("n", integer=True, nonnegative=True), n_years)
+    back = {gv: g_V, gh: g_H, gl: g_L}
+    k_path = ss["capital_output_ratio_path"].subs(sp.Symbol("n", integer=True, nonnegative=True), n_years)
     extra_latex, extra_text = _extra_names(str(plan.years.base))
     names = {**M.latex_names(plan), **extra_latex}
     texts = {**M.text_names(plan), **extra_text}
+    sens = sensitivity_expressions()
     items = [
-        M.ModelEquation(
-            "derived",
-            "growth_accounting",
-            dlog["Y"],
-            accounting,
-            "growth accounting: exact for log differences over any period",
-            False,
-        ),
-        M.ModelEquation(
-            "derived",
-            "capital_steady_state",
-            k_star,
-            ss["capital"],
-            "steady-state capital with constant levers (0 < δ ≤ 1)",
-            False,
-        ),
-        M.ModelEquation(
-            "derived",
-            "capital_path",
-            k_n,
-            k_path,
-            "capital after n years of constant levers (sympy.rsolve); talent likewise with ρ, O + T",
-            False,
-        ),
-        M.ModelEquation(
-            "derived",
-            "talent_steady_state",
-            h_star,
-            ss["talent"],
-            "steady-state talent with constant levers (0 < ρ ≤ 1)",
-            False,
-        ),
-        M.ModelEquation(
-            "derived",
-            "balanced_growth",
-            g_Y,
-            ss["output_growth_solow"].xreplace(back),
-            "balanced growth (log rates) if investment were a share of current output; "
-            "g_A/(1−α) with talent and land constant; the engine's fixed investment gives g_A "
-            "in the long run",
-            False,
-        ),
-        M.ModelEquation(
-            "derived",
-            "funds_elasticity",
-            eps_F,
-            elasticity_expression("funds").subs(contribution, C_F),
-            "elasticity of output in year t w.r.t. scaling the funds path; "
-            "C_F = m Σ_j (1−δ)^(t−j) F_j (talent: β C_T/H, land: γ C_ℓ/L)",
-            False,
-        ),
+        M.ModelEquation("derived", "growth_accounting", dlog["V"], accounting,
+                        "growth accounting of value added: exact for log differences over any period", False),
+        M.ModelEquation("derived", "measured_growth", dlog["M"], measured,
+                        "measured output grows as value added plus the change of the shock factor (μ v is "
+                        "constant); the two differ only over periods that start or end in the shock span", False),
+    ]
+    if plan.market is not None:
+        market = _differenced(M.growth_equation("log_market_value_added").rhs,
+                              {**factors, sp.log(M.Mkt): dlog["Mkt"]})
+        items.append(M.ModelEquation(
+            "derived", "market_growth_accounting", dlog["V"], market,
+            f"growth accounting of the market sector ({plan.market.sector}) under the market-share variant: "
+            "the market takes the place of TFP", False))
+    items += [
+        M.ModelEquation("derived", "capital_output_ratio_steady_state", k_star, ss["capital_output_ratio"].xreplace(back),
+                        "steady-state capital per unit of value added when value added grows at g_V a year (no "
+                        "funds); the base year's capital is this at g_0", False),
+        M.ModelEquation("derived", "capital_output_ratio_path", k_n, k_path.xreplace(back),
+                        "capital per unit of value added n years on, while value added grows at g_V "
+                        "(sympy.rsolve)", False),
+        M.ModelEquation("derived", "talent_steady_state", h_star, ss["talent"],
+                        "steady-state talent with constant levers (0 < ρ ≤ 1)", False),
+        M.ModelEquation("derived", "balanced_growth", g_V, ss["value_added_growth"].xreplace(back),
+                        "balanced growth of value added (capital grows with it; yearly rates, exact): "
+                        "(1 + g_A)^(1/(1−α)) − 1 once talent and land settle", False),
+        M.ModelEquation("derived", "elasticity", xi, elasticity_expression(),
+                        "elasticity of value added and measured output in year t w.r.t. scaling a lever path; "
+                        "C_X = ∂X_t/∂ln λ (market-share variant: times ε)", False),
+        M.ModelEquation("derived", "capital_sensitivity", C_K, sens["capital"],
+                        "how capital responds: the funds levered m-fold (funds lever only) and investment out of "
+                        "the value added the lever raised; talent: C_H = (1−ρ) C_H[t−1] + T, land: "
+                        "C_L = C_L[t−1] + ℓ", False),
     ]
     return [replace(e, names=names, text_names=texts) for e in items]
 
@@ -252,14 +247,17 @@ def markdown_doc(plan: Any = None) -> str:
         "",
         "Generated from the sympy expressions in `jdmodel/symbolic/` by `python -m jdmodel.symbolic` "
         "(`jdmodel.symbolic.write_equations_doc`); do not edit by hand — a test checks that this file equals "
-        "the generated text. The engine's per-year update is lambdified from the same expressions and tested "
-        "equal to `jdmodel/growth.py`.",
+        "the generated text. The growth block is lambdified from the same expressions "
+        "(`jdmodel.symbolic.kernel.run_growth`) and tested equal to the engine (`jdmodel.engine.run`) for every "
+        "shipped plan and scenario.",
         "",
         f"Shown for the plan `{p.id}` ({p.title_en}): base year {years.base}, years t = "
         f"{years.levers[0]}…{years.levers[-1]}. The growth block is the same for every plan; a plan's base year "
         "names the base-year symbols, its sectors' abbreviations the sector outputs, and its linked and total "
-        "indicators (`plan.toml`) add their equations. Per sector (subscript dropped); stocks at the end of "
-        "year t produce year t's output, levers of year t act in year t. In a notebook: `jd.equations()` "
+        "indicators (`plan.toml`) add their equations, its shock span names τ1, τ2 and its `[market]` adds the "
+        "market-share variant. Per sector (subscript dropped); stocks at the end of year t produce year t's value "
+        "added, levers of year t act in year t. The production function gives value added V; the statistics "
+        "measure M = V (1 + d)/(μ v). In a notebook: `jd.equations()` "
         "(another plan: `jd.equations(plan=...)`, or `from jdmodel.symbolic import equations`).",
         "",
         "## Equations",
@@ -280,7 +278,7 @@ def markdown_doc(plan: Any = None) -> str:
         "| symbol | key | unit | meaning |",
         "|---|---|---|---|",
     ]
-    for sym, key in M.PARAMETER_KEYS.items():
+    for sym, key in M.parameter_symbols(p).items():
         head.append(f"| ${M.latex(sym, names)}$ | `{key}` | {_unit(key)} | {SCHEMA[key].description} |")
     from jdmodel.symbolic.counting import COUNTING_KEYS, latex_names
 

@@ -1,21 +1,29 @@
 r"""The model's equations as sympy expressions: the one source for the maths shown and run.
 
 Per sector (subscript dropped) and lever year :math:`t` (the year after the plan's base year to
-its horizon); stocks at the end of year :math:`t` produce year :math:`t`'s output and the levers
-of year :math:`t` act in year :math:`t` (``docs/model.md``). Every symbol is built here, in code;
-text from a parameter file never reaches sympy (a sector's symbol is named from its ``abbr``,
-which ``plan.toml`` restricts to lower-case letters and digits). :data:`PARAMETER_KEYS` maps each
-parameter symbol to its dotted key pattern in :mod:`jdmodel.params.schema` (``{sector}`` = a
-sector id of the plan, ``{linked}`` = the id of one of its linked indicators).
+its horizon); stocks at the end of year :math:`t` produce year :math:`t`'s value added and the
+levers of year :math:`t` act in year :math:`t` (``docs/model.md``). Every symbol is built here, in
+code; text from a parameter file never reaches sympy (a sector's symbol is named from its
+``abbr``, which ``plan.toml`` restricts to lower-case letters and digits). :data:`PARAMETER_KEYS`
+maps each parameter symbol to its dotted key pattern in :mod:`jdmodel.params.schema` (``{sector}``
+= a sector id of the plan, ``{linked}`` = the id of one of its linked indicators).
+
+The production function gives value added on trend, :math:`V = A K^\alpha H^\beta L^\gamma`;
+investment is a share of it, :math:`I_t = s V_t`. What the statistics measure is
+:math:`M_t = V_t (1 + d_t)/(\mu v)`: value added over the margin μ and the value-added share v,
+with the deviation :math:`d_t` of the plan's shock span (``[shock]`` in ``plan.toml``). Under the
+scenario option ``model.variant = "market_share"`` the plan's market sector (``[market]``) takes
+its value added from its share of a market instead (:func:`market_equations`).
 
 The growth block (:func:`growth_equations`) is the same for every plan. A plan adds one equation
-per linked indicator (``[[linked]]`` in ``plan.toml``: :math:`S_t = S_{base} (Y_{s,t}/Y_{s,base})^\eta`)
-and one per total indicator (``[[totals]]``: the sum of its sectors' outputs), and its base year
-and sector abbreviations name the symbols (:func:`model_equations`, :func:`latex_names`); these
-are built on first use for each plan and cached.
+per linked indicator (``[[linked]]`` in ``plan.toml``: :math:`S_t = S_{base} (M_{s,t}/M_{s,base})^\eta`)
+and one per total indicator (``[[totals]]``: the sum of its sectors' outputs), and its base year,
+shock span and sector abbreviations name the symbols (:func:`model_equations`, :func:`latex_names`);
+these are built on first use for each plan and cached.
 
 The infrastructure index is written :math:`D` (digital infrastructure) so that :math:`I`
-stays free for private investment.
+stays free for private investment; the market sector's inputs :math:`K^\alpha H^\beta L^\gamma` are
+written :math:`X` so that :math:`Q` stays the total indicator.
 """
 
 from __future__ import annotations
@@ -37,20 +45,32 @@ K, K_prev, K0 = sp.symbols("K K_prev K0", **_pos)
 H, H_prev, H0 = sp.symbols("H H_prev H0", **_pos)
 L, L_prev, L0 = sp.symbols("L L_prev L0", **_pos)
 A, A_prev, A0 = sp.symbols("A A_prev A0", **_pos)
-Y, Y0 = sp.symbols("Y Y0", **_pos)
+V, V_prev, V0 = sp.symbols("V V_prev V0", **_pos)    # value added on trend (the production function)
+Mt, M0 = sp.symbols("M M0", **_pos)                  # output as the statistics measure it
 R, R_prev, R0, B = sp.symbols("R R_prev R0 B", **_nonneg)
 # --- structural parameters ----------------------------------------------------------------------
-kappa, m = sp.symbols("kappa m", **_pos)
-s_inv, delta, rho, O, I = sp.symbols("s delta rho O I", **_nonneg)  # noqa: E741 (names of the equations)
+m = sp.Symbol("m", **_pos)
+s_inv, delta, rho, O, I, I_prev = sp.symbols("s delta rho O I I_prev", **_nonneg)  # noqa: E741
+mu, v_va = sp.symbols("mu v", **_pos)
+g_0 = sp.Symbol("g_0", real=True)
 alpha, beta, gamma = sp.symbols("alpha beta gamma", **_pos)
 g_A = sp.Symbol("g_A", real=True)
 phi, psi = sp.symbols("phi psi", **_nonneg)
+# --- the shock span: deviation d of measured output from trend in years tau_1 (shock), tau_2 (rebound)
+t_year, tau_1, tau_2 = sp.symbols("t tau_1 tau_2", integer=True)
+d, d0, d_shock, d_rebound = sp.symbols("d d0 d_shock d_rebound", real=True)
 # --- levers and district paths ------------------------------------------------------------------
 F, T, ell, ell_sum, theta, G = sp.symbols("F T ell ell_sum theta G", **_nonneg)
 D, D_prev, E, E_prev = sp.symbols("D D_prev E E_prev", **_pos)
 dD, dE = sp.symbols("z_dD z_dE", real=True)  # names sort after the Greek coefficients in print
-# --- a linked indicator S following the output Y_S of one sector; a total indicator Q -------------
-S, S0, Y_S, Y_S0, Q = sp.symbols("S S0 Y_S Y_S0 Q", **_pos)
+# --- the market-share variant: inputs X = K^α H^β L^γ, market Mkt, base-year share σ0, elasticity ε
+X, X0 = sp.symbols("X X0", **_pos)
+Mkt, Mkt_prev, Mkt0 = sp.symbols("Mkt Mkt_prev Mkt0", **_pos)
+sigma_0 = sp.Symbol("sigma0", **_pos)
+epsilon = sp.Symbol("epsilon", **_nonneg)
+g_Mkt = sp.Symbol("g_Mkt", real=True)
+# --- a linked indicator S following the output M_S of one sector; a total indicator Q -------------
+S, S0, M_S, M_S0, Q = sp.symbols("S S0 M_S M_S0 Q", **_pos)
 eta = sp.Symbol("eta", **_nonneg)
 # --- CES variant (documented, not run by the engine) ------------------------------------------------
 sigma, nu = sp.symbols("sigma nu", **_pos)
@@ -58,17 +78,22 @@ w_K, w_H, w_L = sp.symbols("w_K w_H w_L", **_pos)
 r_ces = sp.Symbol("r", real=True)
 
 PARAMETER_KEYS: dict[sp.Symbol, str] = {
-    Y0: "sectors.{sector}.base_output", kappa: "sectors.{sector}.capital_output_ratio",
-    delta: "sectors.{sector}.depreciation", s_inv: "sectors.{sector}.investment_rate",
-    m: "sectors.{sector}.leverage", H0: "sectors.{sector}.talent_base", rho: "sectors.{sector}.talent_attrition",
-    O: "sectors.{sector}.talent_organic", L0: "sectors.{sector}.land_base", alpha: "sectors.{sector}.alpha",
-    beta: "sectors.{sector}.beta", gamma: "sectors.{sector}.gamma", g_A: "sectors.{sector}.tfp_growth",
-    phi: "sectors.{sector}.infra_effect", psi: "sectors.{sector}.environment_effect",
-    F: "levers.funds.{sector}", T: "levers.talent.{sector}", ell: "levers.land.{sector}",
-    B: "district.land_budget", D: "district.infrastructure", E: "district.business_environment",
+    M0: "sectors.{sector}.base_output", mu: "sectors.{sector}.margin", v_va: "sectors.{sector}.va_share",
+    g_0: "sectors.{sector}.pre_growth", delta: "sectors.{sector}.depreciation",
+    s_inv: "sectors.{sector}.investment_rate", m: "sectors.{sector}.leverage", H0: "sectors.{sector}.talent_base",
+    rho: "sectors.{sector}.talent_attrition", O: "sectors.{sector}.talent_organic", L0: "sectors.{sector}.land_base",
+    alpha: "sectors.{sector}.alpha", beta: "sectors.{sector}.beta", gamma: "sectors.{sector}.gamma",
+    g_A: "sectors.{sector}.tfp_growth", phi: "sectors.{sector}.infra_effect",
+    psi: "sectors.{sector}.environment_effect", d_shock: "sectors.{sector}.shock",
+    d_rebound: "sectors.{sector}.rebound", F: "levers.funds.{sector}", T: "levers.talent.{sector}",
+    ell: "levers.land.{sector}", B: "district.land_budget", D: "district.infrastructure",
+    E: "district.business_environment", epsilon: "market.share_elasticity", g_Mkt: "market.growth",
     S0: "linked.{linked}.base", eta: "linked.{linked}.elasticity",
 }
 """Parameter symbol → dotted key pattern of :mod:`jdmodel.params.schema`."""
+
+#: parameters of the market-share variant (shown only for a plan that declares a ``[market]``)
+MARKET_PARAMETERS = (epsilon, g_Mkt)
 
 
 def parameter_key(sym: sp.Symbol, sector: str | None = None, linked: str | None = None) -> str:
@@ -89,54 +114,69 @@ def parameter_key(sym: sp.Symbol, sector: str | None = None, linked: str | None 
 
 
 # --- names ------------------------------------------------------------------------------------------
-_BASE_LETTERS = {K0: "K", H0: "H", L0: "L", A0: "A", Y0: "Y", R0: "R", S0: "S"}
+_BASE_LETTERS = {K0: "K", H0: "H", L0: "L", A0: "A", V0: "V", M0: "M", R0: "R", S0: "S", d0: "d", X0: "X"}
 
 
 def _base_latex(year: str) -> dict[sp.Symbol, str]:
-    return {**{sym: f"{x}_{{{year}}}" for sym, x in _BASE_LETTERS.items()}, Y_S0: f"Y_{{s,{year}}}"}
+    return {**{sym: f"{x}_{{{year}}}" for sym, x in _BASE_LETTERS.items()}, M_S0: f"M_{{s,{year}}}",
+            Mkt0: rf"\mathrm{{Mkt}}_{{{year}}}", sigma_0: rf"\sigma_{{{year}}}"}
 
 
 def _base_text(year: str) -> dict[sp.Symbol, str]:
-    return {**{sym: f"{x}[{year}]" for sym, x in _BASE_LETTERS.items()}, Y_S0: f"Y_s[{year}]"}
+    return {**{sym: f"{x}[{year}]" for sym, x in _BASE_LETTERS.items()}, M_S0: f"M_s[{year}]",
+            Mkt0: f"Mkt[{year}]", sigma_0: f"σ[{year}]"}
 
 
 LATEX_NAMES: dict[sp.Symbol, str] = {
     K: "K_{t}", K_prev: "K_{t-1}", H: "H_{t}", H_prev: "H_{t-1}", L: "L_{t}", L_prev: "L_{t-1}", A: "A_{t}",
-    A_prev: "A_{t-1}", Y: "Y_{t}", R: "R_{t}", R_prev: "R_{t-1}", B: "B", kappa: r"\kappa", m: "m",
-    s_inv: "s", delta: r"\delta", rho: r"\rho", O: "O", I: "I", alpha: r"\alpha", beta: r"\beta",
-    gamma: r"\gamma", g_A: "g_{A}", phi: r"\varphi", psi: r"\psi", F: "F_{t}", T: "T_{t}", ell: r"\ell_{t}",
+    A_prev: "A_{t-1}", V: "V_{t}", V_prev: "V_{t-1}", Mt: "M_{t}", R: "R_{t}", R_prev: "R_{t-1}", B: "B",
+    m: "m", s_inv: "s", delta: r"\delta", rho: r"\rho", O: "O", I: "I_{t}", I_prev: "I_{t-1}", mu: r"\mu",
+    v_va: "v", g_0: "g_{0}", alpha: r"\alpha", beta: r"\beta", gamma: r"\gamma", g_A: "g_{A}", phi: r"\varphi",
+    psi: r"\psi", t_year: "t", tau_1: r"\tau_{1}", tau_2: r"\tau_{2}", d: "d_{t}",
+    d_shock: r"d^{\mathrm{shock}}", d_rebound: r"d^{\mathrm{rebound}}", F: "F_{t}", T: "T_{t}", ell: r"\ell_{t}",
     ell_sum: r"\textstyle\sum_{s}\ell_{s,t}", theta: r"\theta_{t}", G: "G_{t}", D: "D_{t}", D_prev: "D_{t-1}",
-    E: "E_{t}", E_prev: "E_{t-1}", dD: r"\Delta D_{t}", dE: r"\Delta E_{t}", S: "S_{t}", Y_S: "Y_{s,t}",
-    Q: "Q_{t}", eta: r"\eta", sigma: r"\sigma", nu: r"\nu", w_K: "w_{K}", w_H: "w_{H}", w_L: "w_{L}", r_ces: "r",
-    **_base_latex("0"),
+    E: "E_{t}", E_prev: "E_{t-1}", dD: r"\Delta D_{t}", dE: r"\Delta E_{t}", X: "X_{t}", Mkt: r"\mathrm{Mkt}_{t}",
+    Mkt_prev: r"\mathrm{Mkt}_{t-1}", epsilon: r"\varepsilon", g_Mkt: r"g_{\mathrm{Mkt}}", S: "S_{t}",
+    M_S: "M_{s,t}", Q: "Q_{t}", eta: r"\eta", sigma: r"\sigma_{\mathrm{CES}}", nu: r"\nu", w_K: "w_{K}",
+    w_H: "w_{H}", w_L: "w_{L}", r_ces: "r", **_base_latex("0"),
 }
 """Symbol → LaTeX (time subscripts as in ``docs/model.md``; base year written 0 — :func:`latex_names`
-gives a plan's, with its base year and sector symbols)."""
+gives a plan's, with its base year, shock span and sector symbols)."""
 
 TEXT_NAMES: dict[sp.Symbol, str] = {
     K: "K[t]", K_prev: "K[t-1]", H: "H[t]", H_prev: "H[t-1]", L: "L[t]", L_prev: "L[t-1]", A: "A[t]",
-    A_prev: "A[t-1]", Y: "Y[t]", R: "R[t]", R_prev: "R[t-1]", kappa: "κ", delta: "δ", rho: "ρ", alpha: "α",
-    beta: "β", gamma: "γ", g_A: "g_A", phi: "φ", psi: "ψ", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]",
+    A_prev: "A[t-1]", V: "V[t]", V_prev: "V[t-1]", Mt: "M[t]", R: "R[t]", R_prev: "R[t-1]", I: "I[t]",
+    I_prev: "I[t-1]", mu: "μ", delta: "δ", rho: "ρ", alpha: "α", beta: "β", gamma: "γ", g_A: "g_A", phi: "φ",
+    psi: "ψ", tau_1: "τ1", tau_2: "τ2", d: "d[t]", F: "F[t]", T: "T[t]", ell: "ℓ[t]", ell_sum: "Σℓ[t]",
     theta: "θ[t]", G: "G[t]", D: "D[t]", D_prev: "D[t-1]", E: "E[t]", E_prev: "E[t-1]", dD: "ΔD[t]",
-    dE: "ΔE[t]", S: "S[t]", Y_S: "Y_s[t]", Q: "Q[t]", eta: "η", sigma: "σ", nu: "ν", **_base_text("0"),
+    dE: "ΔE[t]", X: "X[t]", Mkt: "Mkt[t]", Mkt_prev: "Mkt[t-1]", epsilon: "ε", S: "S[t]", M_S: "M_s[t]",
+    Q: "Q[t]", eta: "η", sigma: "σ_CES", nu: "ν", **_base_text("0"),
 }
 """Symbol → plain-text name for a terminal (base year written 0; :func:`text_names` gives a plan's)."""
 
 STATE_UNITS: dict[sp.Symbol, tuple[str, str]] = {
     K: ("亿元", "capital stock"), H: ("人", "talent stock"), L: ("公顷", "land in use"),
-    A: ("1", "total factor productivity (calibrated level)"), Y: ("亿元", "sector output"),
-    R: ("公顷", "land budget not yet granted"), I: ("亿元/yr", "private investment"),
+    A: ("1", "total factor productivity (calibrated level)"),
+    V: ("亿元", "value added on trend (the production function; the engine's value_added is V·(1 + d))"),
+    Mt: ("亿元", "sector output as the statistics measure it (the engine's output)"),
+    d: ("1", "deviation of measured output from its trend (non-zero in the shock span only)"),
+    I: ("亿元/yr", "private investment"), R: ("公顷", "land budget not yet granted"),
     G: ("公顷/yr", "land granted"), theta: ("1", "share of the land requests granted"),
+    X: ("—", "the market sector's inputs K^α H^β L^γ (market-share variant; only X_t / X_0 enters)"),
+    Mkt: ("亿元", "the market the market sector sells into (market-share variant)"),
+    sigma_0: ("1", "the market sector's base-year share of its market (market-share variant)"),
     S: ("亿元", "a linked indicator (plan.toml [[linked]])"), Q: ("亿元", "a total indicator (plan.toml [[totals]])"),
-    sigma: ("1", "CES elasticity of substitution (variant only)"),
-    nu: ("1", "CES returns to scale (variant only)"),
+    sigma: ("1", "CES elasticity of substitution (documented variant, not run)"),
+    nu: ("1", "CES returns to scale (documented variant, not run)"),
 }
 """Symbols that are not parameters: unit and meaning (:func:`state_units` gives a plan's)."""
 
+_MARKET_STATE = (X, Mkt, sigma_0)
+
 
 def sector_symbols(abbr: str) -> tuple[sp.Symbol, sp.Symbol]:
-    """A sector's output in year t and in the base year, named from its abbreviation (``Y_ec``, ``Y0_ec``)."""
-    return sp.Symbol(f"Y_{abbr}", **_pos), sp.Symbol(f"Y0_{abbr}", **_pos)
+    """A sector's measured output in year t and in the base year, named from its abbreviation (``M_ec``, ``M0_ec``)."""
+    return sp.Symbol(f"M_{abbr}", **_pos), sp.Symbol(f"M0_{abbr}", **_pos)
 
 
 def total_symbol(k: int) -> sp.Symbol:
@@ -167,10 +207,13 @@ def _names(plan) -> tuple[dict, dict]:
     year = str(plan.years.base)
     latex = {**LATEX_NAMES, **_base_latex(year)}
     text = {**TEXT_NAMES, **_base_text(year)}
+    if plan.shock is not None:  # the span's years name τ1, τ2
+        for sym, y in zip((tau_1, tau_2), plan.shock, strict=True):
+            latex[sym], text[sym] = str(y), str(y)
     for s in plan.sectors:
         y, y0 = sector_symbols(s.abbr)
-        latex[y], latex[y0] = rf"Y^{{\mathrm{{{s.abbr}}}}}_{{t}}", rf"Y^{{\mathrm{{{s.abbr}}}}}_{{{year}}}"
-        text[y], text[y0] = f"Y_{s.abbr}[t]", f"Y_{s.abbr}[{year}]"
+        latex[y], latex[y0] = rf"M^{{\mathrm{{{s.abbr}}}}}_{{t}}", rf"M^{{\mathrm{{{s.abbr}}}}}_{{{year}}}"
+        text[y], text[y0] = f"M_{s.abbr}[t]", f"M_{s.abbr}[{year}]"
     for k in range(1, max(len(plan.totals), len(plan.linked))):
         more_latex, more_text = _indexed_names(k, year)
         latex.update(more_latex)
@@ -195,14 +238,24 @@ def text_names(plan: Any = None) -> dict[sp.Symbol, str]:
 
 
 def sector_outputs(plan: Any = None) -> dict[str, sp.Symbol]:
-    """Sector id → the symbol of its output in year t, for a plan's sectors in order."""
+    """Sector id → the symbol of its measured output in year t, for a plan's sectors in order."""
     return {s.id: sector_symbols(s.abbr)[0] for s in plan_of(plan).sectors}
+
+
+def parameter_symbols(plan: Any = None) -> dict[sp.Symbol, str]:
+    """:data:`PARAMETER_KEYS` for a plan: the market-share parameters only when it declares a ``[market]``."""
+    p = plan_of(plan)
+    return {k: v for k, v in PARAMETER_KEYS.items() if p.market is not None or k not in MARKET_PARAMETERS}
 
 
 def state_units(plan: Any = None, totals: Mapping[str, Sequence[str]] | None = None) -> dict[sp.Symbol, tuple[str, str]]:
     """Unit and meaning of the symbols that are not parameters, with a plan's linked and total indicators."""
     p = plan_of(plan)
-    out = {k: v for k, v in STATE_UNITS.items() if k not in (S, Q)}
+    out = {k: v for k, v in STATE_UNITS.items() if k not in (S, Q) and (p.market is not None or k not in _MARKET_STATE)}
+    if p.market is not None:
+        mk = p.market
+        out[Mkt] = (mk.unit, f"the market {_label(mk.en, mk.zh, mk.id)} that {p.sector(mk.sector).en} sells into "
+                             "(market-share variant)")
     labels = {t.id: t for t in p.totals}
     for k, lk in enumerate(p.linked):
         out[linked_symbols(k)[0]] = (lk.unit, _label(lk.en, lk.zh, lk.id))
@@ -222,7 +275,8 @@ class ModelEquation:
     """One equation ``lhs = rhs`` with its block, name and a one-line description.
 
     ``names`` and ``text_names`` name symbols beyond :data:`LATEX_NAMES` / :data:`TEXT_NAMES`
-    (a plan's base year, its sector outputs, its indicators).
+    (a plan's base year, its sector outputs, its indicators). ``variant`` is the value of the
+    scenario option ``model.variant`` under which the engine runs the equation ("" = always).
     """
 
     block: str
@@ -233,6 +287,7 @@ class ModelEquation:
     in_engine: bool = True
     names: Mapping = field(default_factory=dict, compare=False)
     text_names: Mapping = field(default_factory=dict, compare=False)
+    variant: str = ""
 
     @property
     def eq(self) -> sp.Eq:
@@ -265,8 +320,17 @@ def grant_share() -> sp.Expr:
     return sp.Piecewise((R_prev / ell_sum, ell_sum > R_prev), (sp.Integer(1), True))
 
 
+def shock_deviation() -> sp.Expr:
+    r"""Deviation of measured output from trend in year :math:`t`: ``shock`` in :math:`\tau_1`, ``rebound`` in :math:`\tau_2`.
+
+    :math:`\tau_1, \tau_2 = \tau_1 + 1` are the plan's shock span (``[shock] years``); zero in every
+    other year, and every year for a plan without a span.
+    """
+    return sp.Piecewise((d_shock, sp.Eq(t_year, tau_1)), (d_rebound, sp.Eq(t_year, tau_2)), (sp.Integer(0), True))
+
+
 def ces_output(substitute: bool = True) -> sp.Expr:
-    r"""CES output :math:`Y = A\,(w_K K^r + w_H H^r + w_L L^r)^{\nu/r}` with :math:`r = (\sigma-1)/\sigma`.
+    r"""CES value added :math:`V = A\,(w_K K^r + w_H H^r + w_L L^r)^{\nu/r}` with :math:`r = (\sigma-1)/\sigma`.
 
     Documented, not used by the engine. With weights :math:`w = (\alpha,\beta,\gamma)/\nu` and
     :math:`\nu = \alpha+\beta+\gamma` it tends to the Cobb–Douglas form as :math:`\sigma \to 1`.
@@ -277,17 +341,27 @@ def ces_output(substitute: bool = True) -> sp.Expr:
 
 
 def cobb_douglas() -> sp.Expr:
-    r"""Cobb–Douglas output :math:`A K^{\alpha} H^{\beta} L^{\gamma}`."""
+    r"""Cobb–Douglas value added :math:`A K^{\alpha} H^{\beta} L^{\gamma}`."""
     return A * K**alpha * H**beta * L**gamma
 
 
+def inputs_index() -> sp.Expr:
+    r"""The inputs the levers move, :math:`X = K^{\alpha} H^{\beta} L^{\gamma}` (the market-share variant's driver)."""
+    return K**alpha * H**beta * L**gamma
+
+
+def market_value_added() -> sp.Expr:
+    r"""Value added of the market sector, :math:`V = \mu v\,\sigma_0 (X_t/X_0)^{\varepsilon} \mathrm{Mkt}_t`."""
+    return mu * v_va * sigma_0 * (X / X0) ** epsilon * Mkt
+
+
 def total_expression(sectors: Sequence[str], plan: Any = None) -> sp.Expr:
-    r"""A total indicator: the sum of the outputs of ``sectors``, in the plan's order of sectors.
+    r"""A total indicator: the sum of the measured outputs of ``sectors``, in the plan's order of sectors.
 
     Examples
     --------
     >>> print(latex(total_expression(["ecommerce", "industrial_internet"], "jiading"), latex_names("jiading")))
-    Y^{\mathrm{ii}}_{t} + Y^{\mathrm{ec}}_{t}
+    M^{\mathrm{ii}}_{t} + M^{\mathrm{ec}}_{t}
     """
     outputs = sector_outputs(plan)
     bad = [s for s in sectors if s not in outputs]
@@ -299,26 +373,34 @@ def total_expression(sectors: Sequence[str], plan: Any = None) -> sp.Expr:
 
 
 def linked_template() -> ModelEquation:
-    r"""A linked indicator, :math:`S_t = S_{base}\,(Y_{s,t} / Y_{s,base})^{\eta}`, for any sector ``s``.
+    r"""A linked indicator, :math:`S_t = S_{base}\,(M_{s,t} / M_{s,base})^{\eta}`, for any sector ``s``.
 
     :func:`model_equations` instantiates it for each ``[[linked]]`` indicator of a plan; the
     kernel lambdifies it once and applies it to each.
     """
-    return ModelEquation("linked", "linked", S, S0 * (Y_S / Y_S0) ** eta,
-                         "an indicator following one sector's output with elasticity η")
+    return ModelEquation("linked", "linked", S, S0 * (M_S / M_S0) ** eta,
+                         "an indicator following one sector's measured output with elasticity η")
 
 
 @cache
 def growth_equations() -> tuple[ModelEquation, ...]:
-    """The growth block, the same for every plan (generic names: base year written 0; built once, cached)."""
-    log_y = sp.expand_log(sp.log(cobb_douglas()), force=True)
+    """The growth block, the same for every plan (generic names: base year written 0; built once, cached).
+
+    The market-share variant's equations (block ``market``) are included; :func:`model_equations`
+    keeps them for a plan that declares a ``[market]``.
+    """
+    log_v = sp.expand_log(sp.log(cobb_douglas()), force=True)
+    market_v = market_value_added()
+    log_market = sp.expand_log(sp.log(market_v.subs(X, inputs_index())), force=True)
     eqs = [
-        ModelEquation("capital", "investment", I, s_inv * Y0,
-                      "private investment per year: a fixed share s of base-year output"),
-        ModelEquation("capital", "capital_base", K0, kappa * Y0,
-                      "base-year capital stock from the capital–output ratio κ"),
-        ModelEquation("capital", "capital", K, (1 - delta) * K_prev + I + m * F,
-                      "capital accumulation: depreciation δ, private investment, public funds F levered m-fold"),
+        ModelEquation("capital", "investment", I, s_inv * V,
+                      "private investment: a share s of the year's value added on trend (before the shock factor)"),
+        ModelEquation("capital", "capital_base", K0, _ratio(s_inv * V0, g_0 + delta),
+                      "base-year capital: the stock built by investment that grew at g_0 before the base year "
+                      "(steady-state method; K/V = s/(g_0 + δ))"),
+        ModelEquation("capital", "capital", K, (1 - delta) * K_prev + I_prev + m * F,
+                      "capital accumulation: depreciation δ, last year's private investment, public funds F "
+                      "levered m-fold"),
         ModelEquation("talent", "talent", H, (1 - rho) * H_prev + O + T,
                       "talent stock: attrition ρ, organic inflow O, talent brought in by policy T"),
         ModelEquation("land", "land_budget_base", R0, B,
@@ -334,16 +416,41 @@ def growth_equations() -> tuple[ModelEquation, ...]:
                       "yearly change of the digital-infrastructure index (base year = 1); ΔE likewise"),
         ModelEquation("tfp", "tfp", A, A_prev * (1 + g_A + phi * dD + psi * dE),
                       "TFP: exogenous growth g_A plus effects φ, ψ of infrastructure and business environment"),
-        ModelEquation("output", "tfp_base", A0, _ratio(Y0, K0**alpha * H0**beta * L0**gamma),
+        ModelEquation("output", "shock_deviation", d, shock_deviation(),
+                      "deviation of measured output from trend over the plan's shock span (plan.toml [shock]): "
+                      "shock in its first year, rebound in its second, none elsewhere"),
+        ModelEquation("output", "value_added_base", V0, _ratio(mu * v_va * M0, 1 + d0),
+                      "base-year value added on trend: measured base-year output times margin μ and value-added "
+                      "share v, without the base year's deviation"),
+        ModelEquation("output", "tfp_base", A0, _ratio(V0, K0**alpha * H0**beta * L0**gamma),
                       "base-year TFP calibrated so that the model reproduces base-year output exactly"),
-        ModelEquation("output", "output", Y, cobb_douglas(), "Cobb–Douglas output of capital, talent and land"),
-        ModelEquation("output", "log_output", sp.log(Y), log_y,
+        ModelEquation("output", "value_added", V, cobb_douglas(),
+                      "value added on trend: Cobb–Douglas in capital, talent and land"),
+        ModelEquation("output", "output", Mt, _ratio(V * (1 + d), mu * v_va),
+                      "output as the statistics measure it: value added with the year's deviation, over μ v "
+                      "(the engine's value_added is V (1 + d))"),
+        ModelEquation("output", "log_value_added", sp.log(V), log_v,
                       "the same in logs (derived): differences give the growth-accounting identity", in_engine=False),
-        ModelEquation("output", "output_ces", Y, ces_output(substitute=False),
+        ModelEquation("output", "output_ces", V, ces_output(substitute=False),
                       "CES variant (imperfect substitution); documented, not run by the engine", in_engine=False),
         ModelEquation("output", "ces_exponent", r_ces, (sigma - 1) / sigma,
-                      "CES exponent from the elasticity of substitution σ (σ → 1 gives Cobb–Douglas)",
+                      "CES exponent from the elasticity of substitution σ_CES (σ_CES → 1 gives Cobb–Douglas)",
                       in_engine=False),
+        ModelEquation("market", "market_inputs", X, inputs_index(),
+                      "the market sector's inputs, what the levers move; X_0 likewise at the base year",
+                      variant="market_share"),
+        ModelEquation("market", "market_share_base", sigma_0, _ratio(V0, mu * v_va * Mkt0),
+                      "the market sector's base-year share of its market: trend output over the market",
+                      variant="market_share"),
+        ModelEquation("market", "market", Mkt, Mkt_prev * (1 + g_Mkt),
+                      "the market: its published levels (log-linear between them), then growth g_Mkt a year "
+                      "after the last one", variant="market_share"),
+        ModelEquation("market", "market_value_added", V, market_v,
+                      "value added of the market sector: its share σ moves with its inputs (elasticity ε), its "
+                      "trend output is σ Mkt", variant="market_share"),
+        ModelEquation("market", "log_market_value_added", sp.log(V), log_market,
+                      "the same in logs (derived): growth of the market plus ε times the inputs' growth",
+                      in_engine=False, variant="market_share"),
     ]
     return tuple(eqs)
 
@@ -382,17 +489,32 @@ def _unique(name: str, prefix: str, taken: set[str]) -> str:
     return out
 
 
+def _describe(e: ModelEquation, plan) -> str:
+    """An equation's description for a plan: its shock span, its market sector."""
+    if e.name == "shock_deviation":
+        if plan.shock is None:
+            return "deviation of measured output from trend: none, this plan declares no shock span (plan.toml [shock])"
+        first, second = plan.shock
+        return (f"deviation of measured output from trend over the plan's shock span {first}–{second} (plan.toml "
+                f"[shock]): shock in {first}, rebound in {second}, none in any other year")
+    if e.block == "market" and plan.market is not None:
+        sector = plan.sector(plan.market.sector)
+        return f"{e.description} ({sector.en}, `{sector.id}`)"
+    return e.description
+
+
 @cache
 def _model_equations(plan, totals: Totals) -> tuple[ModelEquation, ...]:
     year = str(plan.years.base)
     names, texts = _names(plan)
-    eqs = [replace(e, names=names, text_names=texts) for e in growth_equations()]
+    eqs = [replace(e, names=names, text_names=texts, description=_describe(e, plan)) for e in growth_equations()
+           if e.block != "market" or plan.market is not None]
     taken = {e.name for e in eqs}
     template = linked_template()
     for k, lk in enumerate(plan.linked):
         s, s0, e = linked_symbols(k)
         y, y0 = sector_symbols(plan.sector(lk.sector).abbr)
-        rhs = template.rhs.xreplace({S0: s0, eta: e, Y_S: y, Y_S0: y0})
+        rhs = template.rhs.xreplace({S0: s0, eta: e, M_S: y, M_S0: y0})
         eqs.append(ModelEquation(
             "linked", _unique(lk.id, "linked", taken), s, rhs,
             f"{lk.en} ({lk.id}): follows {plan.sector(lk.sector).en} output with elasticity {texts[e]}",
