@@ -9,9 +9,10 @@ An existing directory is never deleted or replaced.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,20 +68,52 @@ def clean_stale(folder: Path) -> list[Path]:
     return removed
 
 
-def check_target(path: Path, *, what: str = "--out") -> Path:
-    """Refuse a target that cannot be written: a missing folder, or an existing directory."""
+def check_target(path: str | os.PathLike, *, what: str = "--out",
+                 formats: Mapping[str, str] | None = None) -> Path:
+    """Refuse, before any work, a target that cannot be written; return it as a Path.
+
+    Refused: an extension not in ``formats`` (when given), a folder that does not exist or is not
+    writable, an existing directory (jdmodel never deletes or replaces one) and anything else that
+    is not a regular file (a device, a pipe). Temporary files that killed writers left in the
+    folder are removed (:func:`clean_stale`).
+
+    Parameters
+    ----------
+    path : path-like
+        The file (or Zarr store) to be written.
+    what : str
+        How the message names it: the option (``--out``) or the argument.
+    formats : mapping, optional
+        Accepted extensions (lower case, with the dot) → what they write, for the message.
+
+    Examples
+    --------
+    >>> check_target("results.docx", formats={".nc": "NetCDF"})
+    Traceback (most recent call last):
+    ...
+    jdmodel.errors.ParameterError: --out results.docx: unknown extension '.docx'; accepted: .nc (NetCDF)
+    """
     path = Path(path)
+    if formats is not None and path.suffix.lower() not in formats:
+        accepted = ", ".join(f"{ext} ({kind})" for ext, kind in formats.items())
+        given = f"unknown extension {path.suffix!r}" if path.suffix else "no extension"
+        raise ParameterError(f"{what} {path}: {given}; accepted: {accepted}")
     parent = path.resolve().parent
     if not parent.is_dir():
         raise ParameterError(f"{what} {path}: the folder {parent} does not exist")
     if path.is_dir():
         raise ParameterError(f"{what} {path}: is an existing directory; jdmodel never deletes or replaces a "
                              "directory (choose a new name or remove it yourself)")
+    if path.exists() and not path.is_file():
+        raise ParameterError(f"{what} {path}: exists and is not a regular file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"{what} {path}: the folder {parent} is not writable")
+    clean_stale(parent)
     return path
 
 
 @contextmanager
-def atomic_path(path: str | os.PathLike, *, directory: bool = False) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, *, directory: bool = False, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it into place, on failure remove it.
 
     Parameters
@@ -89,6 +122,9 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False) -> Iterator
         Final name. Its folder must exist; an existing directory there is refused.
     directory : bool
         The writer produces a directory (e.g. a Zarr store) instead of a file.
+    overwrite : bool
+        Replace an existing file at ``path`` (atomically). False refuses to, even when the file
+        appears while writing: the rename then fails instead of replacing it.
 
     Examples
     --------
@@ -100,7 +136,8 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False) -> Iterator
     ('done', ['a.txt'])
     """
     path = check_target(Path(path))
-    clean_stale(path.resolve().parent)
+    if not overwrite and path.exists():
+        raise FileExistsError(errno.EEXIST, "exists", str(path))
     tmp = path.resolve().parent / f".{path.name}.{os.getpid()}{_TAG}"
     try:
         yield tmp
@@ -108,7 +145,10 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False) -> Iterator
             os.chmod(tmp, 0o666 & ~_umask())
         if directory and path.exists():
             raise ParameterError(f"--out {path}: appeared while writing; jdmodel never replaces a directory")
-        os.replace(tmp, path)
+        if overwrite or directory:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
     except BaseException:
         if tmp.is_dir() and not tmp.is_symlink():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -117,9 +157,26 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False) -> Iterator
         raise
 
 
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; return the path."""
+def _link_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` only if nothing has it (a hard link fails on an existing name)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str, *, overwrite: bool = True) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; return the path.
+
+    With ``overwrite=False`` an existing file is left as it is and :class:`FileExistsError` raised.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_path(path) as tmp:
+    with atomic_path(path, overwrite=overwrite) as tmp:
         tmp.write_bytes(payload)
     return Path(path)
