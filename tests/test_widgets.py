@@ -144,13 +144,14 @@ def test_scenario_picker_loads_and_resets(dash):
 
 @pytest.mark.parametrize("draws", [1, 40])
 def test_saved_toml_passes_check_and_reproduces_the_run(tmp_path, draws):
-    d = Dashboard("funds_heavy", draws=draws, debounce=0, chinese=False)
+    d = Dashboard("funds_heavy", draws=draws, debounce=0, chinese=False, save_dir=tmp_path)
     d.sliders[("funds", "ecommerce")].value = 11.5
     d.sliders[("talent", "online_services")].value = 900.0
     d.sliders[("land", "smart_transport")].value = 2.5
     d.sliders[("assumption", "tfp_shift")].value = -0.5
     d.sliders[("assumption", "leverage")].value = 2.0
-    path = d.save(tmp_path / "mine.toml")
+    path = d.save("mine")
+    assert path == tmp_path / "mine.toml"
     text = path.read_text(encoding="utf-8")
     assert text.count('extends = "funds_heavy"') == 1
     assert 'levers.funds.ecommerce = { value = [11.5, 11.5, 11.5, 11.5, 11.5, 4, 4, 4, 4, 4], unit = "亿元/yr"' in text
@@ -161,13 +162,14 @@ def test_saved_toml_passes_check_and_reproduces_the_run(tmp_path, draws):
 
 
 def test_saving_a_dashboard_built_on_a_file_extends_that_file(tmp_path):
-    first = Dashboard("plan", debounce=0, chinese=False)
+    first = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
     first.sliders[("funds", "online_services")].value = 6.0
-    parent = first.save(tmp_path / "parent.toml")
-    d = Dashboard(str(parent), debounce=0, chinese=False)
+    parent = first.save("parent.toml")
+    d = Dashboard(str(parent), debounce=0, chinese=False, save_dir=tmp_path / "sub")
     assert d.base.name == "parent" and d.scenario_picker.value == "parent"
     d.sliders[("talent", "ecommerce")].value = 2000.0
-    child = d.save(tmp_path / "sub" / "child.toml")
+    child = d.save("child")                 # the save folder is created on the first save
+    assert child == tmp_path / "sub" / "child.toml"
     assert f'extends = "{parent.resolve()}"' in child.read_text(encoding="utf-8")
     assert cli_main(["check", str(child)]) == 0
     sc = jd.load_scenario(child)
@@ -175,8 +177,8 @@ def test_saving_a_dashboard_built_on_a_file_extends_that_file(tmp_path):
 
 
 def test_save_button_reports_check(tmp_path):
-    d = dashboard("plan", debounce=0, chinese=False)
-    d.save_path.value = str(tmp_path / "from_button")
+    d = dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
+    d.save_path.value = "from_button"
     d.sliders[("land", "ecommerce")].value = 12.0
     d.save_button.click()
     assert (tmp_path / "from_button.toml").is_file()
