@@ -94,6 +94,9 @@ def check_target(path: str | os.PathLike, *, what: str = "--out",
     jdmodel.errors.ParameterError: --out results.docx: unknown extension '.docx'; accepted: .nc (NetCDF)
     """
     path = Path(path)
+    if path.is_dir():
+        raise ParameterError(f"{what} {path}: is an existing directory; jdmodel never deletes or replaces a "
+                             "directory (choose a new name or remove it yourself)")
     if formats is not None and path.suffix.lower() not in formats:
         accepted = ", ".join(f"{ext} ({kind})" for ext, kind in formats.items())
         given = f"unknown extension {path.suffix!r}" if path.suffix else "no extension"
@@ -101,9 +104,6 @@ def check_target(path: str | os.PathLike, *, what: str = "--out",
     parent = path.resolve().parent
     if not parent.is_dir():
         raise ParameterError(f"{what} {path}: the folder {parent} does not exist")
-    if path.is_dir():
-        raise ParameterError(f"{what} {path}: is an existing directory; jdmodel never deletes or replaces a "
-                             "directory (choose a new name or remove it yourself)")
     if path.exists() and not path.is_file():
         raise ParameterError(f"{what} {path}: exists and is not a regular file")
     if not os.access(parent, os.W_OK | os.X_OK):

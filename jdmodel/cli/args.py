@@ -116,12 +116,31 @@ def out_path(path: Path | None, formats: dict[str, str], what: str = "--out") ->
     return path
 
 
+def _check_dask_address(address: str) -> None:
+    """A malformed address is refused before a client is built (a half-built one stalls on exit)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    expected = "expected a scheduler address such as tcp://127.0.0.1:8786"
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown protocol {scheme!r}")
+        if scheme in ("tcp", "tls"):
+            _host, port = parse_host_port(location)
+            if not 0 < int(port) < 65536:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+    except (ValueError, TypeError) as err:
+        raise ParameterError(f"--dask {address}: {err}; {expected}") from None
+
+
 def dask_client(address: str):
     """A ``dask.distributed`` client for ``address``, or a ParameterError when none answers in a few seconds."""
     try:
         from dask.distributed import Client
     except ImportError:
         raise ParameterError("--dask needs dask.distributed: pip install 'jdmodel[scale]'") from None
+    _check_dask_address(address)
     try:
         client = Client(address, timeout=f"{DASK_CONNECT_TIMEOUT}s", set_as_default=False)
     except Exception as err:  # unreachable, refused, malformed: all mean "no scheduler there"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import xarray as xr
@@ -119,11 +121,19 @@ def save(ds: xr.Dataset, path, report=None) -> None:
         require_zarr(path)
         if path.exists():
             raise ParameterError(f"--out {path}: exists; jdmodel never deletes or replaces a Zarr store")
-        with atomic_path(path, directory=True) as tmp:
+        with atomic_path(path, directory=True) as tmp, quiet_zarr():
             ds.to_zarr(tmp, mode="w-")
         return
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp)
+
+
+@contextmanager
+def quiet_zarr() -> Iterator[None]:
+    """Silence zarr's warnings about its format's own evolution (the store is read back with xarray)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="zarr")
+        yield
 
 
 def require_zarr(path) -> None:

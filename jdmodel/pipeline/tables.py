@@ -69,17 +69,18 @@ def _stats(da: xr.DataArray) -> dict[str, np.ndarray]:
 
 def indicator_rows(ds: xr.Dataset) -> list[dict[str, Any]]:
     """Each indicator by year: the value (central run) or mean and quantiles (ensemble or sweep)."""
+    from jdmodel.pipeline.results import VARIABLES
+
     rows = []
     years = [int(y) for y in ds["year"].values]
     for name in INDICATORS:
+        units = VARIABLES[name][1]
         if name in ds:
             stats = _stats(ds[name].transpose(..., "year"))
-            units = ds[name].attrs.get("units", "")
         elif f"{name}_quantile" in ds:  # a sweep's reductions
             q = ds[f"{name}_quantile"]
             stats = {"mean": ds[f"{name}_mean"].values}
             stats.update({f"q{round(100 * p):02d}": q.sel(quantile=p).values for p in QUANTILES})
-            units = ""
         else:
             continue
         for j, y in enumerate(years):

@@ -309,10 +309,14 @@ class _Writer:
 
     def write(self, ds: xr.Dataset) -> None:
         if self.zarr:
-            if not self.tmp.exists():
-                ds.to_zarr(self.tmp, mode="w")
-            else:
-                ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp, append_dim="draw")
+            from jdmodel.pipeline.results import quiet_zarr
+
+            with quiet_zarr():
+                if not self.tmp.exists():
+                    ds.to_zarr(self.tmp, mode="w")
+                else:
+                    ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp,
+                                                                                               append_dim="draw")
             return
         if self.nc is None:
             self._create(ds)
