@@ -74,8 +74,8 @@ def check_target(path: str | os.PathLike, *, what: str = "--out",
 
     Refused: an extension not in ``formats`` (when given), a folder that does not exist or is not
     writable, an existing directory (jdmodel never deletes or replaces one) and anything else that
-    is not a regular file (a device, a pipe). Temporary files that killed writers left in the
-    folder are removed (:func:`clean_stale`).
+    is not a regular file (a device, a pipe). First, temporary files that killed writers left in
+    the folder are removed (:func:`clean_stale`), whether or not the target is then accepted.
 
     Parameters
     ----------
@@ -94,6 +94,9 @@ def check_target(path: str | os.PathLike, *, what: str = "--out",
     jdmodel.errors.ParameterError: --out results.docx: unknown extension '.docx'; accepted: .nc (NetCDF)
     """
     path = Path(path)
+    parent = path.resolve().parent
+    if parent.is_dir():
+        clean_stale(parent)
     if path.is_dir():
         raise ParameterError(f"{what} {path}: is an existing directory; jdmodel never deletes or replaces a "
                              "directory (choose a new name or remove it yourself)")
@@ -101,14 +104,12 @@ def check_target(path: str | os.PathLike, *, what: str = "--out",
         accepted = ", ".join(f"{ext} ({kind})" for ext, kind in formats.items())
         given = f"unknown extension {path.suffix!r}" if path.suffix else "no extension"
         raise ParameterError(f"{what} {path}: {given}; accepted: {accepted}")
-    parent = path.resolve().parent
     if not parent.is_dir():
         raise ParameterError(f"{what} {path}: the folder {parent} does not exist")
     if path.exists() and not path.is_file():
         raise ParameterError(f"{what} {path}: exists and is not a regular file")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ParameterError(f"{what} {path}: the folder {parent} is not writable")
-    clean_stale(parent)
     return path
 
 
