@@ -185,6 +185,84 @@ def test_save_button_reports_check(tmp_path):
     assert "OK" in d.saved.value
 
 
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "sub/dir", "..", ".hidden", "", "a\\b", "-opt",
+                                  "~/home", "x\x1b[2J", "a" * 101])
+def test_save_refuses_anything_but_a_plain_name(tmp_path, name):
+    d = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path / "saved")
+    with pytest.raises(jd.ParameterError, match="plain name"):
+        d.save(name)
+    d.save_path.value = name
+    d.save_button.click()
+    assert "plain name" in d.saved.value and "\x1b" not in d.saved.value
+    assert not (tmp_path / "saved").exists() and sorted(tmp_path.iterdir()) == []
+
+
+def test_save_folder_defaults_to_scenarios_under_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    d = Dashboard("plan", debounce=0, chinese=False)
+    monkeypatch.chdir("/")                          # the folder was fixed when the dashboard started
+    assert d.save_dir == tmp_path / "scenarios" and not d.save_dir.exists()
+    path = d.save("计划 v2.toml")
+    assert path == tmp_path / "scenarios" / "计划 v2.toml" and cli_main(["check", str(path)]) == 0
+
+
+def test_overwrite_needs_an_explicit_confirmation(tmp_path):
+    d = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
+    (tmp_path / "mine.toml").write_text("# my own notes\n", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        d.save("mine")
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == "# my own notes\n"
+    d.sliders[("funds", "ecommerce")].value = 9.0
+    d.save_path.value = "mine"
+    d.save_button.click()
+    assert "already exists" in d.saved.value and d.overwrite_button.layout.display != "none"
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == "# my own notes\n"
+    d.save_path.value = "mine2"                      # another name: the question no longer applies
+    assert d.overwrite_button.layout.display == "none"
+    d.save_path.value = "mine"
+    d.save_button.click()
+    d.overwrite_button.click()
+    assert "Saved" in d.saved.value and d.overwrite_button.layout.display == "none"
+    assert "levers.funds.ecommerce" in (tmp_path / "mine.toml").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
+
+
+def test_download_link_holds_the_toml_that_check_accepts(tmp_path):
+    import base64
+    import html
+    from html.parser import HTMLParser
+
+    d = Dashboard("plan", draws=20, debounce=0, chinese=False, save_dir=tmp_path / "never", server_save=False)
+    d.sliders[("talent", "ecommerce")].value = 2500.0
+    d.save_path.value = "for <download>"
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.links.append(dict(attrs))
+
+    parser = Links()
+    parser.feed(d.download.value)
+    (link,) = parser.links
+    assert link["download"] == "dashboard_scenario.toml"          # not a plain name: the default one
+    head, payload = link["href"].split(",", 1)
+    assert head == "data:application/toml;charset=utf-8;base64"
+    text = base64.b64decode(payload).decode("utf-8")
+    assert text == d.toml() and "levers.talent.ecommerce" in text
+    saved = tmp_path / "downloaded.toml"
+    saved.write_text(text, encoding="utf-8")
+    assert cli_main(["check", str(saved)]) == 0
+    assert jd.load_scenario(saved)["levers.talent.ecommerce"][0] == 2500.0
+    d.save_path.value = "mine"
+    assert "download='mine.toml'" in d.download.value and html.escape("<") not in d.download.value.split("href")[0]
+    assert not (tmp_path / "never").exists()
+    assert d.save_button not in d.widget.children[-2].children      # server_save=False: no Save controls
+
+
 def test_updates_are_debounced():
     async def scenario():
         d = Dashboard("plan", debounce=0.05, chinese=False)
