@@ -275,7 +275,7 @@ def markdown_doc() -> str:
 
 
 def write_equations_doc(path: str | Path = "docs/equations.md") -> Path:
-    """Write :func:`markdown_doc` to ``path`` (UTF-8) and return the path."""
-    path = Path(path)
-    path.write_text(markdown_doc(), encoding="utf-8")
-    return path
+    """Write :func:`markdown_doc` to ``path`` (UTF-8, atomically) and return the path."""
+    from jdmodel.outputs import write_atomic
+
+    return write_atomic(path, markdown_doc())
