@@ -17,10 +17,6 @@ from pathlib import Path
 from jdmodel.cli import args as A
 from jdmodel.errors import JdmodelError, printable
 
-#: ``--out`` of ``run`` and ``sweep``: extension → what is written (jdmodel.pipeline.results.FORMATS)
-OUT_FORMATS = {".nc": "NetCDF, every variable", ".zarr": "Zarr store, every variable",
-               ".csv": "the target table", ".json": "the target table and the run's tables"}
-
 
 def _parser() -> argparse.ArgumentParser:
     p = A.Parser(prog="jdmodel", description="Scenario modelling of the Jiading online-new-economy "
@@ -71,10 +67,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_sweep(args) -> int:
     import jdmodel as jd
+    from jdmodel.pipeline.results import FORMATS
     from jdmodel.uncertainty.sweep import sweep
 
-    out = A.out_path(args.out, OUT_FORMATS)
-    reductions = A.out_path(args.reductions, OUT_FORMATS, what="--reductions")
+    out = A.out_path(args.out, FORMATS)
+    reductions = A.out_path(args.reductions, FORMATS, what="--reductions")
     if out is not None and reductions is not None and out.resolve() == reductions.resolve():
         raise JdmodelError(f"--out and --reductions name the same file ({out}): give each its own")
     sc = jd.load_scenario(args.scenario)
@@ -117,9 +114,9 @@ def _version() -> str:
 def cmd_run(args) -> int:
     import jdmodel as jd
     from jdmodel.pipeline.observed_view import observed_beside, sector_summary
-    from jdmodel.pipeline.results import save
+    from jdmodel.pipeline.results import FORMATS, save
 
-    out = A.out_path(args.out, OUT_FORMATS)
+    out = A.out_path(args.out, FORMATS)
     sc = jd.load_scenario(args.scenario)
     tables = out is not None and out.suffix.lower() in (".csv", ".json")
     if args.draws > 1:
