@@ -298,9 +298,12 @@ def test_stale_temporary_files_are_cleaned_at_the_next_start(tmp_path):
                                              (signal.SIGTERM, 143, "terminated")])
 def test_interrupted_run_leaves_no_partial_output(tmp_path, sig, code, word):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    # the child gets the default SIGINT action even if this process ignores it (an inherited SIG_IGN
+    # would keep Python from turning SIGINT into KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "jdmodel.cli", "sweep", "plan", "--draws", "2000000",
                              "--chunks", "2000", "--out", "big.nc"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 90
         while not any(p.name.endswith(".jdmodel-tmp") for p in tmp_path.iterdir()):

@@ -42,9 +42,9 @@ def register(subparsers) -> None:
 
 
 def cmd_report(args) -> int:
-    from jdmodel.report.build import ReportError, render, require_notebooks
+    from jdmodel.report.build import ReportError, render
 
-    require_notebooks()
+    # render checks the arguments, then the notebooks extra (require_notebooks), before any kernel starts
     out = args.out or Path("report.pdf" if args.format == "pdf" else "report.html")
     try:
         path = render(args.scenarios, out, draws=args.draws, seed=args.seed, design=args.design,
