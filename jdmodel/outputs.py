@@ -1,17 +1,20 @@
 """Writing results: one atomic-write helper for every file jdmodel produces.
 
 A reader never sees half a file: everything is written to a temporary name beside the
-target and renamed into place. The temporary name carries the writer's process id, so a
-run that was killed leaves a file that the next write into the same folder recognises and
-removes (:func:`clean_stale`). Files take the user's umask, like any file a program writes.
-An existing directory is never deleted or replaced.
+target and renamed into place. The temporary name carries the writer's host and process id
+(``.<name>.<pid>@<host>.jdmodel-tmp``), so a run that was killed leaves a file that the next
+write into the same folder, on the same machine, recognises and removes (:func:`clean_stale`);
+a writer on another machine sharing the folder is never touched. Files take the user's umask,
+like any file a program writes. An existing directory is never deleted or replaced.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
+import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +24,19 @@ from jdmodel.errors import ParameterError
 _TAG = ".jdmodel-tmp"
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "localhost"
+
+
 def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (threads may be writing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -39,11 +54,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def temporary_name(path: Path) -> Path:
+    """Where :func:`atomic_path` writes before renaming: ``.<name>.<pid>@<host>.jdmodel-tmp`` beside ``path``."""
+    return path.resolve().parent / f".{path.name}.{os.getpid()}@{_host()}{_TAG}"
+
+
 def clean_stale(folder: Path) -> list[Path]:
     """Remove temporary files or folders left in ``folder`` by jdmodel writers that no longer run.
 
-    Returns the paths removed. Only names of the form ``.<name>.<pid>.jdmodel-tmp`` whose
-    process is gone are touched.
+    Returns the paths removed. Only names of the form ``.<name>.<pid>@<host>.jdmodel-tmp`` (or
+    ``.<name>.<pid>.jdmodel-tmp``, written by earlier versions) are touched, and only when the host
+    is this machine and no process of that id runs.
     """
     removed = []
     try:
@@ -54,11 +75,12 @@ def clean_stale(folder: Path) -> list[Path]:
         name = entry.name
         if not (name.startswith(".") and name.endswith(_TAG)):
             continue
+        stem, _, host = name[: -len(_TAG)].partition("@")
         try:
-            pid = int(name[: -len(_TAG)].rsplit(".", 1)[1])
+            pid = int(stem.rsplit(".", 1)[1])
         except (IndexError, ValueError):
             continue
-        if _alive(pid):
+        if (host and host != _host()) or _alive(pid):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -139,7 +161,7 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False, overwrite: 
     path = check_target(Path(path))
     if not overwrite and path.exists():
         raise FileExistsError(errno.EEXIST, "exists", str(path))
-    tmp = path.resolve().parent / f".{path.name}.{os.getpid()}{_TAG}"
+    tmp = temporary_name(path)
     try:
         yield tmp
         if not directory and tmp.is_file():

@@ -278,20 +278,26 @@ def _dead_pid() -> int:
 
 
 def test_stale_temporary_files_are_cleaned_at_the_next_start(tmp_path):
-    dead = _dead_pid()
-    stale_file = tmp_path / f".old.nc.{dead}.jdmodel-tmp"
+    from jdmodel.outputs import _host
+
+    dead, here = _dead_pid(), _host()
+    stale_file = tmp_path / f".old.nc.{dead}@{here}.jdmodel-tmp"
     stale_file.write_bytes(b"half a NetCDF file")
-    stale_store = tmp_path / f".old.zarr.{dead}.jdmodel-tmp"
+    stale_store = tmp_path / f".old.zarr.{dead}@{here}.jdmodel-tmp"
     stale_store.mkdir()
     (stale_store / "chunk").write_bytes(b"x")
-    alive = tmp_path / f".other.nc.{os.getpid()}.jdmodel-tmp"      # a writer that still runs: left alone
+    legacy = tmp_path / f".older.nc.{dead}.jdmodel-tmp"            # the name earlier versions used
+    legacy.write_bytes(b"half")
+    alive = tmp_path / f".other.nc.{os.getpid()}@{here}.jdmodel-tmp"   # a writer that still runs: left alone
     alive.write_bytes(b"in progress")
+    elsewhere = tmp_path / f".shared.nc.{dead}@another-machine.jdmodel-tmp"   # a folder shared with another host
+    elsewhere.write_bytes(b"theirs")
     unrelated = tmp_path / ".notes.jdmodel-tmp"
     unrelated.write_text("not ours")
     proc = jdmodel("run", "--out", "x.docx", cwd=tmp_path)       # even a refused run cleans up first
     assert proc.returncode == 2
-    assert not stale_file.exists() and not stale_store.exists()
-    assert alive.exists() and unrelated.exists()
+    assert not stale_file.exists() and not stale_store.exists() and not legacy.exists()
+    assert alive.exists() and elsewhere.exists() and unrelated.exists()
 
 
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),
