@@ -166,13 +166,14 @@ def test_scheduler_without_workers_is_reported(monkeypatch):
 
 # --- parameter files -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, words", [
-    ("gbk.toml", ["gbk.toml", "GBK", "save it as UTF-8"]),
-    ("utf16_bom.toml", ["utf16_bom.toml", "UTF-16", "save it as UTF-8"]),
-    ("utf16le_no_bom.toml", ["utf16le_no_bom.toml", "UTF-16", "save it as UTF-8"]),
+@pytest.mark.parametrize("command, name, words", [
+    ("check", "gbk.toml", ["gbk.toml", "GBK", "save it as UTF-8"]),
+    ("run", "gbk.toml", ["gbk.toml", "GBK", "save it as UTF-8"]),
+    ("check", "utf16_bom.toml", ["utf16_bom.toml", "UTF-16", "save it as UTF-8"]),
+    ("run", "utf16_bom.toml", ["utf16_bom.toml", "UTF-16", "save it as UTF-8"]),
+    ("check", "utf16le_no_bom.toml", ["utf16le_no_bom.toml", "UTF-16", "save it as UTF-8"]),
 ])
-@pytest.mark.parametrize("command", ["check", "run"])
-def test_file_not_in_utf8_names_its_encoding(tmp_path, name, words, command):
+def test_file_not_in_utf8_names_its_encoding(tmp_path, command, name, words):
     assert_refused(jdmodel(command, str(ENCODINGS / name), cwd=tmp_path), *words)
 
 
@@ -182,12 +183,13 @@ def test_utf8_with_byte_order_mark_is_accepted(tmp_path):
     assert "OK" in proc.stdout
 
 
-@pytest.mark.parametrize("name, words", [
-    ("deep_nesting.toml", ["deep_nesting.toml", "nested too deeply"]),
-    ("huge_integer.toml", ["huge_integer.toml", "levers.funds.ecommerce", "too large"]),
+@pytest.mark.parametrize("command, name, words", [
+    ("check", "deep_nesting.toml", ["deep_nesting.toml", "nested too deeply"]),
+    ("run", "deep_nesting.toml", ["deep_nesting.toml", "nested too deeply"]),
+    ("check", "huge_integer.toml", ["huge_integer.toml", "levers.funds.ecommerce", "too large"]),
+    ("run", "huge_integer.toml", ["huge_integer.toml", "levers.funds.ecommerce", "too large"]),
 ])
-@pytest.mark.parametrize("command", ["check", "run"])
-def test_nesting_and_huge_numbers_are_clean_errors(tmp_path, name, words, command):
+def test_nesting_and_huge_numbers_are_clean_errors(tmp_path, command, name, words):
     assert_refused(jdmodel(command, str(BAD / name), cwd=tmp_path), *words)
 
 
@@ -243,21 +245,21 @@ def test_out_extension_picks_the_format(tmp_path):
 
 
 def test_sweep_tables_and_zarr(tmp_path):
-    proc = jdmodel("sweep", "plan", "--draws", "300", "--chunks", "100", "--out", "s.csv",
+    proc = jdmodel("sweep", "plan", "--draws", "120", "--chunks", "40", "--out", "s.csv",
                    "--reductions", "red.json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8")))
     assert 0.0 <= float(rows[0]["p_reach"]) <= 1.0
     doc = json.loads((tmp_path / "red.json").read_text(encoding="utf-8"))
-    assert doc["provenance"]["draws"] == 300 and doc["indicators"][0]["units"] == "亿元"
+    assert doc["provenance"]["draws"] == 120 and doc["indicators"][0]["units"] == "亿元"
     pytest.importorskip("zarr")
-    proc = jdmodel("sweep", "plan", "--draws", "300", "--chunks", "100", "--out", "s.zarr", cwd=tmp_path)
+    proc = jdmodel("sweep", "plan", "--draws", "120", "--chunks", "40", "--out", "s.zarr", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Warning" not in proc.stderr
     import xarray as xr
 
-    assert xr.open_zarr(tmp_path / "s.zarr").sizes["draw"] == 300
-    again = jdmodel("sweep", "plan", "--draws", "300", "--out", "s.zarr", cwd=tmp_path)
+    assert xr.open_zarr(tmp_path / "s.zarr").sizes["draw"] == 120
+    again = jdmodel("sweep", "plan", "--draws", "120", "--out", "s.zarr", cwd=tmp_path)
     assert_refused(again, "--out", "existing directory")
 
 
