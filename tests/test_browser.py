@@ -82,6 +82,8 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "voila.log"
+    save_dir = NOTEBOOK.parent / "scenarios"            # the dashboard's default: beside the notebook
+    saved_before = sorted(save_dir.iterdir()) if save_dir.is_dir() else None
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            "MPLBACKEND": "Agg"}
     with open(log, "wb") as fh:
@@ -94,7 +96,7 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1200, "height": 1500})
+                page = browser.new_page(viewport={"width": 1200, "height": 1500}, accept_downloads=True)
                 page.set_default_timeout(UPDATE * 1000)
                 page.goto(url, timeout=RENDER * 1000)
                 row = '.jd-targets tr[data-target="output"]'
@@ -103,6 +105,8 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
                 prob0 = float(page.get_attribute(f"{row} .jd-prob", "data-value"))
                 assert 1000 < value0 < 20000
                 assert 0.0 <= prob0 <= 1.0
+                link = ".jd-download a.jd-download-link"
+                href0 = page.get_attribute(link, "href")
 
                 readout = page.locator(".jd-slider-funds-ecommerce .widget-readout")
                 start = float(readout.inner_text())
@@ -118,6 +122,15 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
                 value1 = float(page.get_attribute(f"{row} .jd-value", "data-value"))
                 prob1 = float(page.get_attribute(f"{row} .jd-prob", "data-value"))
                 status = page.inner_text(".jd-status")
+                # the settings as a file, handed to the browser: nothing is written on the server
+                page.wait_for_function("([sel, old]) => document.querySelector(sel).href !== old",
+                                       arg=[link, href0], timeout=UPDATE * 1000)
+                with page.expect_download(timeout=UPDATE * 1000) as info:
+                    page.click(link)
+                downloaded = tmp_path / "browser" / "downloaded.toml"
+                downloaded.parent.mkdir()
+                info.value.save_as(str(downloaded))
+                suggested = info.value.suggested_filename
                 shot = tmp_path / "dashboard.png"
                 page.screenshot(path=str(shot), full_page=True)
             finally:
@@ -128,3 +141,10 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
     assert prob1 >= prob0, f"P(reach) fell from {prob0} to {prob1} with more e-commerce funds"
     assert "setting(s) changed" in status
     assert shot.stat().st_size > 10_000
+    assert suggested == "dashboard_scenario.toml"
+    text = downloaded.read_text(encoding="utf-8")
+    assert 'extends = "plan"' in text and "levers.funds.ecommerce = { value = [20, 20, 20, 20, 20," in text
+    from jdmodel.cli import main
+
+    assert main(["check", str(downloaded)]) == 0
+    assert (sorted(save_dir.iterdir()) if save_dir.is_dir() else None) == saved_before   # nothing written

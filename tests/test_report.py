@@ -3,6 +3,7 @@ a failing template leaves no report and names the cell; comparisons; PDF when Ch
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -206,6 +207,88 @@ def test_comparison_side_by_side(tmp_path):
         assert jd.load_scenario(name).sha256 in html
     assert {"targets", "targets+", "compare_io"} <= set(t)
     assert html.count("data:image/png;base64,") >= 1
+
+
+# --- strings from files are shown, never run ------------------------------------------------------
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click](javascript:alert(3))",
+           '<a href="javascript:alert(5)">a</a>', "<svg onload=alert(7)>", '![i](x" onerror="alert(4))']
+
+
+class _Live(HTMLParser):
+    """What in a page could run: event-handler attributes, javascript: URLs, scripts, foreign elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.live: list = []
+        self.text: list[str] = []
+        self._tag = ""
+
+    def handle_starttag(self, tag, attrs):
+        self._tag = tag
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.live.append((tag, name, value))
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                    ("javascript:", "vbscript:")):
+                self.live.append((tag, name, value))
+        if tag == "img" and not dict(attrs).get("src", "").startswith("data:image/png;base64,"):
+            self.live.append((tag, attrs))
+        if tag in ("svg", "iframe", "object", "embed", "form", "base", "meta") and tag != "meta":
+            self.live.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self._tag = ""
+
+    def handle_data(self, data):
+        if self._tag == "script" and "alert" in data:
+            self.live.append(("script", data[:200]))
+        if self._tag not in ("script", "style"):
+            self.text.append(data)
+
+
+def _hostile_scenario(folder: Path) -> Path:
+    path = folder / "<img src=x onerror=alert(1)>[x](javascript:alert(2)) $\\oops$.toml"
+    source = "<script>alert(6)</script><svg onload=alert(7)>"
+    # a JSON string is a valid TOML basic string
+    path.write_text(f'extends = "plan"\ndescription = {json.dumps(chr(10).join(HOSTILE))}\n'
+                    f'levers.funds.ecommerce = {{ value = 8.0, unit = "亿元/yr", source = {json.dumps(source)} }}\n',
+                    encoding="utf-8")
+    sc = jd.load_scenario(path)
+    assert HOSTILE[0] in sc.description and sc.params["levers.funds.ecommerce"].source == source
+    return path
+
+
+def _check_inert(page: str, *shown: str) -> None:
+    parser = _Live()
+    parser.feed(page)
+    assert parser.live == []
+    text = "".join(parser.text)
+    for s in shown:
+        assert s in text, f"{s!r} is not shown as text"
+
+
+def test_report_and_comparison_show_hostile_strings_as_text(tmp_path):
+    path = _hostile_scenario(tmp_path)
+    report = render(str(path), tmp_path / "r.html", draws=20, seed=1, sensitivity_n=0).read_text(encoding="utf-8")
+    _check_inert(report, *HOSTILE, "<script>alert(6)</script><svg onload=alert(7)>", path.stem)
+    assert f"Scenario report: {path.stem}" in unescape(re.sub(r"<[^>]+>", "", report))
+    compare = render([str(path), "plan"], tmp_path / "c.html", draws=20, seed=1).read_text(encoding="utf-8")
+    _check_inert(compare, f"Scenario comparison: {path.stem} · plan")
+
+
+def test_markdown_text_makes_markup_literal():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    for s in [*HOSTILE, "**bold** _it_ `code` # h\n    indented\n- item\n1. one | a | b |", "a\\<b>"]:
+        page = markdown2html_mistune(S.markdown_text(s))
+        parser = _Live()
+        parser.feed(page)
+        assert parser.live == [] and "<a " not in page and "<strong>" not in page and "<code>" not in page
+        shown = unescape(re.sub(r"<[^>]+>", "", page))
+        assert " ".join(shown.split()) == " ".join(s.split()), (s, page)
 
 
 # --- parts, without a kernel -----------------------------------------------------------------------

@@ -115,8 +115,11 @@ def test_memory_of_reductions_does_not_grow_with_draws():
 def test_sweep_rejects_bad_arguments(tmp_path):
     with pytest.raises(jd.ParameterError):
         sweep("plan", draws=0)
-    with pytest.raises(jd.ParameterError):
-        sweep("plan", draws=10, out=tmp_path / "x.csv", progress=False)
+    with pytest.raises(jd.ParameterError, match=r"\.docx.*\.nc"):
+        sweep("plan", draws=10, out=tmp_path / "x.docx", progress=False)
+    with pytest.raises(jd.ParameterError, match="seed"):
+        sweep("plan", draws=10, seed=2**64, progress=False)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_zero_chunks_is_an_error_not_the_default():

@@ -147,13 +147,14 @@ def test_scenario_picker_loads_and_resets(dash):
 
 @pytest.mark.parametrize("draws", [1, 40])
 def test_saved_toml_passes_check_and_reproduces_the_run(tmp_path, draws):
-    d = Dashboard("funds_heavy", draws=draws, debounce=0, chinese=False)
+    d = Dashboard("funds_heavy", draws=draws, debounce=0, chinese=False, save_dir=tmp_path)
     d.sliders[("funds", "ecommerce")].value = 11.5
     d.sliders[("talent", "online_services")].value = 900.0
     d.sliders[("land", "smart_transport")].value = 2.5
     d.sliders[("assumption", "tfp_shift")].value = -0.5
     d.sliders[("assumption", "leverage")].value = 2.0
-    path = d.save(tmp_path / "mine.toml")
+    path = d.save("mine")
+    assert path == tmp_path / "mine.toml"
     text = path.read_text(encoding="utf-8")
     assert text.count('extends = "funds_heavy"') == 1
     assert 'levers.funds.ecommerce = { value = [11.5, 11.5, 11.5, 11.5, 11.5, 4, 4, 4, 4, 4], unit = "亿元/yr"' in text
@@ -164,13 +165,14 @@ def test_saved_toml_passes_check_and_reproduces_the_run(tmp_path, draws):
 
 
 def test_saving_a_dashboard_built_on_a_file_extends_its_shipped_ancestor_and_keeps_its_settings(tmp_path):
-    first = Dashboard("plan", debounce=0, chinese=False)
+    first = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
     first.sliders[("funds", "online_services")].value = 6.0
-    parent = first.save(tmp_path / "parent.toml")
-    d = Dashboard(str(parent), debounce=0, chinese=False)
+    parent = first.save("parent.toml")
+    d = Dashboard(str(parent), debounce=0, chinese=False, save_dir=tmp_path / "sub")
     assert d.base.name == "parent" and d.scenario_picker.value == "parent"
     d.sliders[("talent", "ecommerce")].value = 2000.0
-    child = d.save(tmp_path / "sub" / "child.toml")
+    child = d.save("child")                 # the save folder is created on the first save
+    assert child == tmp_path / "sub" / "child.toml"
     text = child.read_text(encoding="utf-8")
     # a name always resolves, wherever the file is saved; the parent file's own setting is written out
     assert 'extends = "plan"' in text and "levers.funds.online_services" in text
@@ -180,12 +182,90 @@ def test_saving_a_dashboard_built_on_a_file_extends_its_shipped_ancestor_and_kee
 
 
 def test_save_button_reports_check(tmp_path):
-    d = dashboard("plan", debounce=0, chinese=False)
-    d.save_path.value = str(tmp_path / "from_button")
+    d = dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
+    d.save_path.value = "from_button"
     d.sliders[("land", "ecommerce")].value = 12.0
     d.save_button.click()
     assert (tmp_path / "from_button.toml").is_file()
     assert "OK" in d.saved.value
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "sub/dir", "..", ".hidden", "", "a\\b", "-opt",
+                                  "~/home", "x\x1b[2J", "a" * 101])
+def test_save_refuses_anything_but_a_plain_name(tmp_path, name):
+    d = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path / "saved")
+    with pytest.raises(jd.ParameterError, match="plain name"):
+        d.save(name)
+    d.save_path.value = name
+    d.save_button.click()
+    assert "plain name" in d.saved.value and "\x1b" not in d.saved.value
+    assert not (tmp_path / "saved").exists() and sorted(tmp_path.iterdir()) == []
+
+
+def test_save_folder_defaults_to_scenarios_under_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    d = Dashboard("plan", debounce=0, chinese=False)
+    monkeypatch.chdir("/")                          # the folder was fixed when the dashboard started
+    assert d.save_dir == tmp_path / "scenarios" and not d.save_dir.exists()
+    path = d.save("计划 v2.toml")
+    assert path == tmp_path / "scenarios" / "计划 v2.toml" and cli_main(["check", str(path)]) == 0
+
+
+def test_overwrite_needs_an_explicit_confirmation(tmp_path):
+    d = Dashboard("plan", debounce=0, chinese=False, save_dir=tmp_path)
+    (tmp_path / "mine.toml").write_text("# my own notes\n", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        d.save("mine")
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == "# my own notes\n"
+    d.sliders[("funds", "ecommerce")].value = 9.0
+    d.save_path.value = "mine"
+    d.save_button.click()
+    assert "already exists" in d.saved.value and d.overwrite_button.layout.display != "none"
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == "# my own notes\n"
+    d.save_path.value = "mine2"                      # another name: the question no longer applies
+    assert d.overwrite_button.layout.display == "none"
+    d.save_path.value = "mine"
+    d.save_button.click()
+    d.overwrite_button.click()
+    assert "Saved" in d.saved.value and d.overwrite_button.layout.display == "none"
+    assert "levers.funds.ecommerce" in (tmp_path / "mine.toml").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
+
+
+def test_download_link_holds_the_toml_that_check_accepts(tmp_path):
+    import base64
+    import html
+    from html.parser import HTMLParser
+
+    d = Dashboard("plan", draws=20, debounce=0, chinese=False, save_dir=tmp_path / "never", server_save=False)
+    d.sliders[("talent", "ecommerce")].value = 2500.0
+    d.save_path.value = "for <download>"
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                self.links.append(dict(attrs))
+
+    parser = Links()
+    parser.feed(d.download.value)
+    (link,) = parser.links
+    assert link["download"] == "dashboard_scenario.toml"          # not a plain name: the default one
+    head, payload = link["href"].split(",", 1)
+    assert head == "data:application/toml;charset=utf-8;base64"
+    text = base64.b64decode(payload).decode("utf-8")
+    assert text == d.toml() and "levers.talent.ecommerce" in text
+    saved = tmp_path / "downloaded.toml"
+    saved.write_text(text, encoding="utf-8")
+    assert cli_main(["check", str(saved)]) == 0
+    assert jd.load_scenario(saved)["levers.talent.ecommerce"][0] == 2500.0
+    d.save_path.value = "mine"
+    assert "download='mine.toml'" in d.download.value and html.escape("<") not in d.download.value.split("href")[0]
+    assert not (tmp_path / "never").exists()
+    assert d.save_button not in d.widget.children[-2].children      # server_save=False: no Save controls
 
 
 def test_updates_are_debounced():

@@ -1,20 +1,25 @@
 """The ``jdmodel`` command line: ``run``, ``check`` (and more as the library grows).
 
-Exit codes: 0 success, 2 bad input (the message names the file, key and what was
-expected, without a traceback), 1 an unexpected failure.
+Exit codes: 0 success, 2 bad input (the message names the option or file, the key or value and
+what was expected, without a traceback; arguments are checked before any work), 1 an unexpected
+failure, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). An interrupted or terminated command
+leaves no partial output: every file is written to a temporary name and renamed when complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from jdmodel.errors import JdmodelError
+from jdmodel.cli import args as A
+from jdmodel.errors import JdmodelError, printable
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jdmodel", description="Scenario modelling of regional economic policy plans: "
+    p = A.Parser(prog="jdmodel", description="Scenario modelling of regional economic policy plans: "
                                 "the shipped plans (jdmodel plans; the default is Jiading's online-new-economy plan "
                                 "2021–2025, 嘉府办发〔2021〕12号) or your own (jdmodel init).")
     p.add_argument("--version", action="version", version=f"jdmodel {_version()}")
@@ -28,10 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", default="baseline",
                      help="a scenario of the default plan (baseline, plan, no_new_policy, …), PLAN/SCENARIO, a plan "
                      "id or folder (its default scenario), or a TOML file (default: baseline)")
-    run.add_argument("--draws", type=int, default=1, help="number of draws (default 1: central values)")
-    run.add_argument("--seed", type=int, default=None, help="seed of the sample (draws > 1)")
+    run.add_argument("--draws", type=A.count, default=1, help="number of draws, 1 or more (default 1: central values)")
+    run.add_argument("--seed", type=A.seed, default=None, help="seed of the sample (draws > 1), 0 to 2**64-1")
     run.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs", help="sampling design (default lhs)")
-    run.add_argument("--out", type=Path, default=None, help="write the results to this NetCDF file")
+    run.add_argument("--out", type=Path, default=None,
+                     help="write the results here; the extension picks the format: .nc (NetCDF), .zarr (Zarr), "
+                     ".csv (the target table), .json (the target table and the run's tables)")
     run.add_argument("--no-io", action="store_true", help="skip the input–output block")
 
     check = sub.add_parser("check", help="validate a parameter file or a plan folder",
@@ -44,13 +51,17 @@ def _parser() -> argparse.ArgumentParser:
                         description="Run N draws of a scenario in chunks of the draw axis; print P(reach) per target "
                         "and write the per-draw results (NetCDF .nc or Zarr .zarr) chunk by chunk.")
     sw.add_argument("scenario", help="scenario name, PLAN/SCENARIO, plan folder or TOML path")
-    sw.add_argument("--draws", type=int, required=True, help="number of draws")
-    sw.add_argument("--seed", type=int, default=0)
+    sw.add_argument("--draws", type=A.count, required=True, help="number of draws, 1 or more")
+    sw.add_argument("--seed", type=A.seed, default=0, help="seed, 0 to 2**64-1 (default 0)")
     sw.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs")
-    sw.add_argument("--chunks", type=int, default=None, help="draws per chunk (default min(N, 20000))")
-    sw.add_argument("--dask", metavar="ADDRESS", default=None, help="address of a dask.distributed scheduler")
-    sw.add_argument("--out", type=Path, default=None, help="write per-draw results here (.nc or .zarr)")
-    sw.add_argument("--reductions", type=Path, default=None, help="write the reductions here (.nc)")
+    sw.add_argument("--chunks", type=A.count, default=None, help="draws per chunk, 1 or more (default min(N, 20000))")
+    sw.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="address of a dask.distributed scheduler, e.g. tcp://127.0.0.1:8786")
+    sw.add_argument("--out", type=Path, default=None,
+                    help="per-draw results (.nc NetCDF or .zarr Zarr, written chunk by chunk), or the tables of "
+                    "the reductions (.csv the target table, .json every table)")
+    sw.add_argument("--reductions", type=Path, default=None,
+                    help="write the reductions here (.nc, .zarr, .csv or .json)")
     sw.add_argument("--io", action="store_true", help="include the input–output block")
     sw.set_defaults(handler=cmd_sweep)
 
@@ -60,28 +71,30 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_sweep(args) -> int:
     import jdmodel as jd
+    from jdmodel.pipeline.results import FORMATS
     from jdmodel.uncertainty.sweep import sweep
 
-    client = None
-    if args.dask:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise JdmodelError("--dask needs dask.distributed: pip install 'jdmodel[scale]'") from None
-        client = Client(args.dask)
+    out = A.out_path(args.out, FORMATS)
+    reductions = A.out_path(args.reductions, FORMATS, what="--reductions")
+    if out is not None and reductions is not None and out.resolve() == reductions.resolve():
+        raise JdmodelError(f"--out and --reductions name the same file ({out}): give each its own")
+    sc = jd.load_scenario(args.scenario)
+    client = A.dask_client(args.dask) if args.dask else None
     try:
-        red = sweep(args.scenario, draws=args.draws, seed=args.seed, design=args.design, chunks=args.chunks,
-                    client=client, out=args.out, io=args.io)
+        red = sweep(sc, draws=args.draws, seed=args.seed, design=args.design, chunks=args.chunks,
+                    client=client, out=out, io=args.io)
     finally:
         if client is not None:
             client.close()
     print(jd.assess(red).table())
-    if args.reductions is not None:
+    if reductions is not None:
         from jdmodel.pipeline.results import save
 
-        save(red, args.reductions)
-    if args.out is not None:
-        print(f"\nper-draw results written to {args.out}")
+        save(red, reductions)
+        print(f"\nreductions written to {reductions}")
+    if out is not None:
+        what = "tables" if out.suffix.lower() in (".csv", ".json") else "per-draw results"
+        print(f"\n{what} written to {out}")
     return 0
 
 
@@ -105,34 +118,36 @@ def _version() -> str:
 def cmd_run(args) -> int:
     import jdmodel as jd
     from jdmodel.pipeline.observed_view import observed_beside, sector_summary
+    from jdmodel.pipeline.results import FORMATS, save
 
+    out = A.out_path(args.out, FORMATS)
     sc = jd.load_scenario(args.scenario)
+    tables = out is not None and out.suffix.lower() in (".csv", ".json")
     if args.draws > 1:
         # many draws stream through jd.sweep: memory bounded by the chunk, not by the draw count
         from jdmodel.uncertainty.sweep import sweep
 
-        red = sweep(sc, draws=args.draws, seed=args.seed or 0, design=args.design, out=args.out,
-                    io=not args.no_io and args.out is not None)
+        red = sweep(sc, draws=args.draws, seed=args.seed or 0, design=args.design, out=out,
+                    io=not args.no_io and out is not None and not tables)
         print(jd.assess(red).table())
         central = jd.simulate(sc, io=not args.no_io)
         print()
         print(sector_summary(central, sc).replace("Output by sector (亿元)", "Output by sector (亿元), central values"))
         print()
         print(observed_beside(central, sc))
-        if args.out is not None:
-            print(f"\nper-draw results written to {args.out}")
+        if out is not None:
+            print(f"\n{'tables' if tables else 'per-draw results'} written to {out}")
         return 0
     ds = jd.simulate(sc, io=not args.no_io)
-    print(jd.assess(ds).table())
+    rep = jd.assess(ds)
+    print(rep.table())
     print()
     print(sector_summary(ds, sc))
     print()
     print(observed_beside(ds, sc))
-    if args.out is not None:
-        from jdmodel.pipeline.results import save
-
-        save(ds, args.out)
-        print(f"\nresults written to {args.out}")
+    if out is not None:
+        save(ds, out, report=rep)
+        print(f"\nresults written to {out}")
     return 0
 
 
@@ -143,26 +158,65 @@ def cmd_check(args) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs and no partial output is left."""
+
+
+def _terminate(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise Terminated
+
+
+class _PrintableStream:
+    """Standard output with control characters escaped (:func:`jdmodel.errors.printable`)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # a bad argument (2, message printed), or --help / --version (0)
+        return stop.code if isinstance(stop.code, int) else 2
     if args.command is None:
         parser.print_help()
         return 2
     handler = {"run": cmd_run, "check": cmd_check}.get(args.command) or getattr(args, "handler", None)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    stdout = sys.stdout
+    sys.stdout = _PrintableStream(stdout)
     try:
         return int(handler(args) or 0)
     except JdmodelError as err:
         print(f"jdmodel {args.command}: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"jdmodel {args.command}: interrupted", file=sys.stderr)
+        print(f"jdmodel {args.command}: interrupted; no partial output was left", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"jdmodel {args.command}: terminated; no partial output was left", file=sys.stderr)
+        return 143
+    except MemoryError:
+        print(f"jdmodel {args.command}: out of memory (fewer draws per chunk, --chunks, need less)",
+              file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
         import os
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         return 0
+    finally:
+        sys.stdout = stdout
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,12 +52,10 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from jdmodel.cli.args import out_path
     from jdmodel.expost.calibrate import calibrate
 
-    if args.out is not None and args.out.suffix != ".toml":
-        raise ParameterError(f"--out {args.out}: expected a .toml file name")
-    if args.out is not None and not args.out.resolve().parent.is_dir():
-        raise ParameterError(f"--out {args.out}: the directory {args.out.resolve().parent} does not exist")
+    out_path(args.out, {".toml": "the calibrated scenario"})
     cal = calibrate(args.scenario, observed=_observed(args.observed), free=args.free, io=args.io,
                     absolute_sigma=not args.rescale_errors)
     print(cal.table())

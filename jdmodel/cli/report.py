@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from jdmodel.cli import args as A
+
 
 def register(subparsers) -> None:
     """Add ``report`` to the ``jdmodel`` sub-commands."""
@@ -22,24 +24,27 @@ def register(subparsers) -> None:
         "versions. Written atomically; exit 2 on bad input, 1 when a cell fails.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario names or TOML paths; two or more make a side-by-side comparison")
-    p.add_argument("--out", type=Path, default=None, help="output file (default report.html, or report.pdf)")
-    p.add_argument("--draws", type=int, default=1000, help="ensemble size behind P(reach) and fan charts (1000)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the ensemble and the sensitivity design (1)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output file, .html or .pdf (default report.html, or report.pdf with --format pdf)")
+    p.add_argument("--draws", type=A.count, default=1000, help="ensemble size behind P(reach) and fan charts (1000)")
+    p.add_argument("--seed", type=A.seed, default=1, help="seed of the ensemble and the sensitivity design, "
+                   "0 to 2**64-1 (1)")
     p.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs", help="sampling design (lhs)")
     p.add_argument("--template", type=Path, default=None, help="another template notebook to execute")
     p.add_argument("--show-code", action="store_true", help="include the code cells in the report")
     p.add_argument("--format", choices=["html", "pdf"], default=None,
                    help="html (default) or pdf (needs Chromium); default from the --out suffix")
     p.add_argument("--reference", default="baseline", help="scenario the parameter diff is taken against")
-    p.add_argument("--sensitivity-n", type=int, default=128,
+    p.add_argument("--sensitivity-n", type=A.power_of_two_or_zero, default=128,
                    help="Sobol' base sample of the sensitivity ranking, a power of 2 (128); 0 skips it")
-    p.add_argument("--timeout", type=int, default=600, help="seconds allowed per notebook cell (600)")
+    p.add_argument("--timeout", type=A.seconds, default=600, help="seconds allowed per notebook cell (600)")
     p.set_defaults(handler=cmd_report)
 
 
 def cmd_report(args) -> int:
     from jdmodel.report.build import ReportError, render
 
+    # render checks the arguments, then the notebooks extra (require_notebooks), before any kernel starts
     out = args.out or Path("report.pdf" if args.format == "pdf" else "report.html")
     try:
         path = render(args.scenarios, out, draws=args.draws, seed=args.seed, design=args.design,

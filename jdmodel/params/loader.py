@@ -80,14 +80,88 @@ class Problems:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error becomes a :class:`ParameterError` naming the file."""
+    """Parse a TOML file; whatever keeps it from being read becomes a :class:`ParameterError` naming the file.
+
+    The file must be UTF-8 (a leading byte-order mark is accepted); a file in another encoding is
+    refused with the encoding it most likely has (UTF-16 or UTF-32 by their byte-order marks, GBK
+    when it decodes as GB18030), not read wrongly. Tables and arrays nested more than
+    ``_MAX_DEPTH`` deep and integers beyond the range of a float are refused too, so the code that
+    reads the tree never meets them.
+    """
+    path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ParameterError(f"{path}: no such parameter file") from None
+    except IsADirectoryError:
+        raise ParameterError(f"{path}: is a directory, not a parameter file") from None
+    except OSError as err:
+        raise ParameterError(f"{path}: cannot be read ({err.strerror or err})") from None
+    text = _utf8_text(path, raw)
+    try:
+        tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ParameterError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ParameterError(f"{path}: not valid TOML (arrays or tables nested too deeply to read)") from None
+    except ValueError as err:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise ParameterError(f"{path}: not valid TOML ({err})") from None
+    _check_tree(path, tree)
+    return tree
+
+
+_MAX_DEPTH = 32          # tables and arrays inside each other; the schema needs four
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
+def _utf8_text(path: Path, raw: bytes) -> str:
+    """The file's text as UTF-8 (BOM dropped), or a ParameterError naming the encoding it looks like."""
+    import codecs
+
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode("utf-8")
+        if text.count("\0") <= len(text) // 4:
+            return text
+        bad = "NUL bytes"
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        bad = f"byte 0x{raw[err.start]:02x} on line {line} is not UTF-8"
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        guess = "it is UTF-32 (it starts with a UTF-32 byte-order mark)"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        guess = "it is UTF-16 (it starts with a UTF-16 byte-order mark)"
+    elif raw.count(0) > len(raw) // 4:
+        guess = "it looks like UTF-16 without a byte-order mark (every other byte is zero)"
+    else:
+        try:
+            raw.decode("gb18030")
+            guess = f"{bad}; it looks like GBK/GB18030 (a Chinese Windows encoding)"
+        except UnicodeDecodeError:
+            guess = f"{bad}"
+    raise ParameterError(f"{path}: not UTF-8 text: {guess}; save it as UTF-8 (in an editor: Save As, "
+                         "encoding UTF-8)")
+
+
+def _check_tree(path: Path, tree: dict[str, Any]) -> None:
+    """Refuse nesting deeper than ``_MAX_DEPTH`` and integers no float can hold, naming their keys."""
+    probs = Problems(str(path))
+    stack: list[tuple[Any, str, int]] = [(tree, "", 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise ParameterError(f"{path}: {where[:80]}…: tables or arrays nested more than {_MAX_DEPTH} deep")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for name, item in items:
+            key = f"{where}[{name}]" if isinstance(node, list) else f"{where}.{name}" if where else str(name)
+            if isinstance(item, dict | list):
+                stack.append((item, key, depth + 1))
+            elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > _FLOAT_MAX:
+                digits = int(item.bit_length() * 0.30103) + 1
+                probs.add(key, f"an integer of about {digits} digits is too large for a number "
+                               f"(at most about {_FLOAT_MAX:.1e})")
+    probs.raise_if_any("invalid parameter file")
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

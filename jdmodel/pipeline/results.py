@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import xarray as xr
+
+from jdmodel.errors import ParameterError
 
 # variable -> (dims without draw, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -134,9 +138,51 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
     return ds
 
 
-def save(ds: xr.Dataset, path) -> None:
-    """Write a Dataset to NetCDF atomically (:func:`jdmodel.outputs.atomic_path`)."""
-    from jdmodel.outputs import atomic_path
+#: What ``save`` (and ``jdmodel run/sweep --out``) writes, by the file's extension.
+FORMATS = {".nc": "NetCDF, every variable", ".zarr": "Zarr store, every variable",
+           ".csv": "the target table", ".json": "the target table and the run's tables"}
 
+
+def save(ds: xr.Dataset, path, report=None) -> None:
+    """Write results atomically (:func:`jdmodel.outputs.atomic_path`), the format chosen by the extension.
+
+    ``.nc`` NetCDF and ``.zarr`` (needs ``zarr``) hold the Dataset; ``.csv`` the target table and
+    ``.json`` every table of the run (:mod:`jdmodel.pipeline.tables`), from ``report`` when given
+    (else ``jd.assess(ds)``). Any other extension is a :class:`~jdmodel.errors.ParameterError`, as is
+    an existing directory: a Zarr store is never replaced.
+    """
+    from jdmodel.outputs import atomic_path, check_target
+
+    path = check_target(path, formats=FORMATS)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".json"):
+        from jdmodel.pipeline.tables import write_tables
+
+        write_tables(ds, path, report)
+        return
+    if suffix == ".zarr":
+        require_zarr(path)
+        if path.exists():
+            raise ParameterError(f"--out {path}: exists; jdmodel never deletes or replaces a Zarr store")
+        with atomic_path(path, directory=True) as tmp, quiet_zarr():
+            ds.to_zarr(tmp, mode="w-")
+        return
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp)
+
+
+@contextmanager
+def quiet_zarr() -> Iterator[None]:
+    """Silence zarr's warnings about its format's own evolution (the store is read back with xarray)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="zarr")
+        yield
+
+
+def require_zarr(path) -> None:
+    """Refuse a ``.zarr`` target, before any work, when the ``zarr`` package is missing."""
+    try:
+        import zarr  # noqa: F401
+    except ImportError:
+        raise ParameterError(f"--out {path}: writing a Zarr store needs the zarr package: "
+                             "pip install 'jdmodel[scale]' (or pip install zarr), or write .nc") from None

@@ -15,6 +15,11 @@ from jdmodel.errors import JdmodelError, ParameterError
 TEMPLATES = {"report": "report_template.ipynb", "compare": "compare_template.ipynb"}
 DESIGNS = ("lhs", "sobol", "mc")
 FORMATS = ("html", "pdf")
+#: ``--out`` extension → format
+EXTENSIONS = {".html": "html", ".pdf": "pdf"}
+#: What executing and exporting a report needs (the ``notebooks`` extra), import name → distribution
+NEEDS = {"nbformat": "nbformat", "nbclient": "nbclient", "nbconvert": "nbconvert", "ipykernel": "ipykernel",
+         "matplotlib": "matplotlib"}
 CELL_TIMEOUT = 600  # seconds per cell; a report with many draws or a large sensitivity run can take minutes
 
 
@@ -48,6 +53,19 @@ def default_template(kind: str = "report") -> Path:
             return folder / TEMPLATES[kind]
     raise ParameterError(f"the report template {TEMPLATES[kind]} is not installed (looked in {here / 'notebooks'} "
                          f"and {here.parent / 'notebooks'}); pass template=PATH (--template PATH)")
+
+
+def require_notebooks() -> None:
+    """Refuse, before any work, when the packages a report needs are missing (``jdmodel[notebooks]``)."""
+    missing = []
+    for module, dist in NEEDS.items():
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(dist)
+    if missing:
+        raise ParameterError(f"report: needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                             "not installed: pip install 'jdmodel[notebooks]'")
 
 
 def scenario_spec(sc) -> str | dict[str, Any]:
@@ -90,8 +108,8 @@ def _plain(v: Any) -> Any:
 def _check(draws: Any, seed: Any, design: str, fmt: str, sensitivity_n: Any) -> None:
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ParameterError(f"report: draws must be a positive integer, got {draws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ParameterError(f"report: seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**64:
+        raise ParameterError(f"report: seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
     if design not in DESIGNS:
         raise ParameterError(f"report: design must be one of {', '.join(DESIGNS)}, got {design!r}")
     if fmt not in FORMATS:
@@ -144,7 +162,9 @@ def execute(nb, *, template: Path, failed: Path, timeout: int = CELL_TIMEOUT):
                     if cell.cell_type == "code":
                         client.execute_cell(cell, index)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
-            nbformat.write(nb, str(failed))
+            from jdmodel.outputs import write_atomic
+
+            write_atomic(failed, nbformat.writes(nb))
             cell = nb.cells[index] if index is not None else None
             first = next((ln for ln in (cell.source if cell else "").splitlines() if ln.strip()), "")
             ename = getattr(err, "ename", type(err).__name__)
@@ -173,7 +193,7 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
         (``notebooks/compare_template.ipynb``). Names, paths or :class:`~jdmodel.Scenario` objects
         (overrides included).
     out : path
-        The report file. Written atomically; a failed run leaves nothing there (an older file at
+        The report file, ``.html`` or ``.pdf``. Written atomically; a failed run leaves nothing there (an older file at
         that path stays as it was) and keeps the executed notebook as ``<stem>.failed.ipynb``.
     draws, seed, design : int, int, {"lhs", "sobol", "mc"}
         The ensemble behind P(reach) and the fan charts (``jd.simulate(sc, draws, seed, design)``).
@@ -183,7 +203,7 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     show_code : bool
         Include the code cells' input (hidden by default).
     fmt : {"html", "pdf"}, optional
-        Default: ``"pdf"`` when ``out`` ends in ``.pdf``, else ``"html"``. PDF needs Chromium.
+        Default: from the extension of ``out``; given, it must agree with it. PDF needs Chromium.
     reference : str or Scenario
         The scenario the parameter diff is taken against (default ``baseline``).
     sensitivity_n : int
@@ -199,7 +219,8 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     Raises
     ------
     ParameterError
-        Bad arguments or scenarios (before any kernel starts).
+        Bad arguments or scenarios, an ``out`` that is not a new or existing ``.html``/``.pdf`` file in an
+        existing folder, or missing packages (all before any kernel starts).
     ReportError
         A cell of the template failed (its index, first line and exception in the message), or
         the export failed.
@@ -210,21 +231,25 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     >>> render("baseline", "baseline.html", draws=500, seed=1)  # doctest: +SKIP
     PosixPath('baseline.html')
     """
-    import nbformat
-
-    from jdmodel.outputs import write_atomic
+    from jdmodel.outputs import check_target, write_atomic
     from jdmodel.params.scenario import load_scenario
-    from jdmodel.report.export import html_to_pdf, to_html
 
     items = [scenarios] if isinstance(scenarios, str | os.PathLike) or not isinstance(scenarios, Sequence) \
         else list(scenarios)
     if not items:
         raise ParameterError("report: give at least one scenario")
-    out = Path(out)
-    fmt = fmt or ("pdf" if out.suffix.lower() == ".pdf" else "html")
-    _check(draws, seed, design, fmt, sensitivity_n)
-    if not out.parent.is_dir():
-        raise ParameterError(f"report: the folder of --out {out} does not exist")
+    out = check_target(out, formats={ext: f"{kind.upper()} report" for ext, kind in EXTENSIONS.items()})
+    implied = EXTENSIONS[out.suffix.lower()]
+    _check(draws, seed, design, fmt or implied, sensitivity_n)
+    if fmt is not None and fmt != implied:
+        raise ParameterError(f"report: --format {fmt} does not match --out {out} (a {out.suffix} file is "
+                             f"{implied.upper()}); name the file .{fmt} or leave --format out")
+    fmt = implied
+    require_notebooks()
+    import nbformat
+
+    from jdmodel.report.export import html_to_pdf, to_html
+
     if fmt == "pdf":
         from jdmodel.report.export import find_chromium
 

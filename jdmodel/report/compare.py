@@ -7,10 +7,27 @@ from typing import Any
 
 import numpy as np
 
-from jdmodel.report.sections import Table, _pct, _same, _table, assessed_indicators, fmt, unit_label
+from jdmodel.report.sections import (
+    Table,
+    _pct,
+    _same,
+    _table,
+    assessed_indicators,
+    fmt,
+    markdown_text,
+    plain_text,
+    unit_label,
+)
 
 #: Colours for scenarios (vermillion #D55E00 is left to the targets).
 SCENARIO_COLORS = ("#000000", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442")
+
+
+def title(scenarios: Sequence[Any], *, draws: int, seed: int | None, design: str) -> str:
+    """The comparison's Markdown heading: the scenarios' names (escaped, :func:`markdown_text`), draws, seed."""
+    names = " · ".join(markdown_text(sc.name, one_line=True) for sc in scenarios)
+    return (f"# Scenario comparison: {names}\n\n{int(draws)} draws per scenario, seed {seed}, "
+            f"design {markdown_text(design, one_line=True)}")
 
 
 def compare_targets(reports: Sequence[Any]) -> Table:
@@ -94,13 +111,14 @@ def overlay_paths(ensembles: Sequence[Any], reports: Sequence[Any], labels=None)
             if "draw" in da.dims:
                 q = da.quantile([0.05, 0.5, 0.95], dim="draw").transpose("quantile", "year").values
                 ax.fill_between(years, q[0], q[2], color=color, alpha=0.12, linewidth=0)
-                ax.plot(years, q[1], color=color, linewidth=2, label=rep.scenario)
+                ax.plot(years, q[1], color=color, linewidth=2, label=plain_text(rep.scenario))
             else:
-                ax.plot(years, np.asarray(da), color=color, linewidth=2, label=rep.scenario)
+                ax.plot(years, np.asarray(da), color=color, linewidth=2, label=plain_text(rep.scenario))
         ax.plot([t.year], [t.threshold], marker="D", linestyle="none", color="#D55E00")
         ax.axhline(t.threshold, color="#D55E00", linestyle=":", linewidth=0.8)
         unit = unit_label(t.unit, labels)
-        ax.set_title(f"{t.id}: {t.comparison} {t.threshold:,.0f} {unit} by {t.year}", fontsize="medium")
+        ax.set_title(plain_text(f"{t.id}: {t.comparison} {t.threshold:,.0f} {unit} by {t.year}"),
+                     fontsize="medium")
         ax.set_ylabel(unit)
         ax.set_xlabel("year")
         ax.legend(loc="upper left", fontsize="small", frameon=False)

@@ -111,11 +111,52 @@ def scenario(spec: Any):
     return load_scenario(spec)
 
 
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+-.!|~:$=")
+_HTML_SPECIAL = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#x27;"}
+
+
+def markdown_text(text: Any, *, one_line: bool = False) -> str:
+    """``text`` as literal Markdown: shown as written, never as HTML, a link, an image or formatting.
+
+    Everything that reaches a report's Markdown from a file or a name (a scenario's name or
+    description, a file name, a source) goes through this: HTML's special characters become
+    entities and Markdown's punctuation is backslash-escaped, so ``<script>``, ``<img onerror=…>``
+    and ``[x](javascript:…)`` are shown as text. Leading spaces are dropped (no code blocks);
+    control characters are escaped (:func:`jdmodel.errors.printable`).
+
+    Parameters
+    ----------
+    text : object
+        Converted with ``str``.
+    one_line : bool
+        Join lines with spaces (for a heading).
+
+    Examples
+    --------
+    >>> print(markdown_text("<b>x</b> [a](javascript:alert(1))"))
+    &lt;b&gt;x&lt;/b&gt; \\[a\\]\\(javascript\\:alert\\(1\\)\\)
+    """
+    from jdmodel.errors import printable
+
+    lines = printable(text, newlines=True).replace("\t", " ").splitlines() or [""]
+    out = []
+    for line in lines:
+        out.append("".join(_HTML_SPECIAL.get(c) or ("\\" + c if c in _MARKDOWN_PUNCTUATION else c)
+                           for c in line.strip()))
+    return " ".join(out) if one_line else "\n".join(out)
+
+
 def title(sc, *, draws: int, seed: int | None) -> str:
-    """A Markdown heading with the scenario's name, description and hash."""
-    desc = f"\n\n{sc.description.strip()}" if sc.description.strip() else ""
-    return (f"# Scenario report: {sc.name}{desc}\n\nParameters sha256 `{sc.sha256}` · {draws} draws · "
-            f"seed {seed}")
+    """A Markdown heading with the scenario's name, description and hash (name and description escaped)."""
+    desc = f"\n\n{markdown_text(sc.description)}" if sc.description.strip() else ""
+    return (f"# Scenario report: {markdown_text(sc.name, one_line=True)}{desc}\n\nParameters sha256 "
+            f"`{sc.sha256}` · {int(draws)} draws · seed {seed if seed is None else int(seed)}")
+
+
+def no_difference(sc, reference) -> str:
+    """Markdown for a scenario with no parameter that differs from the reference (names escaped)."""
+    return (f"No parameter of *{markdown_text(sc.name, one_line=True)}* differs from "
+            f"*{markdown_text(reference.name, one_line=True)}*.")
 
 
 def _same(a, b) -> bool:
@@ -246,6 +287,17 @@ def assessed_indicators(rep) -> list[tuple[str, Any]]:
     return [(r.target.indicator, r.target) for r in rep.results]
 
 
+def plain_text(text: Any) -> str:
+    """Text for a matplotlib label, shown as written: ``$`` escaped, so a name cannot start mathtext.
+
+    Examples
+    --------
+    >>> print(plain_text("plan $5$"))
+    plan \\$5\\$
+    """
+    return str(text).replace("$", r"\$")
+
+
 def unit_label(unit: str, labels=None) -> str:
     """A unit for a figure: Chinese only when a font can draw it (亿元 → "100 million yuan")."""
     english = {"亿元": "100 million yuan", "公顷": "ha", "人": "people"}
@@ -266,8 +318,9 @@ def fan_charts(ens, rep, labels=None):
     fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 3.6 * rows), layout="constrained", squeeze=False)
     for ax, (indicator, t) in zip(axes.flat, items, strict=False):
         unit = unit_label(t.unit, labels)
-        fan_chart(ens, indicator, target=(t.year, t.threshold), ax=ax, label=t.id)
-        ax.set_title(f"{t.id}: {t.comparison} {t.threshold:,.0f} {unit} by {t.year}", fontsize="medium")
+        fan_chart(ens, indicator, target=(t.year, t.threshold), ax=ax, label=plain_text(t.id))
+        ax.set_title(plain_text(f"{t.id}: {t.comparison} {t.threshold:,.0f} {unit} by {t.year}"),
+                     fontsize="medium")
         ax.set_ylabel(unit)
     for ax in list(axes.flat)[len(items):]:
         ax.set_visible(False)

@@ -303,7 +303,7 @@ def markdown_doc(plan: Any = None) -> str:
 
 
 def write_equations_doc(path: str | Path = "docs/equations.md", plan: Any = None) -> Path:
-    """Write :func:`markdown_doc` for ``plan`` (default: the default plan) to ``path`` (UTF-8); return the path."""
-    path = Path(path)
-    path.write_text(markdown_doc(plan), encoding="utf-8")
-    return path
+    """Write :func:`markdown_doc` for ``plan`` (default: the default plan) to ``path`` (UTF-8, atomically); return the path."""
+    from jdmodel.outputs import write_atomic
+
+    return write_atomic(path, markdown_doc(plan))

@@ -28,6 +28,7 @@ COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
 LOG_LO, LOG_HI, LOG_BINS = 1e-3, 1e7, 1 << 16
 COUNT_BINS = 1 << 14
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_SEED = 2**64 - 1    # numpy's SeedSequence takes more, but no results file can record it
 
 
 def _edges(name: str) -> np.ndarray:
@@ -146,6 +147,7 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
     attrs = dict(kind="sweep", scenario=sc.name, plan=sc.plan.id, plan_folder=str(sc.plan.folder),
                  targets_file=str(sc.targets.file), parameters_sha256=sc.sha256, seed=int(seed),
                  design=design, draws=int(draws), headline_total=sc.plan.totals[0].id,
+                 indicators=",".join([*(t.id for t in sc.plan.totals), *(x.id for x in sc.plan.linked)]),
                  base_year=int(sc.plan.years.base), plan_start=int(sc.plan.years.plan_start),
                  plan_end=int(sc.plan.years.plan_end))
     if "hit:__all__" in red:
@@ -192,7 +194,9 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     client : dask.distributed.Client, optional
         Run the chunks on a cluster.
     out : path, optional
-        Also write every draw's results (``.nc`` NetCDF, or ``.zarr`` when zarr is installed).
+        Also write every draw's results (``.nc`` NetCDF, or ``.zarr`` when zarr is installed),
+        chunk by chunk; or, for ``.csv`` / ``.json``, the tables of the reductions at the end
+        (:func:`jdmodel.pipeline.results.save`). Checked before the first chunk runs.
     io : bool
         Include the input–output block (more memory per draw).
     progress : bool
@@ -216,8 +220,18 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     from jdmodel.progress import Progress
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if not isinstance(draws, int | np.integer) or draws < 1:
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ParameterError(f"draws must be a positive integer, got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise ParameterError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+    tables = None
+    if out is not None:
+        from jdmodel.outputs import check_target
+        from jdmodel.pipeline.results import FORMATS
+
+        out = check_target(out, formats=FORMATS)
+        if out.suffix.lower() in (".csv", ".json"):
+            tables, out = out, None
     # measured: chunks of 20 000 stay in cache and avoid page-fault churn (benchmarks/README.md)
     chunk = min(draws, 20_000) if chunks is None else chunks
     if not isinstance(chunk, int | np.integer) or chunk < 1:
@@ -239,7 +253,12 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
         if writer is not None:
             writer.abort()
         raise
-    return to_dataset(red, sc, sc.plan.years.all, seed=seed, design=design, draws=draws)
+    red = to_dataset(red, sc, sc.plan.years.all, seed=seed, design=design, draws=draws)
+    if tables is not None:
+        from jdmodel.pipeline.results import save
+
+        save(red, tables)
+    return red
 
 
 def _results(sc, draws, seed, design, bounds, io, keep, client):
@@ -274,12 +293,14 @@ class _Writer:
     """Writes per-draw chunks into a temporary NetCDF file (or Zarr store) and renames it at the end."""
 
     def __init__(self, path: Path, draws: int) -> None:
-        self.path, self.draws = path, draws
-        self.zarr = path.suffix == ".zarr"
-        if path.suffix not in (".nc", ".zarr"):
-            raise ParameterError(f"out: {path} must end in .nc (NetCDF) or .zarr (Zarr)")
-        from jdmodel.outputs import atomic_path
+        from jdmodel.outputs import atomic_path, check_target
+        from jdmodel.pipeline.results import FORMATS, require_zarr
 
+        self.path, self.draws = path, draws
+        check_target(path, formats={k: FORMATS[k] for k in (".nc", ".zarr")})
+        self.zarr = path.suffix.lower() == ".zarr"
+        if self.zarr:
+            require_zarr(path)
         if self.zarr and path.exists():
             raise ParameterError(f"out: {path} exists; jdmodel never deletes or replaces a directory "
                                  "(choose a new name or remove it yourself)")
@@ -289,10 +310,14 @@ class _Writer:
 
     def write(self, ds: xr.Dataset) -> None:
         if self.zarr:
-            if not self.tmp.exists():
-                ds.to_zarr(self.tmp, mode="w")
-            else:
-                ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp, append_dim="draw")
+            from jdmodel.pipeline.results import quiet_zarr
+
+            with quiet_zarr():
+                if not self.tmp.exists():
+                    ds.to_zarr(self.tmp, mode="w")
+                else:
+                    ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp,
+                                                                                               append_dim="draw")
             return
         if self.nc is None:
             self._create(ds)

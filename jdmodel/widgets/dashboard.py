@@ -8,7 +8,10 @@ Each update turns the moved sliders into dotted-key overrides and calls
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
+import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,9 @@ LEVERS: dict[str, tuple[str, str, str, float, float]] = {
     "land": ("用地", "Land", "公顷/yr", 0.5, 30.0),
 }
 ASSUMPTIONS = ("leverage", "tfp_shift")
+#: A saved scenario's name: letters (any script), digits, ``_``, ``-``, ``.`` and spaces, starting with a letter,
+#: digit or ``_``; at most 100 characters. No path separator can occur, so no file lands outside the save folder.
+NAME_PATTERN = re.compile(r"\w[\w.\- ]{0,99}")
 
 
 class Dashboard:
@@ -51,6 +57,13 @@ class Dashboard:
     chinese : bool, optional
         Chinese labels in figures: None decides by the installed fonts (see
         :mod:`jdmodel.figures.labels`).
+    save_dir : path, optional
+        The one folder "Save" writes into (default: ``scenarios/`` under the current directory,
+        resolved now and created on the first save). A saved file is named by a plain name typed in
+        the page, never a path; an existing file is replaced only after an explicit "Overwrite".
+    server_save : bool
+        Show the "Save" controls. False leaves only the download link, which writes nothing on the
+        machine running the kernel (for a page served to others).
 
     Attributes
     ----------
@@ -66,10 +79,17 @@ class Dashboard:
     """
 
     def __init__(self, scenario: Any = "plan", draws: int = 1, seed: int = 1, debounce: float = 0.3,
-                 chinese: bool | None = None) -> None:
-        import ipywidgets as w
+                 chinese: bool | None = None, save_dir: str | os.PathLike | None = None,
+                 server_save: bool = True) -> None:
+        try:
+            import ipywidgets as w
+            import matplotlib  # noqa: F401
+        except ImportError as err:
+            raise ImportError(f"the dashboard needs {err.name}: pip install 'jdmodel[notebooks]'") from None
 
         self._w = w
+        self.save_dir = Path(save_dir if save_dir is not None else "scenarios").expanduser().resolve()
+        self.server_save = bool(server_save)
         self.seed = int(seed)
         self.debounce = float(debounce)
         self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
@@ -98,13 +118,18 @@ class Dashboard:
                                        style={"description_width": "initial"},
                                        layout=w.Layout(width="170px"))
         self.reset_button = w.Button(description="Reset", icon="undo", tooltip="back to the scenario's values")
-        self.save_path = w.Text(value="dashboard_scenario.toml", description="File",
-                                layout=w.Layout(width="300px"), style={"description_width": "40px"})
+        self.save_path = w.Text(value="dashboard_scenario", description="Name",
+                                placeholder="a plain name, e.g. more_funds", layout=w.Layout(width="300px"),
+                                style={"description_width": "45px"})
         self.save_button = w.Button(description="Save as scenario TOML", icon="save", button_style="info",
-                                    layout=w.Layout(width="210px"))
+                                    tooltip=f"write NAME.toml into {self.save_dir}", layout=w.Layout(width="210px"))
+        self.overwrite_button = w.Button(description="Overwrite", icon="exclamation-triangle",
+                                         button_style="warning", layout=w.Layout(width="120px", display="none"))
+        self.download = w.HTML()
         for box, cls in ((self.scenario_picker, "jd-scenario"), (self.draws_picker, "jd-draws"),
                          (self.reset_button, "jd-reset"), (self.save_button, "jd-save"),
-                         (self.save_path, "jd-save-path")):
+                         (self.save_path, "jd-save-path"), (self.overwrite_button, "jd-overwrite"),
+                         (self.download, "jd-download")):
             box.add_class(cls)
         self.sliders: dict[tuple[str, str], Any] = {}
         tabs = []
@@ -148,8 +173,9 @@ class Dashboard:
         self.saved = w.HTML()
         self.saved.add_class("jd-saved")
         bar = w.HBox([self.scenario_picker, self.draws_picker, self.reset_button])
-        save = w.HBox([self.save_path, self.save_button])
-        self.widget = w.VBox([bar, self.tabs, self.status, self.figure, self.targets_html, save, self.saved])
+        save = w.HBox([self.save_path, self.save_button, self.overwrite_button] if self.server_save else [])
+        self.widget = w.VBox([bar, self.tabs, self.status, self.figure, self.targets_html, self.download, save,
+                              self.saved])
         self.widget.add_class("jd-dashboard")
         for sl in self.sliders.values():
             sl.observe(self._changed, names="value")
@@ -157,6 +183,8 @@ class Dashboard:
         self.scenario_picker.observe(self._picked, names="value")
         self.reset_button.on_click(lambda _b: self.reset())
         self.save_button.on_click(lambda _b: self._save_clicked())
+        self.overwrite_button.on_click(lambda _b: self._save_clicked(overwrite=True))
+        self.save_path.observe(lambda _c: self._hide_overwrite(), names="value")
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -291,6 +319,7 @@ class Dashboard:
         t1 = time.perf_counter()
         self.figure.value = self.figure_png()
         self.targets_html.value = self.target_panel()
+        self.download.value = self.download_link()
         self.render_seconds = time.perf_counter() - t1
         moved = len(self.changed())
         self.status.value = (f"<small>scenario <b>{html.escape(self.base.name)}</b>"
@@ -314,27 +343,74 @@ class Dashboard:
         moved = ", ".join(f"{a}.{b}" for a, b in self.changed())
         return scenario_toml(self.base, current, self.overrides(), moved)
 
-    def save(self, path: str | Path) -> Path:
-        """Write :meth:`toml` to ``path`` (``jdmodel check`` accepts it) and return the path."""
-        path = Path(path).expanduser()
-        if path.suffix != ".toml":
-            path = path.with_suffix(".toml")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.toml(), encoding="utf-8")
-        tmp.replace(path)
-        return path
+    def file_name(self, name: str) -> str:
+        """``NAME.toml`` for a plain name (a trailing ``.toml`` is allowed), or a ParameterError saying why not.
 
-    def _save_clicked(self) -> None:
+        A name is letters, digits, ``_``, ``-``, ``.`` and spaces (:data:`NAME_PATTERN`): no path
+        separator, no ``..``, no absolute path, nothing hidden; so the file lands in :attr:`save_dir`.
+        """
+        text = str(name).strip()
+        stem = text[:-5] if text.lower().endswith(".toml") else text
+        if not NAME_PATTERN.fullmatch(stem) or ".." in stem:
+            raise jd.ParameterError(
+                f"scenario name {text!r}: expected a plain name of letters, digits, '_', '-', '.' or spaces "
+                f"(no '/', '\\', '..' or leading dot; at most 100 characters); it is saved in {self.save_dir}")
+        return stem + ".toml"
+
+    def save(self, name: str, *, overwrite: bool = False) -> Path:
+        """Write :meth:`toml` as ``NAME.toml`` in :attr:`save_dir` (``jdmodel check`` accepts it); return the path.
+
+        Parameters
+        ----------
+        name : str
+            A plain name (see :meth:`file_name`), not a path.
+        overwrite : bool
+            Replace an existing file of that name. Without it an existing file is left as it was
+            and :class:`FileExistsError` raised.
+        """
+        from jdmodel.outputs import write_atomic
+
+        path = self.save_dir / self.file_name(name)
+        if self.save_dir.exists() and not self.save_dir.is_dir():
+            raise jd.ParameterError(f"save folder {self.save_dir}: exists and is not a folder")
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        return write_atomic(path, self.toml(), overwrite=overwrite)
+
+    def download_link(self, name: str | None = None) -> str:
+        """An HTML link that hands :meth:`toml` to the browser as a file (a ``data:`` URI): nothing is written here."""
         try:
-            path = self.save(self.save_path.value)
+            filename = self.file_name(name if name is not None else self.save_path.value)
+        except jd.JdmodelError:
+            filename = "dashboard_scenario.toml"
+        payload = base64.b64encode(self.toml().encode("utf-8")).decode("ascii")
+        return (f"<a class='jd-download-link' download='{html.escape(filename)}' "
+                f"href='data:application/toml;charset=utf-8;base64,{payload}'>&#11015; Download these settings as "
+                f"<code>{html.escape(filename)}</code></a> <small>(a scenario file for "
+                "<code>jdmodel check</code> / <code>jdmodel run</code>)</small>")
+
+    def _hide_overwrite(self) -> None:
+        self.overwrite_button.layout.display = "none"
+        if self.current_scenario is not None:
+            self.download.value = self.download_link()
+
+    def _save_clicked(self, overwrite: bool = False) -> None:
+        self.overwrite_button.layout.display = "none"
+        try:
+            path = self.save(self.save_path.value, overwrite=overwrite)
             from jdmodel.params.checkfile import check_file
 
             verdict = check_file(path)
+        except FileExistsError:
+            name = self.file_name(self.save_path.value)
+            self.overwrite_button.layout.display = None
+            self.saved.value = (f"<span style='color:#d62728'><code>{html.escape(name)}</code> already exists in "
+                                f"<code>{html.escape(str(self.save_dir))}</code>: click <b>Overwrite</b> to "
+                                "replace it, or choose another name.</span>")
+            return
         except (OSError, jd.JdmodelError) as err:
             self.saved.value = f"<span style='color:#d62728'>{html.escape(str(err))}</span>"
             return
-        self.saved.value = (f"<small>Saved <code>{html.escape(str(path.resolve()))}</code> — "
+        self.saved.value = (f"<small>Saved <code>{html.escape(str(path))}</code> — "
                             f"{html.escape(verdict.split(': ', 1)[-1])}. Run it with "
                             f"<code>jdmodel run {html.escape(str(path))}</code>.</small>"
                             f"<details><summary>file</summary><pre>{html.escape(self.toml())}</pre></details>")
