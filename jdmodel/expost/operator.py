@@ -34,7 +34,7 @@ from scipy.special import log_ndtr
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.observed import CLASSES, Observation, load_observed, parse_period
+from jdmodel.params.observed import CLASSES, Observation, load_observed
 
 #: indicator families: district value added (``gdp``) and the plan's own output indicators (``output``)
 FAMILIES = ("output", "gdp")
