@@ -147,13 +147,26 @@ class PosteriorResult:
         return f"<pre>{html.escape(self.table())}</pre>"
 
 
+def arviz():
+    """ArviZ, imported without its notice about the coming 1.x refactor (jdmodel pins ``arviz<1``)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz as az
+    return az
+
+
 def diagnostics(posterior: xr.Dataset, names: Sequence[str]) -> tuple[float, float, dict, dict]:
     """``(min bulk ESS, max R-hat, ESS by name, R-hat by name)`` of some variables of a posterior group."""
-    import arviz as az
+    import warnings
 
-    sub = posterior[list(names)]
-    ess = az.ess(sub, method="bulk")
-    rhat = az.rhat(sub)
+    az = arviz()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # "more chains than draws": waste-free chains are short
+        ess = az.ess(posterior[list(names)], method="bulk")
+        rhat = az.rhat(posterior[list(names)])
+
     ess_by = {n: float(ess[n]) for n in names}
     rhat_by = {n: float(rhat[n]) for n in names}
     finite_ess = [v for v in ess_by.values() if np.isfinite(v)]
@@ -249,7 +262,9 @@ def to_inference_data(*, posterior: Mapping[str, Array], run: SMCRun, prior: Map
                       predictions: Mapping[str, Array] | None = None, coords: Mapping | None = None,
                       dims: Mapping | None = None, attrs: Mapping | None = None):
     """An ArviZ InferenceData of an SMC run: the groups given, ``sample_stats`` and the sampler's attributes."""
-    import arviz as az
+    import warnings
+
+    az = arviz()
 
     stats = {"log_likelihood": run.loglik}
     attrs = {"sampler": "waste-free adaptive-tempering SMC (particles), autoregressive pCN moves",
@@ -258,10 +273,12 @@ def to_inference_data(*, posterior: Mapping[str, Array], run: SMCRun, prior: Map
              if run.acceptance else float("nan"), "likelihood_evaluations": run.evaluations,
              "sampling_seconds": run.seconds, "chains": run.chains, "draws_per_chain": run.draws,
              **(attrs or {})}
-    idata = az.from_dict(posterior=dict(posterior), prior=dict(prior) if prior else None,
-                         log_likelihood=dict(log_likelihood) if log_likelihood else None,
-                         observed_data=dict(observed_data) if observed_data else None,
-                         predictions=dict(predictions) if predictions else None,
-                         sample_stats=stats, coords=dict(coords or {}), dims=dict(dims or {}),
-                         pred_coords=dict(coords or {}), pred_dims=dict(dims or {}), attrs=attrs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # "more chains than draws"
+        idata = az.from_dict(posterior=dict(posterior), prior=dict(prior) if prior else None,
+                             log_likelihood=dict(log_likelihood) if log_likelihood else None,
+                             observed_data=dict(observed_data) if observed_data else None,
+                             predictions=dict(predictions) if predictions else None,
+                             sample_stats=stats, coords=dict(coords or {}), dims=dict(dims or {}),
+                             pred_coords=dict(coords or {}), pred_dims=dict(dims or {}), attrs=attrs)
     return idata

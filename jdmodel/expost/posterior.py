@@ -267,11 +267,15 @@ def _path_names(sc: Scenario, out: dict) -> list[str]:
 
 
 def _ess_of(hit: np.ndarray) -> float:
-    import arviz as az
+    import warnings
+
+    from jdmodel.expost.infer import arviz
 
     if hit.min() == hit.max():
         return float("nan")
-    return float(az.ess(hit.astype(float), method="bulk"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return float(arviz().ess(hit.astype(float), method="bulk"))
 
 
 def _targets(sc: Scenario, post: dict, prior: dict, shape: tuple[int, int], obs) -> xr.Dataset:
@@ -339,3 +343,78 @@ def _quantiles(paths, post: dict, prior: dict, years) -> xr.Dataset:
                                  dims=("which", "quantile", "year"),
                                  coords={"which": ["prior", "posterior"], "quantile": q, "year": years})
     return xr.Dataset(out)
+
+
+def load_posterior(path):
+    """Read a posterior written by ``jdmodel infer`` (or :meth:`ScenarioPosterior.to_netcdf`)."""
+    from pathlib import Path
+
+    from jdmodel.expost.infer import arviz
+
+    if not Path(path).is_file():
+        raise ParameterError(f"--posterior {path}: no such file")
+    try:
+        return arviz().from_netcdf(str(path))
+    except (OSError, ValueError) as err:
+        raise ParameterError(f"--posterior {path}: not a posterior file written by jdmodel infer ({err})") from None
+
+
+def simulate_posterior(posterior, scenario: Scenario | str | None = None, *, io: bool = True) -> xr.Dataset:
+    """Run a scenario on the draws of a posterior: a Dataset like ``jd.simulate(sc, draws=N)``'s.
+
+    Parameters
+    ----------
+    posterior : ScenarioPosterior, InferenceData or path
+        From :func:`infer` or ``jdmodel infer --out FILE``.
+    scenario : Scenario or str, optional
+        Default: the scenario the posterior was sampled for. Another scenario of the same plan runs its
+        own levers on the posterior's parameters (a parameter it samples that the posterior lacks keeps
+        its central value, and the Dataset's ``posterior_missing`` attribute lists it).
+    io : bool
+        Run the input–output block.
+    """
+    from jdmodel.params.scenario import central_values
+    from jdmodel.pipeline.results import to_dataset
+    from jdmodel.pipeline.sampling import uncertain_parameters
+    from jdmodel.pipeline.simulate import counterfactual, io_effects, rederive, regional_io, run_engine
+    from jdmodel.uncertainty.rng import uniforms
+
+    if isinstance(posterior, ScenarioPosterior):
+        idata = posterior.idata
+    elif hasattr(posterior, "posterior"):
+        idata = posterior
+    else:
+        idata = load_posterior(posterior)
+    post = idata.posterior
+    attrs = dict(post.attrs)
+    if scenario is None:
+        if "scenario" not in attrs:
+            raise ParameterError("simulate_posterior: the posterior names no scenario; give one")
+        scenario = load_scenario(attrs["scenario"], plan=attrs.get("plan"))
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, plan=attrs.get("plan"))
+    keys = [k for k, _ in uncertain_parameters(sc) if k in post]
+    missing = [k for k, _ in uncertain_parameters(sc) if k not in post]
+    theta = np.column_stack([post[k].values.reshape(-1) for k in keys]) if keys else np.empty((0, 0))
+    n = int(post.sizes["chain"] * post.sizes["draw"])
+    seed = int(attrs.get("seed", 0))
+    index = np.arange(n, dtype=np.int64)
+
+    def noise(stream: str, shape: tuple[int, ...]) -> np.ndarray:
+        return uniforms(seed, f"counting.{stream}", index, shape)
+
+    def values(s: Scenario) -> dict:
+        vals = {k: np.broadcast_to(v, (n, *np.shape(v)[1:])) for k, v in central_values(s).items()}
+        for j, k in enumerate(keys):
+            vals[k] = theta[:, j]
+        return rederive(s, vals)
+
+    regional = regional_io(sc) if io else None
+    out = run_engine(sc, values(sc), noise=noise, io=regional)
+    if regional is not None:
+        cf = counterfactual(sc)
+        out.update(io_effects(out, run_engine(cf, values(cf), noise=noise, io=regional), regional))
+    out["inputs"] = theta
+    out["_input_keys"] = keys
+    ds = to_dataset(out, scenario=sc, seed=seed, design="posterior", keep_draw=True, io=regional)
+    ds.attrs.update(posterior_of=str(attrs.get("scenario", "")), posterior_missing=", ".join(missing) or "none")
+    return ds
