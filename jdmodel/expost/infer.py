@@ -266,7 +266,7 @@ def to_inference_data(*, posterior: Mapping[str, Array], run: SMCRun, prior: Map
 
     az = arviz()
 
-    stats = {"log_likelihood": run.loglik}
+    stats = {"loglik": run.loglik}       # total log-likelihood of each draw
     attrs = {"sampler": "waste-free adaptive-tempering SMC (particles), autoregressive pCN moves",
              "log_evidence": run.log_evidence, "tempering_steps": len(run.temperatures),
              "temperatures": np.asarray(run.temperatures), "mean_acceptance": float(np.mean(run.acceptance))

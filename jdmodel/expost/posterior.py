@@ -386,7 +386,7 @@ def simulate_posterior(posterior, scenario: Scenario | str | None = None, *, io:
     else:
         idata = load_posterior(posterior)
     post = idata.posterior
-    attrs = dict(post.attrs)
+    attrs = {**dict(post.attrs), **dict(getattr(idata, "attrs", {}) or {})}
     if scenario is None:
         if "scenario" not in attrs:
             raise ParameterError("simulate_posterior: the posterior names no scenario; give one")
