@@ -10,7 +10,7 @@ pytest.importorskip("particles")
 pytest.importorskip("arviz")
 
 import jdmodel as jd  # noqa: E402
-from jdmodel.expost.infer import infer_callable  # noqa: E402
+from jdmodel.expost.latent import infer_callable  # noqa: E402
 
 A = np.array([[1.0, 0.5], [0.2, 1.0], [1.0, 1.0]])
 SIGMA = np.array([0.3, 0.5, 0.4])
@@ -88,7 +88,7 @@ def plan_likelihood():
 def test_scenario_likelihood_equals_the_operators_terms_and_ignores_chunking(plan_likelihood):
     import xarray as xr
 
-    from jdmodel.expost.infer import _chunked
+    from jdmodel.expost.latent import _chunked
     from jdmodel.expost.operator import match, scenario_shares
     from jdmodel.pipeline.results import to_dataset
 
@@ -139,7 +139,7 @@ def test_infer_on_the_plan_writes_a_posterior_that_run_reads(tmp_path):
 
 # --- the backtest ---------------------------------------------------------------------------------------
 def test_honest_scenario_widens_priors_set_on_later_figures_and_cuts_the_market():
-    from jdmodel.expost.backtest import cut_years, honest_scenario
+    from jdmodel.expost.backtesting import cut_years, honest_scenario
 
     sc = jd.load_scenario("market_share")
     assert cut_years(sc) == [2021, 2022, 2023, 2024]          # the base year comes from the 2021 release
@@ -158,7 +158,7 @@ def test_honest_scenario_widens_priors_set_on_later_figures_and_cuts_the_market(
 def test_backtest_never_uses_an_observation_after_its_cut():
     from dataclasses import replace
 
-    from jdmodel.expost.backtest import backtest
+    from jdmodel.expost.backtesting import backtest
 
     sc = jd.load_scenario("plan")
     obs = sc.plan.observations

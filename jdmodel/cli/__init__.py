@@ -142,9 +142,6 @@ def cmd_run(args) -> int:
 
 def _run_posterior(args) -> int:
     import jdmodel as jd
-    from jdmodel.expost import _require
-
-    _require()
     from jdmodel.expost.posterior import simulate_posterior
 
     ds = simulate_posterior(args.posterior, args.scenario, io=not args.no_io)

@@ -87,12 +87,9 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_infer(args) -> int:
-    from jdmodel.expost import _require
-
-    _require()
     import jdmodel as jd
-    from jdmodel.expost.backtest import backtest
-    from jdmodel.expost.compare import compare, discrepancy_curve
+    from jdmodel.expost.backtesting import backtest
+    from jdmodel.expost.comparison import compare, discrepancy_curve
     from jdmodel.expost.posterior import infer
     from jdmodel.outputs import check_target
     from jdmodel.params.scenario import options

@@ -9,38 +9,16 @@ parameters), ``condition`` (importance weights of an ensemble's draws). The obse
 the error model by class of source live in :mod:`jdmodel.expost.operator`; see ``docs/expost.md``.
 """
 
+from jdmodel.expost.backtesting import BacktestReport, backtest
 from jdmodel.expost.calibrate import CalibrationResult, calibrate, default_free
+from jdmodel.expost.comparison import Comparison, compare, discrepancy_curve
 from jdmodel.expost.condition import ConditionedEnsemble, condition
 from jdmodel.expost.evaluate import ExPostReport, evaluate
+from jdmodel.expost.latent import PosteriorResult, infer_callable
 from jdmodel.expost.operator import ErrorModel, load_error_model, observe
-
-_LAZY = {"infer": "jdmodel.expost.posterior", "ScenarioPosterior": "jdmodel.expost.posterior",
-         "infer_callable": "jdmodel.expost.infer", "PosteriorResult": "jdmodel.expost.infer",
-         "backtest": "jdmodel.expost.backtest", "BacktestReport": "jdmodel.expost.backtest",
-         "discrepancy_curve": "jdmodel.expost.compare", "compare": "jdmodel.expost.compare",
-         "Comparison": "jdmodel.expost.compare"}
-
-
-def __getattr__(name: str):
-    # the sampler and ArviZ load on first use (and need the 'infer' extra)
-    if name in _LAZY:
-        from importlib import import_module
-
-        _require()
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'jdmodel.expost' has no attribute {name!r}")
-
-
-def _require() -> None:
-    import importlib.util
-
-    missing = [m for m in ("particles", "arviz") if importlib.util.find_spec(m) is None]
-    if missing:
-        from jdmodel.errors import JdmodelError
-
-        raise JdmodelError(f"posterior inference needs {' and '.join(missing)}: pip install 'jdmodel[infer]'")
+from jdmodel.expost.posterior import ScenarioPosterior, infer, simulate_posterior
 
 __all__ = ["evaluate", "calibrate", "condition", "ExPostReport", "CalibrationResult", "ConditionedEnsemble",
-           "ErrorModel", "load_error_model", "observe", "default_free", *_LAZY]
+           "ErrorModel", "load_error_model", "observe", "default_free",
+           "infer", "ScenarioPosterior", "simulate_posterior", "infer_callable", "PosteriorResult", "backtest",
+           "BacktestReport", "discrepancy_curve", "compare", "Comparison"]

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from scipy.special import log_ndtr
 
 from jdmodel.errors import ParameterError
-from jdmodel.expost.infer import LatentPrior
+from jdmodel.expost.latent import LatentPrior
 from jdmodel.expost.operator import ErrorModel, Term, match, scenario_shares, within_year_share
 from jdmodel.params.scenario import Scenario, central_values
 

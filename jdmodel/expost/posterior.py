@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from jdmodel.errors import ParameterError
-from jdmodel.expost.infer import LatentPrior, diagnostics, to_inference_data
+from jdmodel.expost.latent import LatentPrior, diagnostics, to_inference_data
 from jdmodel.expost.likelihood import DISCREPANCY, ScenarioLikelihood, discrepancy_prior
 from jdmodel.expost.operator import ErrorModel, load_error_model, observations
 from jdmodel.expost.smc import sample
@@ -156,7 +156,7 @@ def infer(scenario: Scenario | str = "plan", observed=None, *, draws: int = 4000
     """
     import time
 
-    from jdmodel.expost.infer import _chunked
+    from jdmodel.expost.latent import _chunked
     from jdmodel.pipeline.simulate import regional_io
 
     t0 = time.perf_counter()
@@ -269,7 +269,7 @@ def _path_names(sc: Scenario, out: dict) -> list[str]:
 def _ess_of(hit: np.ndarray) -> float:
     import warnings
 
-    from jdmodel.expost.infer import arviz
+    from jdmodel.expost.latent import arviz
 
     if hit.min() == hit.max():
         return float("nan")
@@ -349,7 +349,7 @@ def load_posterior(path):
     """Read a posterior written by ``jdmodel infer`` (or :meth:`ScenarioPosterior.to_netcdf`)."""
     from pathlib import Path
 
-    from jdmodel.expost.infer import arviz
+    from jdmodel.expost.latent import arviz
 
     if not Path(path).is_file():
         raise ParameterError(f"--posterior {path}: no such file")

@@ -174,9 +174,14 @@ def sample(loglik: LogLik, dim: int, *, draws: int = 4000, seed: int = 0, len_ch
     """
     import time
 
-    from particles import SMC, resampling
-    from particles import distributions as dists
-    from particles import smc_samplers as ssp
+    try:
+        from particles import SMC, resampling
+        from particles import distributions as dists
+        from particles import smc_samplers as ssp
+    except ImportError:
+        from jdmodel.errors import JdmodelError
+
+        raise JdmodelError("posterior sampling needs the particles library: pip install 'jdmodel[infer]'") from None
 
     if dim < 1:
         raise ValueError("sample: the latent space needs at least one dimension")

@@ -23,7 +23,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
-from jdmodel.errors import ParameterError
+from jdmodel.errors import JdmodelError, ParameterError
 from jdmodel.expost.smc import SMCRun, sample
 from jdmodel.uncertainty.rng import U_MAX, U_MIN
 
@@ -153,7 +153,10 @@ def arviz():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        import arviz as az
+        try:
+            import arviz as az
+        except ImportError:
+            raise JdmodelError("posterior results need ArviZ: pip install 'jdmodel[infer]'") from None
     return az
 
 
