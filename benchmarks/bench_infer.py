@@ -61,6 +61,7 @@ def bench_smc(draws: int, seeds) -> list[dict]:
 def bench_ultranest(max_ncalls: int) -> dict | None:
     try:
         import ultranest
+        import ultranest.popstepsampler as ps
         import ultranest.stepsampler as ss
     except ImportError:
         return None
@@ -70,7 +71,7 @@ def bench_ultranest(max_ncalls: int) -> dict | None:
     names = [f"z{i}" for i in range(dim)]
     sampler = ultranest.ReactiveNestedSampler(names, lambda z: loglik(z), lambda u: ndtri(np.clip(u, 1e-12, 1 - 1e-12)),
                                               vectorized=True)
-    sampler.stepsampler = ss.PopulationSliceSampler(popsize=200, nsteps=2 * dim,
+    sampler.stepsampler = ps.PopulationSliceSampler(popsize=200, nsteps=2 * dim,
                                                     generate_direction=ss.generate_mixture_random_direction)
     t = time.perf_counter()
     res = sampler.run(min_num_live_points=400, max_ncalls=max_ncalls, show_status=False, viz_callback=False)
