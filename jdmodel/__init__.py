@@ -11,6 +11,8 @@ surface::
     jd.sweep(sc, draws=1_000_000, seed=1)        # streaming reductions
     jd.sensitivity(sc, method="sobol")           # Sobol / Morris
     jd.evaluate(sc)                              # against the district's published figures
+    jd.infer(sc, draws=20_000, seed=1)           # posterior given them (ArviZ InferenceData inside)
+    jd.backtest(sc, until=2021)                  # fit up to a year, predict the rest
 """
 
 from importlib import import_module
@@ -40,6 +42,8 @@ _LAZY = {
     "evaluate": "jdmodel.expost",
     "calibrate": "jdmodel.expost",
     "condition": "jdmodel.expost",
+    "infer": "jdmodel.expost",
+    "backtest": "jdmodel.expost",
     "frontier": "jdmodel.policy",
     "optimise_budget": "jdmodel.policy",
     "equations": "jdmodel.symbolic",
@@ -59,6 +63,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["load_plan", "available_plans", "Plan", "load_scenario", "simulate", "assess", "sweep", "sensitivity", "discover", "evaluate", "calibrate",
-           "condition", "frontier", "optimise_budget", "equations", "Scenario", "TargetReport",
+           "condition", "infer", "backtest", "frontier", "optimise_budget", "equations", "Scenario", "TargetReport",
            "available_scenarios", "load_targets", "load_observed", "JdmodelError", "ParameterError", "ModelError",
            "__version__"]

@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
                          "targets: the value in the target year, the threshold, reached or P(reach), first year "
                          "reached; the plan's growth paths against its lines; and the model beside the published "
                          "figures.")
-    run.add_argument("scenario", nargs="?", default="baseline",
+    run.add_argument("scenario", nargs="?", default=None,
                      help="a scenario of the default plan (baseline, plan, no_new_policy, …), PLAN/SCENARIO, a plan "
                      "id or folder (its default scenario), or a TOML file (default: baseline)")
     run.add_argument("--draws", type=A.count, default=1, help="number of draws, 1 or more (default 1: central values)")
@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="write the results here; the extension picks the format: .nc (NetCDF), .zarr (Zarr), "
                      ".csv (the target table), .json (the target table and the run's tables)")
     run.add_argument("--no-io", action="store_true", help="skip the input–output block")
+    run.add_argument("--posterior", type=Path, default=None, metavar="FILE.nc",
+                     help="run on the draws of a posterior written by `jdmodel infer` (default scenario: its own)")
 
     check = sub.add_parser("check", help="validate a parameter file or a plan folder",
                            description="Validate a plan folder (every file in it) or one file: scenario, baseline, "
@@ -120,8 +122,10 @@ def cmd_run(args) -> int:
     from jdmodel.pipeline.observed_view import observed_beside, sector_summary
     from jdmodel.pipeline.results import FORMATS, save
 
+    if args.posterior is not None:
+        return _run_posterior(args)
     out = A.out_path(args.out, FORMATS)
-    sc = jd.load_scenario(args.scenario)
+    sc = jd.load_scenario(args.scenario or "baseline")
     tables = out is not None and out.suffix.lower() in (".csv", ".json")
     if args.draws > 1:
         # many draws stream through jd.sweep: memory bounded by the chunk, not by the draw count
@@ -148,6 +152,22 @@ def cmd_run(args) -> int:
     if out is not None:
         save(ds, out, report=rep)
         print(f"\nresults written to {out}")
+    return 0
+
+
+def _run_posterior(args) -> int:
+    import jdmodel as jd
+    from jdmodel.expost.posterior import simulate_posterior
+
+    ds = simulate_posterior(args.posterior, args.scenario, io=not args.no_io)
+    print(f"{ds.sizes['draw']} posterior draws from {args.posterior} (sampled for scenario "
+          f"{ds.attrs['posterior_of']!r}; parameters it lacks, kept central: {ds.attrs['posterior_missing']})")
+    print(jd.assess(ds).table())
+    if args.out is not None:
+        from jdmodel.pipeline.results import save
+
+        save(ds, args.out)
+        print(f"\nresults written to {args.out}")
     return 0
 
 

@@ -43,6 +43,25 @@ def register(sub) -> None:
                     help="write the calibrated scenario here")
     ca.set_defaults(handler=cmd_calibrate)
 
+    inf = sub.add_parser(
+        "infer", help="posterior given the published figures: targets, discrepancy curve, variants, backtest",
+        description="Sample the posterior of the scenario's uncertain parameters given its plan's published "
+        "figures (waste-free tempering SMC; the model discrepancy estimated), print the prior/posterior table, "
+        "write the posterior (ArviZ InferenceData, NetCDF) and, unless switched off, P(reach) over the "
+        "discrepancy, the two e-commerce variants compared by their evidence, and the backtest.")
+    inf.add_argument("scenario", nargs="?", default="plan", help="scenario name or TOML path (default plan)")
+    inf.add_argument("--draws", type=int, default=20_000, help="posterior draws (default 20000)")
+    inf.add_argument("--seed", type=int, default=1)
+    inf.add_argument("--observed", default=None, help=_OBSERVED_HELP)
+    inf.add_argument("--out", type=Path, default=None, metavar="FILE.nc",
+                     help="write the posterior here (default: SCENARIO_posterior.nc in the current folder)")
+    inf.add_argument("--no-curve", action="store_true", help="skip P(reach) over the discrepancy")
+    inf.add_argument("--no-compare", action="store_true", help="skip the comparison of the e-commerce variants")
+    inf.add_argument("--no-backtest", action="store_true", help="skip the backtest")
+    inf.add_argument("--side-draws", type=int, default=4000,
+                     help="draws of each run of the curve and the backtest (default 4000)")
+    inf.set_defaults(handler=cmd_infer)
+
 
 def cmd_evaluate(args) -> int:
     from jdmodel.expost.evaluate import evaluate
@@ -62,6 +81,49 @@ def cmd_calibrate(args) -> int:
     if args.out is not None:
         write_scenario(cal, args.scenario, args.out)
         print(f"\ncalibrated scenario written to {args.out} (check it with: jdmodel check {args.out})")
+    return 0
+
+
+def cmd_infer(args) -> int:
+    import jdmodel as jd
+    from jdmodel.expost.backtesting import backtest
+    from jdmodel.expost.comparison import compare, discrepancy_curve
+    from jdmodel.expost.posterior import infer
+    from jdmodel.outputs import check_target
+    from jdmodel.params.scenario import options
+
+    if args.draws < 100 or args.side_draws < 100:
+        raise ParameterError("--draws and --side-draws: at least 100")
+    sc = jd.load_scenario(args.scenario)
+    out = args.out or Path(f"{Path(sc.name).stem}_posterior.nc")
+    check_target(out)
+    observed = _observed(args.observed)
+    post = infer(sc, observed, draws=args.draws, seed=args.seed)
+    print(post.table())
+    post.to_netcdf(out)
+    print(f"\nposterior written to {out} (run from it: jdmodel run {args.scenario} --posterior {out})")
+    if not args.no_curve:
+        curve = discrepancy_curve(sc, observed, draws=args.side_draws, seed=args.seed)
+        print("\nP(reach) with the discrepancy held at each value (± MC s.e.), and the evidence p(y | d):")
+        targets = [t for t in curve["target"].values if str(curve["evidence"].sel(target=t).values) == "observed"]
+        print(f"{'d':>6} {'log evidence':>13} {'weight':>8} " + " ".join(f"{str(t):>22}" for t in targets))
+        for d in curve["discrepancy"].values:
+            r = curve.sel(discrepancy=d)
+            print(f"{d:>6.3f} {float(r['log_evidence']):>13.2f} {float(r['weight']):>8.1%} " + " ".join(
+                f"{float(r['p_reach'].sel(target=t)):>13.1%} ± {float(r['mcse'].sel(target=t)):>5.1%}" for t in targets))
+        print("integrated over the stated prior of d: " + ", ".join(
+            f"{t} {float(curve['p_integrated'].sel(target=t)):.1%}" for t in targets)
+              + "  (sampled with d: " + ", ".join(f"{t} {post.p_reach(str(t))[0]:.1%}" for t in targets) + ")")
+    if not args.no_compare and sc.plan.market is not None:
+        variant = options(sc).get("model.variant", "supply")
+        other = "market_share" if variant == "supply" else "supply"
+        alt = sc.with_overrides({"model.variant": other}, name=f"{sc.name}[{other}]")
+        cmp = compare([sc, alt], observed, draws=args.draws, seed=args.seed, posteriors={sc.name: post})
+        print(f"\nModel comparison (e-commerce {variant} vs {other}), by the evidence:")
+        print(cmp.table())
+    if not args.no_backtest:
+        print("\nBacktest: fitted on the figures up to each cut year, predicting the later ones:")
+        print(backtest(sc, observed=observed, draws=args.side_draws, seed=args.seed).table())
     return 0
 
 

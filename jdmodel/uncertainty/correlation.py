@@ -143,12 +143,13 @@ def _psd_diagnosis(c: NDArray[np.float64], names: Sequence[str], where: str) -> 
         interval = _feasible_interval(c, i, j)
         if interval is not None:
             change = max(interval[0] - c[i, j], c[i, j] - interval[1], 0.0)
-            fixes.append((change, names[i], names[j], c[i, j], interval))
+            fixes.append((round(change, 9), int(i), int(j), names[i], names[j], c[i, j], interval))
     head = f"{where}: correlation matrix is not positive semi-definite (smallest eigenvalue {lam[0]:.3g})"
     if fixes:
-        fixes.sort(key=lambda f: f[0])
+        # ties (a symmetric pattern) are broken by position, never by rounding noise in the eigenvectors
+        fixes.sort(key=lambda f: f[:3])
         lines = [f"{where}: ({a}, {b}) = {rho:g} breaks it; with the other entries as given it must lie in "
-                 f"[{lo:.3f}, {hi:.3f}]" for _, a, b, rho, (lo, hi) in fixes[:3]]
+                 f"[{lo:.3f}, {hi:.3f}]" for *_, a, b, rho, (lo, hi) in fixes[:3]]
         return [head + "; the pairs whose change alone restores it, smallest change first:"] + lines
     worst = np.argsort(contrib, axis=None)[:3]
     top = [f"({names[i]}, {names[j]}) = {c[i, j]:g}"
@@ -182,7 +183,7 @@ def validate_correlation(corr: ArrayLike, names: Sequence[str] | None = None,
     --------
     >>> c = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]
     >>> validate_correlation(c, ["a", "b", "c"])[1]
-    'correlations: (b, c) = -0.9 breaks it; with the other entries as given it must lie in [0.620, 1.000]'
+    'correlations: (a, b) = 0.9 breaks it; with the other entries as given it must lie in [-1.000, -0.620]'
     """
     c = np.asarray(corr, dtype=np.float64)
     if c.ndim != 2 or c.shape[0] != c.shape[1]:
@@ -236,6 +237,27 @@ def copula_factor(corr: ArrayLike) -> NDArray[np.float64]:
         return f / np.linalg.norm(f, axis=1, keepdims=True)
 
 
+def rowwise_product(x: ArrayLike, factor: ArrayLike) -> NDArray[np.float64]:
+    """``x @ factor.T`` computed so that every row's bits depend on that row alone.
+
+    BLAS picks its kernel (and summation order) by the number of rows, so ``@`` can
+    differ in the last bit between a chunk of 1 row and one of 1000; an explicit sum
+    over the (few) columns cannot.
+
+    Examples
+    --------
+    >>> x = np.arange(6.0).reshape(3, 2)
+    >>> np.array_equal(rowwise_product(x, [[1, 0], [0.5, 0.5]]), x @ np.array([[1, 0], [0.5, 0.5]]).T)
+    True
+    """
+    x = np.asarray(x, dtype=np.float64)
+    f = np.asarray(factor, dtype=np.float64)
+    z = np.zeros((len(x), len(f)))
+    for j in range(f.shape[1]):
+        z += x[:, j, None] * f[:, j]
+    return z
+
+
 def correlate(u_chunk: ArrayLike, corr: ArrayLike, seed: int | None = None, start: int = 0) -> NDArray[np.float64]:
     r"""Impose rank correlations on a chunk of a unit sample, row by row (chunk-invariant).
 
@@ -273,7 +295,7 @@ def correlate(u_chunk: ArrayLike, corr: ArrayLike, seed: int | None = None, star
         # rows of the factor that are unit vectors (e.g. the first of a Cholesky factor) map a column to
         # itself: leave those bit-for-bit unchanged, keeping their stratification exactly
         moved = ~np.all(factor == np.eye(len(involved)), axis=1)
-        z = ndtri(u[:, involved]) @ factor[moved].T
+        z = rowwise_product(ndtri(u[:, involved]), factor[moved])
         u[:, involved[moved]] = np.clip(ndtr(z), U_MIN, U_MAX)
     return u
 
