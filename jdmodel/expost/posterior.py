@@ -61,7 +61,10 @@ class ScenarioPosterior:
                  f"{len(self.terms)} observation term(s): {self.draws:,} draws "
                  f"({self.idata.posterior.sizes['chain']} chains × {self.idata.posterior.sizes['draw']}), "
                  f"ESS ≥ {self.ess:,.0f}, R-hat ≤ {self.rhat:.3f}, log evidence {self.log_evidence:.2f}, "
-                 f"{self.seconds:.0f} s", f"model discrepancy: {self.discrepancy}", ""]
+                 f"{self.seconds:.0f} s", f"model discrepancy: {self.discrepancy}",
+                 f"(R-hat compares halves of {self.idata.posterior.sizes['draw']}-draw chains started at the "
+                 "posterior: above 1.01 it says the chains are short; the Monte Carlo error of a P(reach) is "
+                 "its ± column, which runs with other seeds reproduce)", ""]
         head = f"{'target':<24} {'prior P':>8} {'posterior P':>12} {'± MC s.e.':>10}  evidence"
         lines += [head, "-" * len(head)]
         for name in t["target"].values:
