@@ -179,7 +179,7 @@ def fields(table: Any, key: str, probs, *, allowed: Iterable[str], required: Ite
     True
     >>> print("\\n".join(p.items))
     f.toml: x.valeu: unknown field (did you mean 'value'?; expected some of value, unit)
-    f.toml: x: missing value
+    f.toml: x.value: missing (required)
     """
     allowed = tuple(allowed)
     if not isinstance(table, Mapping):
@@ -191,9 +191,9 @@ def fields(table: Any, key: str, probs, *, allowed: Iterable[str], required: Ite
             hint = f"did you mean {close[0]!r}?; " if close else ""
             probs.add(f"{key}.{name}" if key else str(name),
                       f"unknown field ({hint}expected some of {', '.join(allowed)})")
-    missing = [f for f in required if f not in table]
-    if missing:
-        probs.add(key, f"missing {', '.join(missing)}")
+    for f in required:
+        if f not in table:
+            probs.add(f"{key}.{f}" if key else f, "missing (required)")
     return True
 
 
@@ -222,12 +222,13 @@ QUANTITY_FIELDS = ("value", "unit", "low", "high", "source", "note")
 
 
 def quantity(table: Any, key: str, probs, bounds: Bounds, *, dimension: str | None = None, factor_of=None,
-             unit_text: str = "", ranged: bool = True) -> tuple[float, float | None, float | None] | None:
+             unit_text: str = "", canon: str = "", ranged: bool = True) -> tuple[float, float | None, float | None] | None:
     """A ``{ value, unit, low, high, source }`` table in canonical units: ``(value, low, high)``; else record why.
 
     ``value``, ``low`` and ``high`` must be finite numbers within ``bounds`` (canonical units) with
     ``low ≤ value ≤ high``; ``source`` non-empty text. The unit converts by ``dimension`` (or by the
-    function ``factor_of(unit) -> factor | None``); ``ranged`` requires ``low`` and ``high``.
+    function ``factor_of(unit) -> factor | None``, to the unit ``canon``, with ``unit_text`` saying which
+    units are expected); ``ranged`` requires ``low`` and ``high``.
     """
     need = ("value", "unit", "source") + (("low", "high") if ranged else ())
     if not fields(table, key, probs, allowed=QUANTITY_FIELDS, required=need):
@@ -245,14 +246,14 @@ def quantity(table: Any, key: str, probs, bounds: Bounds, *, dimension: str | No
         text(table["note"], f"{key}.note", probs)
     if factor is None:
         return None
-    canon = unit_text if factor_of is not None else canonical_unit(dimension)
+    canon = canon if factor_of is not None else canonical_unit(dimension)
     got = {f: number(table[f], key, probs, bounds, unit=canon, what=f, factor=factor)
            for f in ("value", "low", "high") if f in table}
     if any(v is None for v in got.values()):
         return None
     value, low, high = got["value"], got.get("low"), got.get("high")
     if low is not None and high is not None and not low <= value <= high:
-        probs.add(key, f"expected low ≤ value ≤ high, got low={fmt(table['low'])}, value={fmt(table['value'])}, "
-                       f"high={fmt(table['high'])}")
+        probs.add(key, f"value {fmt(table['value'])} lies outside its range [{fmt(table['low'])}, "
+                       f"{fmt(table['high'])}] (expected low ≤ value ≤ high)")
         return None
     return value, low, high
