@@ -133,7 +133,15 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
     import difflib
 
     candidate = Path(text)
-    if candidate.is_dir() and (candidate / "plan.toml").is_file():
+    bare = "/" not in text and "\\" not in text and not text.startswith(".")
+    if candidate.is_dir() and not (bare and _is_scenario_name(text, plan)):
+        from jdmodel.params.plan import is_plan_file
+
+        if not is_plan_file(candidate / "plan.toml"):
+            what = "its plan.toml is a scenario, not a plan's declaration" if (candidate / "plan.toml").is_file() \
+                else "it holds no plan.toml"
+            raise ParameterError(f"{text!r} is a folder, but not a plan folder ({what}): give a plan folder, a "
+                                 "scenario file (.toml) or a scenario name (jdmodel init DIR writes a plan folder)")
         p = load_plan(candidate)
         return p.scenario_path(p.default_scenario), p
     if text.endswith(".toml") or candidate.is_file():
@@ -154,6 +162,16 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ParameterError(f"no scenario {text!r} in plan {p.id!r}{hint}; its scenarios: {', '.join(names)}")
     return path, p
+
+
+def _is_scenario_name(text: str, plan) -> bool:
+    """True when ``text`` names a scenario of ``plan`` (or a shipped plan), so a folder of that name is not meant."""
+    from jdmodel.params.plan import available_plans
+
+    try:
+        return text in load_plan(plan).scenarios() or (plan is None and text in available_plans())
+    except ParameterError:
+        return False
 
 
 def _plan_of_file(path: Path, plan) -> Plan:
