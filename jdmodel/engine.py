@@ -122,6 +122,12 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         When a result is not a finite number, naming the parameters of the equation that produced it
         (:mod:`jdmodel.diagnose`).
     """
+    # overflow and invalid operations are not warned about: every result is checked and named instead
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _run(values, plan, totals, options, noise, io)
+
+
+def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
     sectors = plan.sector_ids
     years = plan.years.all
     n_lever_years = len(plan.years.levers)
