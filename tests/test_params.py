@@ -175,3 +175,16 @@ def test_parameter_reference_in_docs_is_generated_from_the_schema():
 
     doc = Path(__file__).parent.parent / "docs" / "parameters_reference.md"
     assert doc.read_text(encoding="utf-8") == markdown(), "regenerate: python -m jdmodel.params.reference"
+
+
+@pytest.mark.parametrize("overrides", [{1: 2.0}, "levers.funds.ecommerce", [("levers.funds.ecommerce", 1.0)]])
+def test_with_overrides_refuses_what_is_not_a_mapping_of_dotted_keys(baseline, overrides):
+    with pytest.raises(ParameterError, match="with_overrides: expected a mapping of dotted keys"):
+        baseline.with_overrides(overrides)
+
+
+def test_with_overrides_takes_numpy_values_from_code(baseline):
+    sc = baseline.with_overrides({"levers.funds.ecommerce": np.arange(10.0), "sectors.ecommerce.alpha": np.float64(0.3),
+                                  "levers.talent.ecommerce": np.int64(200)})
+    np.testing.assert_array_equal(sc["levers.funds.ecommerce"], np.arange(10.0))
+    assert sc["levers.talent.ecommerce"][0] == 200.0

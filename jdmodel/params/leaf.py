@@ -67,7 +67,11 @@ def parse_leaf(key: str, raw: Any, probs: Problems, *, origin: str, bare_ok: boo
     if spec is None:
         _unknown_key(key, probs, plan)
         return None
+    if isinstance(raw, np.ndarray):        # from code: a numpy array is a list
+        raw = raw.tolist()
     table = dict(raw) if isinstance(raw, Mapping) else {"value": raw}
+    if isinstance(table.get("value"), np.ndarray):
+        table["value"] = table["value"].tolist()
     if not isinstance(raw, Mapping) and not bare_ok:
         probs.add(key, f"a bare value {fmt(raw)} needs a table with value, unit and source in a base file "
                        f"(e.g. {{ value = {fmt(raw)}, unit = \"{_canon(spec)}\", source = \"...\" }})")

@@ -67,8 +67,10 @@ class Bounds:
 
 
 def is_number(x: Any) -> bool:
-    """An int or float that is not a bool (TOML's ``true`` is no number)."""
-    return isinstance(x, int | float) and not isinstance(x, bool)
+    """An int or float (or a numpy one, from code) that is not a bool (TOML's ``true`` is no number)."""
+    import numpy as np
+
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool | np.bool_)
 
 
 def finite(x: Any) -> bool:

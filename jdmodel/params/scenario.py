@@ -83,6 +83,9 @@ class Scenario:
         """
         probs = Problems("overrides")
         params = dict(self.params)
+        if not isinstance(overrides, Mapping) or not all(isinstance(k, str) for k in overrides):
+            raise ParameterError(f"with_overrides: expected a mapping of dotted keys to values, e.g. "
+                                 f"{{'levers.funds.ecommerce': 8.0}}, got {overrides!r}")
         for key, raw in overrides.items():
             param = parse_leaf(key, raw, probs, origin="override", bare_ok=True, plan=self.plan)
             if param is not None:
