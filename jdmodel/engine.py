@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from jdmodel import growth
+from jdmodel import diagnose, growth
 
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
@@ -115,7 +115,19 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         ``tfp`` with dims (draw, year, sector); each total and linked indicator of the plan (draw,
         year); ``market`` (draw, year) under the market-share variant; counting and IO results when
         those blocks run.
+
+    Raises
+    ------
+    ModelError
+        When a result is not a finite number, naming the parameters of the equation that produced it
+        (:mod:`jdmodel.diagnose`).
     """
+    # overflow and invalid operations are not warned about: every result is checked and named instead
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _run(values, plan, totals, options, noise, io)
+
+
+def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
     sectors = plan.sector_ids
     years = plan.years.all
     n_lever_years = len(plan.years.levers)
@@ -165,6 +177,11 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         mask = np.array([s in members for s in sectors])
         out[tid] = out["output"][:, :, mask].sum(axis=-1)
     out["land_granted"] = granted_path
+    if not diagnose.all_finite(out, ("capital", "talent", "land", "tfp", "value_added", "output"), non_negative=True):
+        raise diagnose.growth_error(out, values, plan)
+    implausible = diagnose.implausible_error(out, values, plan)
+    if implausible is not None:
+        raise implausible
     out.update(_counting(x, out, granted_path, noise, sectors, len(years)))
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
@@ -173,6 +190,8 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), M0,
                                 np.broadcast_to(np.asarray(growth_rest, dtype=float).reshape(-1), (x.n_draws,)),
                                 margin=p["margin"]))
+    if not diagnose.all_finite(out):
+        raise diagnose.result_error(out, values, plan)
     return out
 
 

@@ -129,4 +129,5 @@ def test_a_malformed_observation_is_rejected(tmp_path):
     with pytest.raises(ParameterError) as info:
         lo(f)
     text = str(info.value)
-    assert "period" in text and "class 'ZZ'" in text
+    assert "observation[0].period" in text and "observation[0].class: 'ZZ'" in text
+    assert "observation[0].value: value 0" in text

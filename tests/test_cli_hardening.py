@@ -199,6 +199,48 @@ def test_moderate_nesting_beyond_the_limit_names_the_key(tmp_path):
     assert_refused(jdmodel("check", str(f), cwd=tmp_path), "nested.toml", "sectors.ecommerce.note", "nested more than")
 
 
+# one bad file of every kind through the command line, as a user would meet it; the
+# whole corpus runs in-process through check_file (tests/test_params.py), which is what `jdmodel check` calls
+CLI_CORPUS = [
+    ("check", "scenario", "funds_1e308.toml", ["levers.funds.ecommerce", "must be ≤ 10000"]),
+    ("run", "scenario", "funds_1e308.toml", ["levers.funds.ecommerce", "must be ≤ 10000"]),
+    ("check", "plan", "base_share_other_key.toml", ["base_year.derive[0].share", "within_year.jan_oct.2020"]),
+    ("check", "targets", "comparison_list.toml", ["targets.output.comparison", "expected one of"]),
+    ("check", "observed", "class_list.toml", ["observation[0].class", "expected one of"]),
+    ("check", "market", "value_inf.toml", ["series.point[1].value", "not finite"]),
+    ("check", "expost", "scale_not_table.toml", ["scale", "expected a table"]),
+    ("check", "policy", "price_above_max.toml", ["price.talent", "must be ≤ 1"]),
+    ("check", "region", "industry_exceeds_secondary.toml", ["industrial_coverage", "exceeds secondary value added"]),
+    ("check", "concordance", "encoded_gbk.csv", ["concordance.csv", "not UTF-8", "GBK"]),
+]
+
+
+@pytest.mark.parametrize("command, kind, name, words", CLI_CORPUS,
+                         ids=[f"{c} {k}/{n}" for c, k, n, _ in CLI_CORPUS])
+def test_bad_file_of_every_kind_exits_2_naming_the_key(tmp_path, command, kind, name, words):
+    from test_params import place
+
+    path = BAD / name if kind == "scenario" else BAD / kind / name
+    target = place(kind, path, tmp_path)
+    assert_refused(jdmodel(command, str(target), cwd=tmp_path), target.name, *words)
+
+
+def test_check_of_a_folder_that_is_not_a_plan(tmp_path):
+    (tmp_path / "notes.toml").write_text('extends = "baseline"\n', encoding="utf-8")
+    assert_refused(jdmodel("check", str(tmp_path), cwd=tmp_path), str(tmp_path), "holds no plan.toml", "notes.toml")
+    scenarios = ROOT / "parameters" / "plans" / "jiading" / "scenarios"
+    assert_refused(jdmodel("check", str(scenarios), cwd=tmp_path), "plan.toml is a scenario")
+    assert_refused(jdmodel("run", str(tmp_path), cwd=tmp_path), "not a plan folder", "holds no plan.toml")
+
+
+def test_run_time_overflow_is_a_model_error_naming_the_parameters(tmp_path):
+    f = tmp_path / "overflow.toml"
+    f.write_text('extends = "baseline"\nsectors.ecommerce.tfp_growth = 0.5\nsectors.ecommerce.infra_effect = 1.0\n'
+                 "district.infrastructure = [1, 2, 4, 8, 16, 32, 64, 100, 100, 100]\n", encoding="utf-8")
+    assert_refused(jdmodel("run", str(f), cwd=tmp_path), "sector ecommerce", "sectors.ecommerce.tfp_growth",
+                   "district.infrastructure")
+
+
 def test_directory_given_as_a_parameter_file(tmp_path):
     (tmp_path / "d.toml").mkdir()
     from jdmodel.errors import ParameterError

@@ -63,7 +63,7 @@ def test_investment_is_a_share_of_value_added_hand_computed_over_three_years(bas
     """K₀ = s V₀/(g₀ + δ); K_{t+1} = (1 − δ) K_t + s V_t + m F_{t+1}; V = A K^α H^β L^γ, worked year by year."""
     sc = baseline.with_overrides({
         "levers.funds.ecommerce": 3.0, "levers.talent.ecommerce": 500.0, "levers.land.ecommerce": 2.0,
-        "district.land_budget": 1e6, "sectors.ecommerce.shock": 0.0, "sectors.ecommerce.rebound": 0.0,
+        "district.land_budget": 40000.0, "sectors.ecommerce.shock": 0.0, "sectors.ecommerce.rebound": 0.0,
         "district.infrastructure": [1 + 0.04 * t for t in range(1, 11)],   # constant Δ = 0.04
         "district.business_environment": [1 + 0.01 * t for t in range(1, 11)],
     })

@@ -15,27 +15,63 @@ from jdmodel.params.plan import load_plan
 SECTORS = load_plan("jiading").sector_ids
 
 
-BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.toml"))
+BAD_DIR = Path(__file__).parent / "data" / "bad"
+#: kind of file → where a bad file of that kind is put in a copy of the Jiading plan folder (a scenario is
+#: checked where it lies: tests/data/bad/*.toml, extending the default plan's baseline)
+PLACES = {"plan": "plan.toml", "targets": "targets.toml", "observed": "observed.toml", "market": "market.toml",
+          "expost": "expost.toml", "policy": "policy.toml", "region": "io/region.toml",
+          "concordance": "io/concordance.csv"}
+CORPUS = [("scenario", p) for p in sorted(BAD_DIR.glob("*.toml"))] + [
+    (kind, p) for kind in PLACES for p in sorted((BAD_DIR / kind).iterdir())]
 
 
 def _expectations(path: Path) -> list[str]:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
     assert first.startswith("# expect:"), path
     return [part.strip() for part in first.removeprefix("# expect:").split("|")]
 
 
-def test_there_are_at_least_fifteen_malformed_files():
-    assert len(BAD) >= 15
+def place(kind: str, path: Path, folder: Path) -> Path:
+    """The file to check: a scenario where it lies, any other kind in a copy of the Jiading plan under ``folder``."""
+    import shutil
+
+    from jdmodel.params.plan import plans_dir
+
+    if kind == "scenario":
+        return path
+    plan = folder / "jiading"
+    shutil.copytree(plans_dir() / "jiading", plan)
+    target = plan / PLACES[kind]
+    shutil.copyfile(path, target)
+    return target
 
 
-@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
-def test_malformed_file_is_rejected_naming_file_and_key(path):
+def test_the_corpus_covers_every_kind_of_file():
+    from collections import Counter
+
+    counts = Counter(kind for kind, _ in CORPUS)
+    assert set(counts) == {"scenario", *PLACES}
+    assert all(n >= 10 for n in counts.values()), counts
+    assert len(CORPUS) >= 150
+    assert len({p.read_bytes() for _, p in CORPUS}) == len(CORPUS)       # distinct inputs
+
+
+@pytest.mark.parametrize("kind, path", CORPUS, ids=[f"{k}/{p.stem}" for k, p in CORPUS])
+def test_malformed_file_is_rejected_naming_file_and_key(kind, path, tmp_path):
+    from jdmodel.params.checkfile import check_file
+
+    target = place(kind, path, tmp_path)
     with pytest.raises(ParameterError) as info:
-        jd.load_scenario(path)
+        check_file(target, kind)
     message = str(info.value)
     for expected in _expectations(path):
         assert expected in message, f"{expected!r} not in:\n{message}"
-    assert path.name in message
+    assert target.name in message
+
+
+def test_a_malformed_scenario_is_refused_by_load_scenario_too():
+    with pytest.raises(ParameterError, match="levers.funds.ecommerce"):
+        jd.load_scenario(BAD_DIR / "funds_1e308.toml")
 
 
 def test_all_problems_of_a_file_are_reported_together(tmp_path):
@@ -139,3 +175,16 @@ def test_parameter_reference_in_docs_is_generated_from_the_schema():
 
     doc = Path(__file__).parent.parent / "docs" / "parameters_reference.md"
     assert doc.read_text(encoding="utf-8") == markdown(), "regenerate: python -m jdmodel.params.reference"
+
+
+@pytest.mark.parametrize("overrides", [{1: 2.0}, "levers.funds.ecommerce", [("levers.funds.ecommerce", 1.0)]])
+def test_with_overrides_refuses_what_is_not_a_mapping_of_dotted_keys(baseline, overrides):
+    with pytest.raises(ParameterError, match="with_overrides: expected a mapping of dotted keys"):
+        baseline.with_overrides(overrides)
+
+
+def test_with_overrides_takes_numpy_values_from_code(baseline):
+    sc = baseline.with_overrides({"levers.funds.ecommerce": np.arange(10.0), "sectors.ecommerce.alpha": np.float64(0.3),
+                                  "levers.talent.ecommerce": np.int64(200)})
+    np.testing.assert_array_equal(sc["levers.funds.ecommerce"], np.arange(10.0))
+    assert sc["levers.talent.ecommerce"][0] == 200.0

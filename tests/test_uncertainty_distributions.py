@@ -19,7 +19,26 @@ TABLES = {
     "normal": {"value": 120.0, "sd": 15.0, "dist": "normal"},
     "truncnorm": {"value": 0.02, "sd": 0.03, "low": 0.0, "high": 0.2, "dist": "truncnorm"},
     "lognormal": {"value": 2.5, "sigma": 0.4, "dist": "lognormal"},
+    "normal_truncated": {"value": 0.02, "sd": 0.03, "low": 0.0, "high": 0.2, "dist": "normal"},
+    "lognormal_truncated": {"value": 2.5, "sigma": 0.4, "low": 1.5, "high": 6.0, "dist": "lognormal"},
 }
+
+
+class _TruncatedLognormal:
+    """exp(ln median + sigma Z), Z a standard normal truncated to the log bounds: scipy's truncnorm, mapped."""
+
+    def __init__(self, t):
+        self.m, self.s = np.log(t["value"]), t["sigma"]
+        self.z = stats.truncnorm((np.log(t["low"]) - self.m) / self.s, (np.log(t["high"]) - self.m) / self.s)
+
+    def ppf(self, u):
+        return np.exp(self.m + self.s * self.z.ppf(u))
+
+    def mean(self):
+        return self.z.expect(lambda z: np.exp(self.m + self.s * z))
+
+    def var(self):
+        return self.z.expect(lambda z: np.exp(2 * (self.m + self.s * z))) - self.mean() ** 2
 
 
 def scipy_equivalent(t):
@@ -35,9 +54,11 @@ def scipy_equivalent(t):
         a = 1 + lam * (t["value"] - t["low"]) / w
         b = 1 + lam * (t["high"] - t["value"]) / w
         return stats.beta(a, b, t["low"], w)
-    if d == "normal":
+    if d == "normal" and "low" not in t:
         return stats.norm(t["value"], t["sd"])
-    if d == "truncnorm":
+    if d == "lognormal" and "low" in t:
+        return _TruncatedLognormal(t)
+    if d == "truncnorm" or (d == "normal" and "low" in t):
         return stats.truncnorm((t["low"] - t["value"]) / t["sd"], (t["high"] - t["value"]) / t["sd"],
                                t["value"], t["sd"])
     return stats.lognorm(t["sigma"], scale=t["value"])
@@ -151,3 +172,18 @@ def test_valid_tables_have_no_problems(name):
 def test_invalid_table_raises_on_ppf():
     with pytest.raises(ParameterError, match="normal needs sd"):
         ppf({"value": 1.0, "dist": "normal"}, np.array([0.5]), where="k")
+
+
+@pytest.mark.parametrize("table, words", [
+    ({"value": 1.0, "sd": 0.1, "low": 0.5, "dist": "normal"}, "give both low and high"),
+    ({"value": 1.0, "sigma": 0.1, "high": 2.0, "dist": "lognormal"}, "give both low and high"),
+    ({"value": 1.0, "sigma": 0.1, "low": -1.0, "high": 2.0, "dist": "lognormal"}, "lognormal needs low > 0"),
+])
+def test_normal_and_lognormal_are_truncated_by_both_bounds_or_neither(table, words):
+    assert any(words in p for p in validate_dist(table, "k"))
+
+
+def test_truncated_lognormal_stays_within_its_bounds():
+    t = TABLES["lognormal_truncated"]
+    x = ppf(t, np.array([U_MIN, 1e-9, 0.5, 1 - 1e-9, U_MAX]))
+    assert np.all((x >= t["low"]) & (x <= t["high"])) and np.all(np.diff(x) >= 0)

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from jdmodel.errors import ParameterError, printable
+from jdmodel.uncertainty.rng import MAX_SEED
 
-MAX_SEED = 2**64 - 1
 DASK_CONNECT_TIMEOUT = 5     # seconds to reach a scheduler
 DASK_WORKER_TIMEOUT = 20     # seconds for a reachable scheduler to show a worker
 

@@ -33,6 +33,7 @@ from scipy.special import log_ndtr
 
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
+from jdmodel.params import rules
 from jdmodel.params.loader import Problems, read_toml
 from jdmodel.params.observed import CLASSES, Observation, load_observed
 
@@ -111,55 +112,59 @@ def load_error_model(path: str | Path | None = None, plan=None) -> ErrorModel:
     path = Path(path)
     data = read_toml(path)
     probs = Problems(str(path))
-    scale = {c: _number(data.get("scale", {}).get(c), f"scale.{c}", probs) for c in CLASSES}
-    disc = _number(data.get("discrepancy"), "discrepancy", probs, allow_zero=True)
+    rules.fields(data, "", probs, allowed=("scale", "discrepancy", "share", "likelihood"),
+                 required=("scale", "discrepancy"))
+    table = data.get("scale", {})
+    scale = {}
+    if rules.fields(table, "scale", probs, allowed=tuple(CLASSES), required=tuple(CLASSES)):
+        scale = {c: _number(table[c], f"scale.{c}", probs, SCALE) for c in CLASSES if c in table}
+    disc = _number(data.get("discrepancy"), "discrepancy", probs, DISCREPANCY) if "discrepancy" in data else None
     shares: dict[str, dict[str, float]] = {"h1": {}, "jan_oct": {}}
-    for kind in shares:
-        for fam, table in data.get("share", {}).get(kind, {}).items():
-            if fam not in FAMILIES:
-                probs.add(f"share.{kind}.{fam}",
-                          f"unknown indicator family (expected one of {', '.join(FAMILIES)})")
+    share = data.get("share", {})
+    if rules.fields(share, "share", probs, allowed=tuple(shares)):
+        for kind in shares:
+            by_family = share.get(kind, {})
+            if not rules.fields(by_family, f"share.{kind}", probs, allowed=FAMILIES):
                 continue
-            v = _number(table, f"share.{kind}.{fam}", probs)
-            if v is not None and not 0.0 < v < 1.0:
-                probs.add(f"share.{kind}.{fam}", f"a within-year share must lie in (0, 1), got {v}")
-            shares[kind][fam] = v
+            for fam, entry in by_family.items():
+                if fam in FAMILIES:
+                    shares[kind][fam] = _number(entry, f"share.{kind}.{fam}", probs, _share_bounds())
     lik = data.get("likelihood", {})
-    exclude = lik.get("exclude", [])
-    if not (isinstance(exclude, list) and all(isinstance(x, str) for x in exclude)):
-        probs.add("likelihood.exclude", f"expected a list of observation ids (strings), got {exclude!r}")
-        exclude = []
-    flags = {}
-    for name, default in (("use_growth", False), ("drop_redundant_totals", True)):
-        flags[name] = lik.get(name, default)
-        if not isinstance(flags[name], bool):
-            probs.add(f"likelihood.{name}", f"expected true or false, got {flags[name]!r}")
+    flags, exclude = {}, []
+    if rules.fields(lik, "likelihood", probs, allowed=("use_growth", "drop_redundant_totals", "exclude")):
+        exclude = lik.get("exclude", [])
+        if not (isinstance(exclude, list) and all(isinstance(x, str) for x in exclude)):
+            probs.add("likelihood.exclude", f"expected a list of observation ids (strings), got {exclude!r}")
+            exclude = []
+        for name, default in (("use_growth", False), ("drop_redundant_totals", True)):
+            flags[name] = lik.get(name, default)
+            if not isinstance(flags[name], bool):
+                probs.add(f"likelihood.{name}", f"expected true or false, got {flags[name]!r}")
     probs.raise_if_any("invalid ex-post error model")
     return ErrorModel(scale=scale, discrepancy=disc, h1_share=shares["h1"], jan_oct_share=shares["jan_oct"],
                       exclude=tuple(exclude), file=str(path), **flags)
 
 
-def _number(table, key: str, probs: Problems, allow_zero: bool = False) -> float | None:
-    if not isinstance(table, Mapping):
-        probs.add(key, "missing: expected a table { value, unit = \"1\", low, high, source }")
-        return None
-    missing = [k for k in ("value", "unit", "low", "high", "source") if k not in table]
-    if missing:
-        probs.add(key, f"missing {', '.join(missing)}")
-        return None
-    value, low, high = table["value"], table["low"], table["high"]
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (value, low, high)):
-        probs.add(key, f"value, low and high must be numbers, got {value!r}, {low!r}, {high!r}")
-        return None
-    if table["unit"] != "1":
-        probs.add(key, f"unit {table['unit']!r}: a log-scale standard deviation or a share has unit \"1\"")
-    if not (low <= value <= high):
-        probs.add(key, f"value {value} lies outside its range [{low}, {high}]")
-    if value < 0 or (value == 0 and not allow_zero):
-        probs.add(key, f"value {value} must be positive")
-    if not str(table["source"]).strip():
-        probs.add(key, "missing 'source'")
-    return float(value)
+#: a class's log-scale standard deviation: positive, at most 2 (a factor e² ≈ 7 at one standard deviation)
+SCALE = rules.Bounds(0.0, 2.0, open_min=True)
+#: the model discrepancy (log scale): zero allowed
+DISCREPANCY = rules.Bounds(0.0, 2.0)
+
+
+def _share_bounds() -> rules.Bounds:
+    """A within-year share: the bounds of the scenario's ``within_year`` keys (below 1: never a full year)."""
+    from jdmodel.params.leaf import bounds_of
+    from jdmodel.params.schema import SCHEMA
+
+    return bounds_of(SCHEMA["within_year.{span}.{year}"])
+
+
+def _number(table, key: str, probs: Problems, bounds: rules.Bounds) -> float | None:
+    """A ``{ value, unit = "1", low, high, source }`` table (a log-scale standard deviation or a share)."""
+    got = rules.quantity(table, key, probs, bounds, factor_of=lambda u: 1.0 if u.strip() == "1" else None,
+                         unit_text='"1" (a log-scale standard deviation is a relative error; a share a fraction)',
+                         canon="1")
+    return None if got is None else got[0]
 
 
 # --- the operator -----------------------------------------------------------------------------

@@ -10,8 +10,6 @@ unit of measured output) are the scenario's ``sectors.<s>.margin``.
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -82,24 +80,9 @@ def national_groups(name: str = DEFAULT_TABLE) -> dict[str, tuple[str, ...]]:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ParameterError(f"{path}: file not found")
-    with path.open("rb") as fh:
-        try:
-            return tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ParameterError(f"{path}: not valid TOML ({exc})") from None
+    from jdmodel.params.loader import read_toml
 
-
-def _entries(tree: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Flatten nested tables to dotted keys; a leaf is a table with a 'value'."""
-    out: dict[str, dict[str, Any]] = {}
-    for key, val in tree.items():
-        if isinstance(val, Mapping) and "value" in val:
-            out[prefix + key] = dict(val)
-        elif isinstance(val, Mapping):
-            out.update(_entries(val, prefix + key + "."))
-    return out
+    return read_toml(path)
 
 
 def plan_io_dir(plan=None) -> Path:
@@ -110,32 +93,21 @@ def plan_io_dir(plan=None) -> Path:
 
 
 def regional_inputs(path: str | Path | None = None, plan=None) -> dict[str, dict[str, Any]]:
-    """Read a plan's ``io/region.toml``: dotted key -> {value, unit, source, low, high}.
+    """Read a plan's ``io/region.toml``: dotted key -> {value, unit, source, low, high}, numbers in canonical units.
 
-    Every number must carry ``unit`` and ``source``; an assumption (source starting with
-    "assumption") must carry ``low <= value <= high``. All problems are reported together.
+    Every number must carry ``unit`` and ``source`` and lie within its key's bounds; an assumption
+    (source starting with "assumption") must carry ``low <= value <= high``; codes must be codes of
+    the national table. All problems are reported together (:func:`jdmodel.params.iofiles.read_region`).
 
     Examples
     --------
     >>> regional_inputs()["published.gdp"]["value"]
     2488.4
     """
+    from jdmodel.params.iofiles import read_region
+
     path = Path(path) if path is not None else plan_io_dir(plan) / "region.toml"
-    entries = _entries(_load_toml(path))
-    problems = []
-    for key, e in entries.items():
-        if "source" not in e:
-            problems.append(f"{key}: no 'source'")
-        if isinstance(e["value"], (int, float)) and not isinstance(e["value"], bool):
-            if "unit" not in e:
-                problems.append(f"{key}: number {e['value']} has no 'unit'")
-            if str(e.get("source", "")).startswith("assumption"):
-                if not ("low" in e and "high" in e and e["low"] <= e["value"] <= e["high"]):
-                    problems.append(f"{key}: assumption {e['value']} needs low <= value <= high "
-                                    f"(low={e.get('low')}, high={e.get('high')})")
-    if problems:
-        raise ParameterError(f"{path}: invalid regional inputs", problems)
-    return entries
+    return read_region(path)
 
 
 def regional_output(table: IOTable, inputs: Mapping[str, Any],
@@ -244,34 +216,9 @@ def load_concordance(codes: tuple[str, ...], path: str | Path | None = None, pla
     >>> C.shape, C.sum(axis=1).tolist()
     ((5, 42), [1.0, 1.0, 1.0, 1.0, 1.0])
     """
+    from jdmodel.params.iofiles import read_concordance
     from jdmodel.params.plan import load_plan
 
     sectors = load_plan(plan).sector_ids
     path = Path(path) if path is not None else plan_io_dir(plan) / "concordance.csv"
-    if not path.is_file():
-        raise ParameterError(f"{path}: file not found")
-    C = np.zeros((len(sectors), len(codes)))
-    problems = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for k, row in enumerate(csv.DictReader(fh), start=2):
-            s, c = row.get("focus_sector"), row.get("io_code")
-            if s not in sectors:
-                problems.append(f"line {k}: focus_sector {s!r}; expected one of {sectors}")
-                continue
-            if c not in codes:
-                problems.append(f"line {k}: io_code {c!r} is not a sector of the table")
-                continue
-            try:
-                share, low, high = float(row["share"]), float(row["low"]), float(row["high"])
-            except (TypeError, ValueError, KeyError):
-                problems.append(f"line {k}: share/low/high must be numbers")
-                continue
-            if not 0 <= low <= share <= high <= 1 or not row.get("source"):
-                problems.append(f"line {k}: need 0 <= low <= share <= high <= 1 and a source")
-            C[sectors.index(s), codes.index(c)] += share
-    for s, total in zip(sectors, C.sum(axis=1), strict=True):
-        if abs(total - 1.0) > 1e-9:
-            problems.append(f"focus sector {s}: shares sum to {total:.6g}; expected 1")
-    if problems:
-        raise ParameterError(f"{path}: invalid concordance", problems)
-    return C
+    return read_concordance(path, sectors, tuple(codes))

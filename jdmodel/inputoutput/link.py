@@ -149,8 +149,11 @@ def _regional_cached(key: tuple[tuple[str, Any], ...], folder: str) -> tuple[IOT
     delta = float(settings.get("delta", values["regionalisation.delta"]))
     table_name = str(values.get("regionalisation.table", data.DEFAULT_TABLE))
     national = data.load_national(table_name)
-    x_region = data.regional_output(national, values, data.national_groups(table_name))
-    table, _ = regionalise(national, x_region, method=method, delta=delta)
+    try:
+        x_region = data.regional_output(national, values, data.national_groups(table_name))
+        table, _ = regionalise(national, x_region, method=method, delta=delta)
+    except ParameterError as err:   # inputs valid one by one that do not hold together: name the file
+        raise ParameterError(f"{plan.file('io') / 'region.toml'}: {err}") from None
     C = data.load_concordance(table.codes, plan=plan)
     sectors = plan.sector_ids
     ratio = np.ones(len(sectors))

@@ -10,14 +10,14 @@ conversion (see the ex-post functions).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from jdmodel.params import rules
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.units import UNIT_DIMENSION, canonical_unit, conversion_factor
+from jdmodel.params.units import canonical_unit, conversion_factor
 
 CLASSES = {
     "OS": "official statistics (district statistics bureau)",
@@ -112,11 +112,12 @@ def _load(path: str) -> tuple[Observation, ...]:
     out = []
     seen = set()
     items = data.get("observation", [])
+    rules.fields(data, "", probs, allowed=("observation",))
     if not isinstance(items, list):
-        probs.add("observation", "expected [[observation]] tables")
+        probs.add("observation", f"expected [[observation]] tables, got {items!r}")
         items = []
     for i, item in enumerate(items):
-        where = f"observation[{i}]" + (f" (id {item.get('id')})" if isinstance(item, dict) and "id" in item else "")
+        where = f"observation[{i}]"
         obs = _parse(item, where, probs)
         if obs is not None:
             if obs.id in seen:
@@ -127,61 +128,59 @@ def _load(path: str) -> tuple[Observation, ...]:
     return tuple(out)
 
 
+_FIELDS = ("id", "indicator", "period", "value", "unit", "growth", "class", "source", "quote", "note", "bound")
+_SOURCE_FIELDS = ("title", "publisher", "date", "url", "note")
+
+
 def _parse(item, where: str, probs: Problems) -> Observation | None:
-    if not isinstance(item, dict):
-        probs.add(where, "expected a table")
+    if not rules.fields(item, where, probs, allowed=_FIELDS, required=_REQUIRED):
         return None
-    missing = [k for k in _REQUIRED if k not in item]
-    if missing:
-        probs.add(where, f"missing {', '.join(missing)}")
+    if any(k not in item for k in _REQUIRED):
         return None
-    period = parse_period(item["period"])
-    if period is None:
-        probs.add(where, f"period {item['period']!r} not understood (expected 2022, 2021-01..10 or 2021-H1)")
-    elif not 1950 <= period.year <= 2150:
-        probs.add(where, f"period {item['period']!r}: year {period.year} outside 1950–2150")
-        period = None
-    value = item["value"]
-    if not isinstance(value, int | float) or isinstance(value, bool) or not _finite(value):
-        probs.add(where, f"value must be a finite number, got {value!r} (leave a missing value out; never write 0)")
-        value = None
-    elif value <= 0:
-        probs.add(where, f"value {value!r} must be positive: a published level (leave a missing value out; never "
-                         "write 0)")
-        value = None
+    ok = True
     for key in ("id", "indicator"):
-        if not isinstance(item[key], str | int) or isinstance(item[key], bool):
-            probs.add(where, f"{key} must be text, got {item[key]!r}")
-            value = None
-    dim = UNIT_DIMENSION.get(str(item["unit"]))
+        if not isinstance(item[key], str | int) or isinstance(item[key], bool) or item[key] == "":
+            probs.add(f"{where}.{key}", f"{item[key]!r}: expected text")
+            ok = False
+    period = parse_period(item["period"]) if isinstance(item["period"], str | int) and not isinstance(
+        item["period"], bool) else None
+    if period is None:
+        probs.add(f"{where}.period", f"{item['period']!r} not understood (expected 2022, 2021-01..10 or 2021-H1)")
+    elif not rules.YEARS[0] <= period.year <= rules.YEARS[1]:
+        probs.add(f"{where}.period", f"{item['period']!r}: year {period.year} outside {rules.YEARS[0]}–{rules.YEARS[1]}")
+        period = None
+    dim = rules.dimension_of(item["unit"])
     if dim is None:
-        probs.add(where, f"unknown unit {item['unit']!r}")
-    if item["class"] not in CLASSES:
-        probs.add(where, f"class {item['class']!r} unknown (expected one of {', '.join(CLASSES)})")
-    source = item["source"]
-    if not (isinstance(source, dict) and {"title", "publisher", "date"} <= set(source)):
-        probs.add(where, "source must be a table with title, publisher and date (and url where there is one)")
+        probs.add(f"{where}.unit", f"unknown unit {item['unit']!r}")
+    value = None
+    if dim is not None:
+        factor = conversion_factor(item["unit"], dim)
+        value = rules.number(item["value"], f"{where}.value", probs, rules.ceiling(dim), unit=canonical_unit(dim),
+                             factor=factor)
+        if value is None:
+            probs.items[-1] += " (a published level; leave a missing value out, never write 0)"
     growth = item.get("growth")
-    if growth is not None and (not isinstance(growth, int | float) or isinstance(growth, bool) or not _finite(growth)
-                               or not -1.0 < growth < 100.0):
-        probs.add(where, f"growth must be a number above −1 (a fraction, 0.309 for +30.9 %), got {growth!r}")
-        growth = None
+    if growth is not None:
+        growth = rules.number(growth, f"{where}.growth", probs, rules.Bounds(-1.0, 100.0, open_min=True),
+                              what="growth (a fraction, 0.309 for +30.9 %)")
+    cls = rules.choice(item["class"], f"{where}.class", probs, CLASSES)
+    source = item["source"]
+    if rules.fields(source, f"{where}.source", probs, allowed=_SOURCE_FIELDS, required=("title", "publisher", "date")):
+        for k in _SOURCE_FIELDS:
+            if k in source and rules.text(source[k], f"{where}.source.{k}", probs, required=k != "note") is None:
+                ok = False
+    else:
+        ok = False
+    for k in ("quote", "note"):
+        if k in item and rules.text(item[k], f"{where}.{k}", probs) is None:
+            ok = False
     bound = item.get("bound")
-    if bound not in (None, "lower", "upper"):
-        probs.add(where, f"bound must be 'lower' or 'upper', got {bound!r}")
-    if period is None or value is None or dim is None or item["class"] not in CLASSES or not isinstance(source, dict):
+    if bound is not None and rules.choice(bound, f"{where}.bound", probs, ("lower", "upper")) is None:
+        ok = False
+    if not ok or period is None or value is None or cls is None or ("growth" in item and growth is None):
         return None
-    factor = conversion_factor(str(item["unit"]), dim)
     return Observation(
-        id=str(item["id"]), indicator=str(item["indicator"]), period=period, value=float(value) * factor,
-        unit=canonical_unit(dim), cls=item["class"], source=dict(source),
-        growth=None if growth is None else float(growth), quote=str(item.get("quote", "")),
+        id=str(item["id"]), indicator=str(item["indicator"]), period=period, value=value,
+        unit=canonical_unit(dim), cls=cls, source=dict(source), growth=growth, quote=str(item.get("quote", "")),
         note=str(item.get("note", "")), bound=bound,
     )
-
-
-def _finite(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (OverflowError, TypeError, ValueError):
-        return False

@@ -28,6 +28,8 @@ from typing import Any
 
 from jdmodel._paths import parameters_dir
 from jdmodel.errors import ParameterError
+from jdmodel.params import rules as R
+from jdmodel.params.market import Market, read_market
 
 #: the plan used when none is named
 DEFAULT_PLAN = "jiading"
@@ -37,6 +39,9 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 RESERVED = frozenset({"funds", "talent", "land", "sectors", "levers", "district", "counting", "model", "linked",
                       "base_year", "enterprises", "projects", "scenarios", "value", "unit", "source", "output"})
 _MAX_SPAN = 60  # years from the base year to the horizon
+_SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,79}$")
+_FIELDS = ("title_zh", "title_en", "region_zh", "region_en", "document", "source", "sectors", "years", "totals",
+           "linked", "base_year", "files", "counterfactual", "default_scenario", "id", "shock", "market", "area")
 
 
 @dataclass(frozen=True)
@@ -143,62 +148,6 @@ class BaseRule:
 
 
 @dataclass(frozen=True)
-class MarketPoint:
-    """One published level of the market series."""
-
-    year: int
-    value: float
-    cls: str
-    source: str
-    quote: str = ""
-
-
-@dataclass(frozen=True)
-class Market:
-    """The market the plan's market sector sells into (the demand-side variant; ``[market]`` in plan.toml).
-
-    ``points`` are published levels (``market.toml``); years between them are interpolated
-    log-linearly, years after the last one grow at the scenario's ``market.growth``.
-    """
-
-    sector: str
-    id: str
-    zh: str
-    en: str
-    unit: str
-    points: tuple[MarketPoint, ...]
-    source: str
-
-    def path(self, years, growth, known_until: int | None = None):
-        """The market over ``years`` (array (len(years),), or (D, len(years)) for ``growth`` of shape (D,)).
-
-        Levels of the published years ≤ ``known_until`` (all when None); between them log-linear
-        interpolation; after the last, ``growth`` a year; before the first, the first interval's growth.
-
-        Examples
-        --------
-        >>> m = Market("s", "m", "", "", "亿元", (MarketPoint(2020, 100.0, "OS", ""), MarketPoint(2022, 121.0, "OS", "")), "")
-        >>> [round(float(v), 6) for v in m.path([2020, 2021, 2022, 2023], 0.05)]
-        [100.0, 110.0, 121.0, 127.05]
-        """
-        import numpy as np
-
-        pts = [p for p in self.points if known_until is None or p.year <= known_until]
-        if not pts:
-            raise ParameterError(f"market {self.id}: no published level up to {known_until}")
-        py = np.array([p.year for p in pts], dtype=float)
-        lv = np.log(np.array([p.value for p in pts], dtype=float))
-        years = np.asarray(years, dtype=float)
-        g = np.log1p(np.asarray(growth, dtype=float))[..., None]
-        inside = np.interp(years, py, lv)
-        first_slope = (lv[1] - lv[0]) / (py[1] - py[0]) if len(py) > 1 else 0.0
-        before = lv[0] + first_slope * (years - py[0])
-        after = lv[-1] + g * (years - py[-1])
-        out = np.where(years > py[-1], after, np.where(years < py[0], before, inside))
-        return np.exp(out)
-
-
-@dataclass(frozen=True)
 class Plan:
     """A plan read from its folder (see the module docstring)."""
 
@@ -221,6 +170,7 @@ class Plan:
     shock: tuple[int, int] | None = None
     shock_source: str = ""
     market: Market | None = None
+    area: float | None = None
 
     # --- names ---------------------------------------------------------------------------------
     @property
@@ -384,7 +334,7 @@ def _load(folder: Path) -> Plan:
     years = _years(data.get("years"), probs)
     totals = _totals(data.get("totals"), ids, probs)
     linked = _linked(data.get("linked"), ids, {t.id for t in totals}, probs)
-    rules = _base_rules(data.get("base_year"), ids, years, probs)
+    base_rules = _base_rules(data.get("base_year"), ids, years, probs)
     shock, shock_source = _shock(data.get("shock"), years, probs)
     files = data.get("files", {})
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
@@ -399,67 +349,46 @@ def _load(folder: Path) -> Plan:
     counterfactual = data.get("counterfactual", "no_new_policy")
     default = data.get("default_scenario", "baseline")
     for key, name in (("counterfactual", counterfactual), ("default_scenario", default)):
-        if not isinstance(name, str) or not (name == "baseline" or (folder / "scenarios" / f"{name}.toml").is_file()):
-            probs.add(key, f"{name!r} is not a scenario of this plan (expected baseline or a file in scenarios/)")
-    unknown = sorted(set(data) - {"title_zh", "title_en", "region_zh", "region_en", "document", "source", "sectors",
-                                  "years", "totals", "linked", "base_year", "files", "counterfactual",
-                                  "default_scenario", "id", "shock", "market"})
-    for key in unknown:
-        probs.add(key, "unknown field (see docs/plans.md)")
-    probs.raise_if_any("invalid plan file")
-    market = _market(data.get("market"), ids, folder, dict(files), probs)
-    probs.raise_if_any("invalid plan file")
+        if not (isinstance(name, str) and _SCENARIO_NAME.match(name)) or not (
+                name == "baseline" or (folder / "scenarios" / f"{name}.toml").is_file()):
+            probs.add(key, f"{name!r} is not a scenario of this plan (expected baseline or the name of a file in "
+                           "scenarios/)")
+    R.fields(data, "", probs, allowed=_FIELDS)
     pid = data.get("id", folder.name)
+    if "id" in data and not (isinstance(pid, str) and _ID.match(pid)):
+        probs.add("id", f"{pid!r}: a plan id is lower-case letters, digits and '_', starting with a letter")
+    area = _area(data.get("area"), probs)
+    probs.raise_if_any("invalid plan file")
+    market = read_market(data.get("market"), ids, folder, dict(files), probs)
+    probs.raise_if_any("invalid plan file")
     return Plan(id=str(pid), folder=folder, sectors=sectors, years=years, totals=totals, linked=linked,
-                base_rules=rules, counterfactual=counterfactual, default_scenario=default,
-                files=tuple(sorted(files.items())), shock=shock, shock_source=shock_source, market=market, **meta)
+                base_rules=base_rules, counterfactual=counterfactual, default_scenario=default,
+                files=tuple(sorted(files.items())), shock=shock, shock_source=shock_source, market=market, area=area,
+                **meta)
+
+
+def _area(raw: Any, probs) -> float | None:
+    """The region's area (公顷), optional: ``area = { value, unit, source }`` bounds the land keys."""
+    if raw is None:
+        return None
+    got = R.quantity(raw, "area", probs, R.ceiling("land"), dimension="land", ranged=False)
+    return None if got is None else got[0]
 
 
 def _shock(raw: Any, years: Years, probs) -> tuple[tuple[int, int] | None, str]:
     if raw is None:
         return None, ""
-    span = raw.get("years") if isinstance(raw, dict) else None
-    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span)
-            and span[1] == span[0] + 1 and span[0] in years.all and span[1] in years.all):
+    if not R.fields(raw, "shock", probs, allowed=("years", "source", "note"), required=("years",)):
+        return None, ""
+    if "source" in raw:
+        R.text(raw["source"], "shock.source", probs)
+    span = raw.get("years")
+    if not (isinstance(span, list) and len(span) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in span) and span[1] == span[0] + 1 and span[0] in years.all and span[1] in years.all):
         probs.add("shock.years", f"{span!r}: expected two consecutive years of the plan, [first, second] (the "
                                  "shock year and the rebound year)")
         return None, ""
     return (span[0], span[1]), str(raw.get("source", ""))
-
-
-def _market(raw: Any, sectors: tuple[str, ...], folder: Path, files: dict, probs) -> Market | None:
-    from jdmodel.params.loader import read_toml
-
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or raw.get("sector") not in sectors:
-        probs.add("market.sector", f"expected a sector of this plan ({', '.join(sectors)})")
-        return None
-    path = folder / files.get("market", "market.toml")
-    if not path.is_file():
-        probs.add("market", f"the demand-side variant needs its series file {path}")
-        return None
-    data = read_toml(path)
-    where = f"{path.name}: series"
-    series = data.get("series")
-    if not isinstance(series, dict):
-        probs.add(where, "expected a [series] table: id, zh, en, unit, source and [[series.point]] entries")
-        return None
-    points, seen = [], set()
-    for i, pt in enumerate(series.get("point", [])):
-        ok = (isinstance(pt, dict) and isinstance(pt.get("year"), int) and not isinstance(pt.get("value"), bool)
-              and isinstance(pt.get("value"), int | float) and pt["value"] > 0 and pt["year"] not in seen)
-        if not ok or not isinstance(pt.get("source"), str) or pt.get("class") not in ("OS", "OG", "NR", "SE"):
-            probs.add(f"{where}.point[{i}]", "expected year (int, once), value > 0, class (OS/OG/NR/SE) and source")
-            continue
-        seen.add(pt["year"])
-        points.append(MarketPoint(pt["year"], float(pt["value"]), pt["class"], pt["source"], str(pt.get("quote", ""))))
-    if len(points) < 2:
-        probs.add(where, "at least two published levels are needed")
-        return None
-    return Market(raw["sector"], str(series.get("id", "market")), str(series.get("zh", "")),
-                  str(series.get("en", "market")), str(series.get("unit", "亿元")),
-                  tuple(sorted(points, key=lambda p: p.year)), str(series.get("source", "")))
 
 
 def _text(data: dict, key: str, probs, required: bool = False) -> str:
@@ -520,7 +449,8 @@ def _years(raw: Any, probs) -> Years:
         if not isinstance(v, int) or isinstance(v, bool) or not 1950 <= v <= 2150:
             probs.add(f"years.{key}", f"{v!r}: expected a calendar year (an integer 1950–2150)")
             ok = False
-    if not (isinstance(period, list) and len(period) == 2 and all(isinstance(y, int) for y in period)):
+    if not (isinstance(period, list) and len(period) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in period)):
         probs.add("years.plan", f"{period!r}: expected [first, last] years of the plan period")
         ok = False
     if not ok:
@@ -551,6 +481,7 @@ def _totals(raw: Any, sectors: tuple[str, ...], probs) -> tuple[Total, ...]:
         if not isinstance(tid, str) or not _ID.match(tid):
             probs.add(f"{where}.id", f"{tid!r}: expected an identifier (lower-case letters, digits, '_')")
             continue
+        R.fields(t, where, probs, allowed=(*_INDICATOR_FIELDS, "sectors"))
         members = t.get("sectors")
         if not (isinstance(members, list) and members and all(isinstance(s, str) for s in members)):
             probs.add(f"{where}.sectors", f"expected a non-empty list of sector ids, got {members!r}")
@@ -559,9 +490,26 @@ def _totals(raw: Any, sectors: tuple[str, ...], probs) -> tuple[Total, ...]:
         if bad:
             probs.add(f"{where}.sectors", f"unknown sector(s) {bad} (expected some of {', '.join(sectors)})")
             continue
-        out.append(Total(tid, tuple(members), str(t.get("zh", "")), str(t.get("en", tid)), str(t.get("unit", "亿元")),
-                         str(t.get("source", ""))))
+        labels = _labels(t, where, probs, tid)
+        if labels is None:
+            continue
+        if tid in {x.id for x in out}:
+            probs.add(f"{where}.id", f"duplicate indicator id {tid!r}")
+        out.append(Total(tid, tuple(members), *labels))
     return tuple(out)
+
+
+_INDICATOR_FIELDS = ("id", "zh", "en", "unit", "source", "note")
+
+
+def _labels(t: dict, where: str, probs, tid: str) -> tuple[str, str, str, str] | None:
+    """``(zh, en, unit, source)`` of a total or linked indicator; its unit must be a unit jdmodel knows."""
+    got = [R.text(t.get(k, default), f"{where}.{k}", probs) for k, default in
+           (("zh", ""), ("en", tid), ("unit", "亿元"), ("source", ""))]
+    if got[2] is not None and R.dimension_of(got[2]) is None:
+        probs.add(f"{where}.unit", f"unknown unit {got[2]!r} (expected e.g. 亿元, 万元, 人)")
+        return None
+    return None if None in got else tuple(got)
 
 
 def _linked(raw: Any, sectors: tuple[str, ...], taken: set[str], probs) -> tuple[Linked, ...]:
@@ -573,16 +521,19 @@ def _linked(raw: Any, sectors: tuple[str, ...], taken: set[str], probs) -> tuple
     out = []
     for i, t in enumerate(raw):
         where = f"linked[{i}]"
+        R.fields(t, where, probs, allowed=(*_INDICATOR_FIELDS, "sector"))
         lid, sector = t.get("id"), t.get("sector")
         if not isinstance(lid, str) or not _ID.match(lid) or lid in taken:
             probs.add(f"{where}.id", f"{lid!r}: expected an identifier not used by another indicator")
             continue
-        if sector not in sectors:
+        if not isinstance(sector, str) or sector not in sectors:
             probs.add(f"{where}.sector", f"{sector!r} is not a sector of this plan ({', '.join(sectors)})")
             continue
+        labels = _labels(t, where, probs, lid)
+        if labels is None:
+            continue
         taken.add(lid)
-        out.append(Linked(lid, sector, str(t.get("zh", "")), str(t.get("en", lid)), str(t.get("unit", "亿元")),
-                          str(t.get("source", ""))))
+        out.append(Linked(lid, sector, *labels))
     return tuple(out)
 
 
@@ -599,8 +550,10 @@ def _base_rules(raw: Any, sectors: tuple[str, ...], years: Years, probs) -> tupl
     out, covered = [], set()
     for i, r in enumerate(rules):
         where = f"base_year.derive[{i}]"
+        R.fields(r, where, probs, allowed=("sectors", "indicator", "period", "divide_by_growth", "share", "source",
+                                            "note"), required=("sectors", "period"))
         members = r.get("sectors")
-        if not (isinstance(members, list) and members and all(m in sectors for m in members)):
+        if not (isinstance(members, list) and members and all(isinstance(m, str) and m in sectors for m in members)):
             probs.add(f"{where}.sectors", f"expected sector ids of this plan, got {members!r}")
             continue
         again = covered & set(members)
@@ -611,7 +564,7 @@ def _base_rules(raw: Any, sectors: tuple[str, ...], years: Years, probs) -> tupl
         if not isinstance(indicator, str) or "{sector}" not in indicator:
             probs.add(f"{where}.indicator", f"{indicator!r}: expected an indicator with {{sector}}, e.g. output.{{sector}}")
             continue
-        period = parse_period(str(r.get("period", "")))
+        period = parse_period(r["period"]) if isinstance(r.get("period"), str | int) else None
         if period is None:
             probs.add(f"{where}.period", f"{r.get('period')!r}: expected 2020, 2021-01..10 or 2021-H1")
             continue
@@ -623,10 +576,28 @@ def _base_rules(raw: Any, sectors: tuple[str, ...], years: Years, probs) -> tupl
         if period.year != expected_year:
             probs.add(f"{where}.period", f"{period}: a figure for {expected_year} is needed (the base year "
                                          f"{years.base}{' + 1, brought back by its growth' if by_growth else ''})")
-        share = r.get("share")
-        if not period.full_year and not isinstance(share, str):
-            probs.add(f"{where}.share", "a partial-year figure needs 'share': the parameter key holding the share of "
-                                        "a year's output produced in those months")
-        out.append(BaseRule(tuple(members), indicator, str(period), by_growth, share if isinstance(share, str) else None,
-                            str(r.get("source", ""))))
+        share = _share_key(r.get("share"), period, years, f"{where}.share", probs)
+        source = R.text(r.get("source", ""), f"{where}.source", probs)
+        out.append(BaseRule(tuple(members), indicator, str(period), by_growth, share, source or ""))
     return tuple(out)
+
+
+def _share_key(share: Any, period, years: Years, key: str, probs) -> str | None:
+    """The within-year share a base rule divides by: ``within_year.<span of the period's months>.<base year>``."""
+    from jdmodel.params.schema import span_name
+
+    if period.full_year:
+        if share is not None:
+            probs.add(key, f"{share!r}: a full-year figure is not divided by a within-year share (remove 'share')")
+        return None
+    span = span_name(period.first_month, period.last_month)
+    expected = f"within_year.{span}.{years.base}" if span else None
+    if expected is None:
+        probs.add(key, f"months {period.first_month:02d}..{period.last_month:02d} are not a span from January that a "
+                       "within-year share covers (jan_feb … jan_nov)")
+        return None
+    if share != expected:
+        probs.add(key, f"{share!r}: a figure for {period} brought to the base year {years.base} is divided by the share "
+                       f"of those months in {years.base}, the parameter {expected!r}")
+        return None
+    return share

@@ -44,12 +44,57 @@ def markdown(plan=None) -> str:
             canon = canonical_unit(spec.dimension)
             others = [u for u in accepted_units(spec.dimension) if u != canon]
             unit = f"`{canon}`" + (f" ({', '.join(f'`{u}`' for u in others)})" if others else "")
-        lo = "" if spec.min is None else (f"> {spec.min:g}" if spec.open_min else f"≥ {spec.min:g}")
-        hi = "" if spec.max is None else f"≤ {spec.max:g}"
-        bounds = ", ".join(b for b in (lo, hi) if b) or "—"
+        bounds = _bounds(spec.min, spec.max, spec.open_min, spec.open_max)
         lines.append(f"| `{key}` | {spec.description} | {spec.shape} | {unit} | {bounds} | "
                      f"{_baseline(base, key, short)} |")
+    lines += ["", "Every bound applies to `value`, `low` and `high` and to the support of a distribution "
+              "(a `normal` or `lognormal` only with `low` and `high`, which truncate it); the rules that involve "
+              "several keys are in [parameters](parameters.md#validation).", ""]
+    lines += _other_files()
     return "\n".join(lines) + "\n"
+
+
+def _bounds(lo, hi, open_lo=False, open_hi=False) -> str:
+    a = "" if lo is None else (f"> {lo:g}" if open_lo else f"≥ {lo:g}")
+    b = "" if hi is None else (f"< {hi:g}" if open_hi else f"≤ {hi:g}")
+    return ", ".join(x for x in (a, b) if x) or "—"
+
+
+def _other_files() -> list[str]:
+    """The bounds of the numbers of the plan's other files (from the modules that read them)."""
+    from jdmodel.expost.operator import DISCREPANCY, SCALE, _share_bounds
+    from jdmodel.params.iofiles import REGION
+    from jdmodel.params.rules import CEILING
+    from jdmodel.params.units import DIMENSIONS
+    from jdmodel.policy.costs import PRICE_MAX, _capacity_max
+
+    def b(x) -> str:
+        return _bounds(x.min, x.max, x.open_min, x.open_max)
+
+    lines = ["## The other files of a plan", "",
+             "Numbers in canonical units. A published figure, a target and a market level of any other quantity "
+             "is positive (a target threshold non-negative) and at most the ceiling of its quantity:", "",
+             "| quantity | canonical unit | ceiling |", "|---|---|---|"]
+    lines += [f"| {d.replace('_', ' ')} | `{DIMENSIONS[d][0]}` | {c:g} |" for d, c in CEILING.items()]
+    lines += ["", "| file | key | meaning | bounds |", "|---|---|---|---|",
+              f"| `expost.toml` | `scale.<class>` | log-scale standard deviation of a figure of that class | {b(SCALE)} |",
+              f"| `expost.toml` | `discrepancy` | the model's structural error (log scale) | {b(DISCREPANCY)} |",
+              f"| `expost.toml` | `share.<h1\\|jan_oct>.<family>` | within-year share | {b(_share_bounds())} |",
+              f"| `policy.toml` | `price.talent` | 亿元 per person | > 0, ≤ {PRICE_MAX['talent']:g} |",
+              f"| `policy.toml` | `price.land` | 亿元 per 公顷 | > 0, ≤ {PRICE_MAX['land']:g} |"]
+    lines += [f"| `policy.toml` | `bounds.{lv}` | most one sector takes a year | > 0, ≤ {_capacity_max(lv):g} |"
+              for lv in ("funds", "talent", "land")]
+    for key, e in REGION.items():
+        what = {"number": b(e.bounds) + f" (`{DIMENSIONS[e.dimension][0]}`)", "choice": " / ".join(e.choices),
+                "text": "text", "table": "a folder of `parameters/io/`",
+                "code": f"a {e.group} sector code", "codes": f"{e.group} sector codes"}[e.kind]
+        lines.append(f"| `io/region.toml` | `{key}` | {e.description}{' (required)' if e.required else ''} | {what} |")
+    lines += ["| `io/concordance.csv` | `share`, `low`, `high` | share of a plan sector's output in an IO sector; "
+              "each sector's shares sum to 1 | share > 0; 0 ≤ low ≤ share ≤ high ≤ 1 |",
+              "| `observed.toml` | `growth` | year-on-year growth, a fraction | > -1, ≤ 100 |",
+              "| `targets.toml` | `paths.<id>.growth` | growth a year of a target line | > -1, ≤ 10 |",
+              "| `plan.toml` | `area` | the region's area: bounds the land keys | > 0, ≤ 1e+07 `公顷` |"]
+    return lines
 
 
 def _baseline(sc, pattern: str, short: dict[str, str]) -> str:

@@ -13,7 +13,9 @@ import numpy as np
 
 from jdmodel.errors import ParameterError
 from jdmodel.params.baseyear import derived_outputs
-from jdmodel.params.loader import Param, Problems, flatten, parse_leaf, read_toml, resolve_reference
+from jdmodel.params.crosscheck import check_scenario
+from jdmodel.params.leaf import parse_leaf
+from jdmodel.params.loader import Param, Problems, flatten, read_toml, resolve_reference
 from jdmodel.params.plan import Plan, load_plan
 from jdmodel.params.schema import SCHEMA, concrete_keys, pattern_of
 from jdmodel.params.targets import TargetSet, load_targets
@@ -81,6 +83,9 @@ class Scenario:
         """
         probs = Problems("overrides")
         params = dict(self.params)
+        if not isinstance(overrides, Mapping) or not all(isinstance(k, str) for k in overrides):
+            raise ParameterError(f"with_overrides: expected a mapping of dotted keys to values, e.g. "
+                                 f"{{'levers.funds.ecommerce': 8.0}}, got {overrides!r}")
         for key, raw in overrides.items():
             param = parse_leaf(key, raw, probs, origin="override", bare_ok=True, plan=self.plan)
             if param is not None:
@@ -131,7 +136,15 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
     import difflib
 
     candidate = Path(text)
-    if candidate.is_dir() and (candidate / "plan.toml").is_file():
+    bare = "/" not in text and "\\" not in text and not text.startswith(".")
+    if candidate.is_dir() and not (bare and _is_scenario_name(text, plan)):
+        from jdmodel.params.plan import is_plan_file
+
+        if not is_plan_file(candidate / "plan.toml"):
+            what = "its plan.toml is a scenario, not a plan's declaration" if (candidate / "plan.toml").is_file() \
+                else "it holds no plan.toml"
+            raise ParameterError(f"{text!r} is a folder, but not a plan folder ({what}): give a plan folder, a "
+                                 "scenario file (.toml) or a scenario name (jdmodel init DIR writes a plan folder)")
         p = load_plan(candidate)
         return p.scenario_path(p.default_scenario), p
     if text.endswith(".toml") or candidate.is_file():
@@ -152,6 +165,16 @@ def _locate(text: str, plan) -> tuple[Path, Plan]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ParameterError(f"no scenario {text!r} in plan {p.id!r}{hint}; its scenarios: {', '.join(names)}")
     return path, p
+
+
+def _is_scenario_name(text: str, plan) -> bool:
+    """True when ``text`` names a scenario of ``plan`` (or a shipped plan), so a folder of that name is not meant."""
+    from jdmodel.params.plan import available_plans
+
+    try:
+        return text in load_plan(plan).scenarios() or (plan is None and text in available_plans())
+    except ParameterError:
+        return False
 
 
 def _plan_of_file(path: Path, plan) -> Plan:
@@ -203,6 +226,9 @@ def _read_chain(path: Path, stack: list[Path], plan: Plan, allowed: tuple[Path, 
     if not isinstance(description, str):
         probs.add("description", f"expected text, got {type(description).__name__}")
         description = ""
+    for meta in ("name", "title"):
+        if meta in data and not isinstance(data[meta], str):
+            probs.add(meta, f"expected text, got {data[meta]!r}")
     if parent is not None:
         if not isinstance(parent, str):
             probs.add("extends", f"expected the name or path of a parameter file, got {parent!r}")
@@ -238,16 +264,35 @@ def _read_chain(path: Path, stack: list[Path], plan: Plan, allowed: tuple[Path, 
         param = parse_leaf(key, raw, probs, origin=path.name, bare_ok=parent is not None, plan=plan)
         if param is not None:
             params[key] = param
-    own = data.get("correlations", [])
-    if not (isinstance(own, list) and all(isinstance(c, dict) for c in own)):
-        probs.add("correlations", "expected [[correlations]] tables with params = [key_a, key_b] and rho")
-        own = []
+    own = _correlations(data.get("correlations", []), probs)
     # a pair given again in a derived file replaces the parent's entry for that pair
     mine = {frozenset(_pair(c)) for c in own}
     corr = tuple(c for c in corr if frozenset(_pair(c)) not in mine) + tuple(
         {**c, "origin": path.name} for c in own)
     probs.raise_if_any("invalid parameter file")
     return params, [str(path), *files], description, corr, targets_ref
+
+
+def _correlations(own: Any, probs: Problems) -> list[dict]:
+    """The file's [[correlations]] tables when each is { params = [key_a, key_b], rho }; else record why."""
+    from jdmodel.params.rules import fields, finite
+
+    if not (isinstance(own, list) and all(isinstance(c, dict) for c in own)):
+        probs.add("correlations", f"expected [[correlations]] tables with params = [key_a, key_b] and rho, got {own!r}")
+        return []
+    good = []
+    for i, c in enumerate(own):
+        where = f"correlations[{i}]"
+        if not fields(c, where, probs, allowed=("params", "rho", "source", "note"), required=("params", "rho")):
+            continue
+        pair, rho = c.get("params"), c.get("rho")
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(k, str) for k in pair)):
+            probs.add(f"{where}.params", f"expected two parameter keys, params = [\"key_a\", \"key_b\"], got {pair!r}")
+        elif not (finite(rho) and -1 <= rho <= 1):
+            probs.add(f"{where}.rho", f"expected a number in [-1, 1], got {rho!r}")
+        else:
+            good.append(c)
+    return good
 
 
 def _pair(c: Mapping[str, Any]) -> tuple:
@@ -268,14 +313,8 @@ def _finish(name: str, params: dict[str, Param], files: tuple[str, ...], descrip
             continue
         if spec is not None and spec.required and key not in present:
             probs.add(key, "missing (required)")
-    crs = params.get("model.constant_returns")
-    if crs is not None and crs.value:
-        for s in plan.sector_ids:
-            total = sum(float(params[f"sectors.{s}.{e}"].value) for e in ("alpha", "beta", "gamma")
-                        if f"sectors.{s}.{e}" in params)
-            if abs(total - 1.0) > 1e-9:
-                probs.add(f"sectors.{s}", f"alpha + beta + gamma = {total:g}, but model.constant_returns = true "
-                                          "requires exactly 1")
+    if not probs.items:
+        check_scenario(params, plan, probs)
     probs.raise_if_any("invalid parameters")
     sc = Scenario(name=name, params=params, files=files, description=description, overrides=dict(overrides),
                   correlations=tuple(correlations), plan=plan, targets=targets)

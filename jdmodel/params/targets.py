@@ -15,8 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from jdmodel.params import rules
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.units import UNIT_DIMENSION, conversion_factor
+from jdmodel.params.units import UNIT_DIMENSION, canonical_unit, conversion_factor
 
 #: indicators of the counting models (present when a scenario has counting parameters)
 COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
@@ -134,88 +135,118 @@ def indicators_of(plan) -> set[str]:
             | set(COUNT_INDICATORS))
 
 
+_TARGET_FIELDS = ("indicator", "threshold", "unit", "year", "comparison", "citation", "label_zh", "label_en",
+                  "base_implied", "note")
+_PATH_FIELDS = ("indicator", "base_year", "base_value", "growth", "start_year", "target_year", "target_value", "unit",
+                "citation", "label_en", "label_zh", "note")
+
+
+def indicator_dimension(plan, indicator: str) -> str | None:
+    """The dimension of an indicator's values (money for outputs and totals, firms for the enterprise count …)."""
+    units = {t.id: t.unit for t in plan.totals} | {x.id: x.unit for x in plan.linked}
+    if indicator in units:
+        return rules.dimension_of(units[indicator])
+    if indicator.startswith("output."):
+        return "money"
+    return {"enterprises_total": "firms", "projects": "projects", "scenarios": "scenarios"}.get(indicator)
+
+
 @cache
 def _load(path: str, plan) -> TargetSet:
     data = read_toml(Path(path))
     probs = Problems(path)
-    years = plan.years.all
-    known = indicators_of(plan)
     if "composition" in data:
         probs.add("composition", "total indicators are declared in the plan's plan.toml ([[totals]]), not here")
-    targets = []
-    for tid, t in data.get("targets", {}).items():
-        where = f"targets.{tid}"
-        if not isinstance(t, dict):
-            probs.add(where, "expected a table")
-            continue
-        need = ("indicator", "threshold", "unit", "year", "comparison", "citation")
-        missing = [k for k in need if k not in t]
-        if missing:
-            probs.add(where, f"missing {', '.join(missing)}")
-            continue
-        if t["indicator"] not in known:
-            probs.add(where + ".indicator", f"{t['indicator']!r} is not an indicator of plan {plan.id!r} "
-                                            f"(expected one of {', '.join(sorted(known))})")
-            continue
-        if t["comparison"] not in COMPARISONS:
-            probs.add(where + ".comparison", f"{t['comparison']!r} is not one of {', '.join(COMPARISONS)}")
-            continue
-        if not isinstance(t["year"], int) or t["year"] not in years:
-            probs.add(where + ".year", f"{t['year']!r} is outside the plan's years {years[0]}–{years[-1]}")
-            continue
-        if not _finite(t["threshold"]):
-            probs.add(where + ".threshold", f"expected a finite number, got {t['threshold']!r}")
-            continue
-        factor = _factor(t["unit"])
-        if factor is None:
-            probs.add(where + ".unit", f"unknown unit {t['unit']!r}")
-            continue
-        targets.append(Target(
-            id=tid, indicator=t["indicator"], threshold=float(t["threshold"]) * factor, unit=t["unit"],
-            year=int(t["year"]), comparison=t["comparison"], label_zh=str(t.get("label_zh", "")),
-            label_en=str(t.get("label_en", tid)), citation=str(t["citation"]),
-            base_implied=float(t["base_implied"]) * factor if _finite(t.get("base_implied")) else None))
-    paths = []
-    for pid, p in data.get("paths", {}).items():
-        where = f"paths.{pid}"
-        need = ("indicator", "base_year", "base_value", "growth", "start_year", "target_year", "target_value",
-                "unit", "citation")
-        missing = [k for k in need if k not in p] if isinstance(p, dict) else list(need)
-        if missing:
-            probs.add(where, f"missing {', '.join(missing)}")
-            continue
-        if p["indicator"] not in known:
-            probs.add(where + ".indicator", f"{p['indicator']!r} is not an indicator of plan {plan.id!r}")
-            continue
-        bad = [k for k in ("base_value", "growth", "target_value") if not _finite(p[k])]
-        bad += [k for k in ("base_year", "start_year", "target_year") if not isinstance(p[k], int)]
-        if bad:
-            probs.add(where, f"{', '.join(bad)}: expected finite numbers (years as integers)")
-            continue
-        if p["target_year"] not in years:
-            probs.add(where + ".target_year", f"{p['target_year']} is outside the plan's years {years[0]}–{years[-1]}")
-            continue
-        factor = _factor(p["unit"]) or 1.0
-        paths.append(GrowthPath(
-            id=pid, indicator=p["indicator"], base_year=int(p["base_year"]),
-            base_value=float(p["base_value"]) * factor, growth=float(p["growth"]),
-            start_year=int(p["start_year"]), target_year=int(p["target_year"]),
-            target_value=float(p["target_value"]) * factor, unit=p["unit"], citation=str(p["citation"]),
-            label_en=str(p.get("label_en", pid)), label_zh=str(p.get("label_zh", ""))))
+    rules.fields({k: v for k, v in data.items() if k != "composition"}, "", probs, allowed=("targets", "paths"))
+    targets = [t for tid, raw in _tables(data, "targets", probs) if (t := _target(tid, raw, plan, probs)) is not None]
+    paths = [g for pid, raw in _tables(data, "paths", probs) if (g := _path(pid, raw, plan, probs)) is not None]
     probs.raise_if_any("invalid targets file")
     totals = tuple((t.id, t.sectors) for t in plan.totals)
     return TargetSet(tuple(targets), tuple(paths), totals, plan.totals[0].source, path, plan.sector_ids)
 
 
-def _finite(x) -> bool:
-    import math
+def _tables(data: dict, name: str, probs) -> list[tuple[str, Any]]:
+    raw = data.get(name, {})
+    if not isinstance(raw, dict):
+        probs.add(name, f"expected [{name}.<id>] tables, got {raw!r}")
+        return []
+    return list(raw.items())
 
-    if not isinstance(x, int | float) or isinstance(x, bool):
-        return False
-    try:
-        return math.isfinite(float(x))
-    except OverflowError:  # an integer too large for a float
-        return False
+
+def _unit(unit: Any, indicator: str, where: str, plan, probs) -> float | None:
+    """Factor of ``unit`` to the canonical unit of the indicator's dimension; else record why."""
+    dim = indicator_dimension(plan, indicator)
+    if dim is None:
+        factor = _factor(unit)
+        if factor is None:
+            probs.add(f"{where}.unit", f"unknown unit {unit!r}")
+        return factor
+    factor = rules.unit_factor(unit, dim, f"{where}.unit", probs)
+    if factor is None:
+        probs.items[-1] += f" — the unit of {indicator}"
+    return factor
+
+
+def _target(tid: str, t: Any, plan, probs) -> Target | None:
+    where = f"targets.{tid}"
+    need = ("indicator", "threshold", "unit", "year", "comparison", "citation")
+    if not rules.fields(t, where, probs, allowed=_TARGET_FIELDS, required=need) or any(k not in t for k in need):
+        return None
+    known = indicators_of(plan)
+    if not isinstance(t["indicator"], str) or t["indicator"] not in known:
+        probs.add(where + ".indicator", f"{t['indicator']!r} is not an indicator of plan {plan.id!r} "
+                                        f"(expected one of {', '.join(sorted(known))})")
+        return None
+    comparison = rules.choice(t["comparison"], where + ".comparison", probs, COMPARISONS)
+    year = rules.year(t["year"], where + ".year", probs, plan.years.all)
+    factor = _unit(t["unit"], t["indicator"], where, plan, probs)
+    dim = indicator_dimension(plan, t["indicator"]) or "money"
+    bounds = rules.Bounds(0.0, rules.CEILING.get(dim, 1e7))
+    canon = canonical_unit(dim)
+    threshold = rules.number(t["threshold"], where + ".threshold", probs, bounds, what="threshold",
+                             factor=factor or 1.0, unit=canon)
+    implied = rules.number(t["base_implied"], where + ".base_implied", probs, bounds, what="base_implied",
+                           factor=factor or 1.0, unit=canon) if "base_implied" in t else None
+    texts = [rules.text(t.get(k, d), f"{where}.{k}", probs, required=k == "citation")
+             for k, d in (("citation", ""), ("label_zh", ""), ("label_en", tid), ("note", ""))]
+    if None in (comparison, year, factor, threshold, *texts) or ("base_implied" in t and implied is None):
+        return None
+    return Target(id=tid, indicator=t["indicator"], threshold=threshold, unit=t["unit"], year=year,
+                  comparison=comparison, label_zh=texts[1], label_en=texts[2], citation=texts[0], base_implied=implied)
+
+
+def _path(pid: str, p: Any, plan, probs) -> GrowthPath | None:
+    where = f"paths.{pid}"
+    need = ("indicator", "base_year", "base_value", "growth", "start_year", "target_year", "target_value", "unit",
+            "citation")
+    if not rules.fields(p, where, probs, allowed=_PATH_FIELDS, required=need) or any(k not in p for k in need):
+        return None
+    if not isinstance(p["indicator"], str) or p["indicator"] not in indicators_of(plan):
+        probs.add(where + ".indicator", f"{p['indicator']!r} is not an indicator of plan {plan.id!r}")
+        return None
+    factor = _unit(p["unit"], p["indicator"], where, plan, probs)
+    dim = indicator_dimension(plan, p["indicator"]) or "money"
+    level = rules.ceiling(dim)
+    canon = canonical_unit(dim)
+    base_value = rules.number(p["base_value"], where + ".base_value", probs, level, factor=factor or 1.0, unit=canon)
+    target_value = rules.number(p["target_value"], where + ".target_value", probs, level, factor=factor or 1.0,
+                                unit=canon)
+    growth = rules.number(p["growth"], where + ".growth", probs, rules.Bounds(-1.0, 10.0, open_min=True),
+                          what="growth (a fraction a year)")
+    base_year = rules.year(p["base_year"], where + ".base_year", probs)
+    start_year = rules.year(p["start_year"], where + ".start_year", probs)
+    target_year = rules.year(p["target_year"], where + ".target_year", probs, plan.years.all)
+    texts = [rules.text(p.get(k, d), f"{where}.{k}", probs, required=k == "citation")
+             for k, d in (("citation", ""), ("label_en", pid), ("label_zh", ""), ("note", ""))]
+    if None in (factor, base_value, target_value, growth, base_year, start_year, target_year, *texts):
+        return None
+    if not base_year < start_year <= target_year:
+        probs.add(where, f"base_year {base_year}, start_year {start_year}, target_year {target_year}: expected "
+                         "base_year < start_year ≤ target_year")
+        return None
+    return GrowthPath(id=pid, indicator=p["indicator"], base_year=base_year, base_value=base_value, growth=growth,
+                      start_year=start_year, target_year=target_year, target_value=target_value, unit=p["unit"],
+                      citation=texts[0], label_en=texts[1], label_zh=texts[2])
 
 
 def _factor(unit) -> float | None:

@@ -155,6 +155,8 @@ def _plan_toml(pid, sectors, base, end, horizon, title) -> str:
              f"source = {toml_value('placeholder: where the plan text was published (publisher, date, address)')}",
              'counterfactual = "no_new_policy"',
              'default_scenario = "baseline"',
+             "# Optional: the region's area, which bounds every land parameter (docs/parameters.md), e.g.",
+             '# area = { value = 46390, unit = "公顷", source = "..." }',
              "",
              "[years]",
              f"base = {base}            # the last full year before the plan",

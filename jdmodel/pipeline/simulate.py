@@ -42,7 +42,8 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
         1 (default) runs the central values; N > 1 samples every parameter that carries a
         range or distribution (see ``docs/uncertainty.md``) and keeps a ``draw`` dim.
     seed : int, optional
-        Seed of the sample; the result is a function of (parameters, seed, design, draws).
+        Seed of the sample, a whole number from 0 to 2**64 − 1; the result is a function of
+        (parameters, seed, design, draws).
     design : {"lhs", "sobol", "mc"}
         Sampling design for draws > 1.
     io : bool
@@ -54,6 +55,13 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
         Dims ``year`` (the plan's base year to its horizon) and ``sector`` (+ ``draw`` when
         draws > 1, + ``io_sector``), variables with ``units`` and ``long_name``, provenance in ``attrs``.
 
+    Raises
+    ------
+    ParameterError
+        For a bad argument (a negative or too large seed, draws < 1, an unknown design) or scenario.
+    ModelError
+        When the model gives a result that is not a finite number (naming the parameters involved).
+
     Examples
     --------
     >>> import jdmodel as jd
@@ -61,9 +69,15 @@ def simulate(scenario: Scenario | str = "baseline", draws: int = 1, seed: int | 
     >>> float(ds.online_economy_output.sel(year=2020)) > 2000
     True
     """
+    from jdmodel.uncertainty.designs import DESIGNS
+    from jdmodel.uncertainty.rng import check_draws, check_seed
+
+    draws, seed = check_draws(draws), check_seed(seed, optional=True)
+    if design not in DESIGNS:
+        raise ParameterError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}")
+    if not isinstance(io, bool):
+        raise ParameterError(f"io must be True or False, got {io!r}")
     sc = load_scenario(scenario) if not isinstance(scenario, Scenario) else scenario
-    if not isinstance(draws, int | np.integer) or draws < 1:
-        raise ParameterError(f"draws must be a positive integer, got {draws!r}")
     regional = regional_io(sc) if io else None
     if draws == 1:
         out = run_engine(sc, central_values(sc), io=regional)

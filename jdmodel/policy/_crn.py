@@ -26,10 +26,10 @@ MAX_ROWS = 40_000
 
 
 def check_common(draws, seed, design) -> None:
-    if not isinstance(draws, int | np.integer) or isinstance(draws, bool) or draws < 1:
-        raise ParameterError(f"draws must be a positive integer, got {draws!r}")
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
-        raise ParameterError(f"seed must be an integer, got {seed!r}")
+    from jdmodel.uncertainty.rng import check_draws, check_seed
+
+    check_draws(draws)
+    check_seed(seed)
     if design not in DESIGNS:
         raise ParameterError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}")
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jdmodel.errors import ParameterError
+from jdmodel.params import rules
 from jdmodel.params.loader import Problems, read_toml
-from jdmodel.params.units import conversion_factor
+from jdmodel.params.units import accepted_units, canonical_unit, conversion_factor
 
 LEVERS = ("funds", "talent", "land")
 #: Natural unit of each lever (per sector and year).
@@ -81,31 +82,28 @@ def price_factor(unit: str, dimension: str) -> float | None:
     return None if m is None or q is None else m / q
 
 
-def _read(table, key: str, factor_of, probs: Problems, sources: dict, ranges: dict) -> float | None:
-    if not isinstance(table, Mapping):
-        probs.add(key, f"expected a table {{ value, unit, low, high, source }}, got {table!r}")
+#: most a unit of talent (亿元 per person) and of land (亿元 per 公顷) can cost: a hundred times the dearest
+#: talent package and ten times central Shanghai's land price
+PRICE_MAX = {"talent": 1.0, "land": 100.0}
+_PRICE_UNITS = {"talent": "money per person: 万元/人, 亿元/人", "land": "money per area: 万元/亩, 万元/公顷, 亿元/公顷"}
+
+
+def _capacity_max(lever: str) -> float:
+    """The most one sector can take of a lever in a year: the lever's own maximum in the parameter schema."""
+    from jdmodel.params.schema import SCHEMA
+
+    return float(SCHEMA[f"levers.{lever}.{{sector}}"].max)
+
+
+def _read(table, key: str, factor_of, probs: Problems, sources: dict, ranges: dict, bounds: rules.Bounds,
+          unit_text: str, canon: str) -> float | None:
+    got = rules.quantity(table, key, probs, bounds, factor_of=factor_of, unit_text=unit_text, canon=canon)
+    if got is None:
         return None
-    missing = [f for f in ("value", "unit", "low", "high", "source") if f not in table]
-    if missing:
-        probs.add(key, f"missing field(s) {', '.join(missing)} (an assumption carries a unit, a range and a source)")
-        return None
-    factor = factor_of(str(table["unit"]))
-    if factor is None:
-        probs.add(key, f"unit {table['unit']!r} is not a unit of this quantity")
-        return None
-    nums = {f: table[f] for f in ("value", "low", "high")}
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in nums.values()):
-        probs.add(key, f"value, low and high must be numbers, got {nums}")
-        return None
-    if not 0 < nums["low"] <= nums["value"] <= nums["high"]:
-        probs.add(key, f"expected 0 < low ≤ value ≤ high, got low={nums['low']}, value={nums['value']}, "
-                       f"high={nums['high']}")
-        return None
-    if not str(table["source"]).strip():
-        probs.add(key, "empty source")
+    value, low, high = got
     sources[key] = str(table["source"])
-    ranges[key] = (float(nums["low"]) * factor, float(nums["high"]) * factor)
-    return float(nums["value"]) * factor
+    ranges[key] = (low, high)
+    return value
 
 
 def load_costs(path: str | Path | None = None, plan=None) -> Costs:
@@ -132,12 +130,21 @@ def load_costs(path: str | Path | None = None, plan=None) -> Costs:
     sources: dict[str, str] = {}
     ranges: dict[str, tuple[float, float]] = {}
     price = {"funds": 1.0}
-    for lever, dim in _PRICE_DIM.items():
-        price[lever] = _read(data.get("price", {}).get(lever), f"price.{lever}",
-                             lambda u, d=dim: price_factor(u, d), probs, sources, ranges)
+    rules.fields(data, "", probs, allowed=("price", "bounds"), required=("price", "bounds"))
+    prices, bounds = data.get("price", {}), data.get("bounds", {})
+    if rules.fields(prices, "price", probs, allowed=tuple(_PRICE_DIM), required=tuple(_PRICE_DIM)):
+        for lever, dim in _PRICE_DIM.items():
+            if lever in prices:
+                price[lever] = _read(prices[lever], f"price.{lever}", lambda u, d=dim: price_factor(u, d),
+                                     probs, sources, ranges, rules.Bounds(0.0, PRICE_MAX[lever], open_min=True),
+                                     _PRICE_UNITS[lever], f"亿元/{canonical_unit(dim)}")
     capacity = {}
-    for lever, dim in _BOUND_DIM.items():
-        capacity[lever] = _read(data.get("bounds", {}).get(lever), f"bounds.{lever}",
-                                lambda u, d=dim: conversion_factor(u, d), probs, sources, ranges)
+    if rules.fields(bounds, "bounds", probs, allowed=tuple(_BOUND_DIM), required=tuple(_BOUND_DIM)):
+        for lever, dim in _BOUND_DIM.items():
+            if lever in bounds:
+                capacity[lever] = _read(bounds[lever], f"bounds.{lever}", lambda u, d=dim: conversion_factor(u, d),
+                                        probs, sources, ranges,
+                                        rules.Bounds(0.0, _capacity_max(lever), open_min=True),
+                                        ", ".join(accepted_units(dim)), canonical_unit(dim))
     probs.raise_if_any("invalid policy cost parameters")
     return Costs(price=price, capacity=capacity, sources=sources, ranges=ranges, file=str(path))

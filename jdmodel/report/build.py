@@ -106,10 +106,10 @@ def _plain(v: Any) -> Any:
 
 
 def _check(draws: Any, seed: Any, design: str, fmt: str, sensitivity_n: Any) -> None:
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise ParameterError(f"report: draws must be a positive integer, got {draws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**64:
-        raise ParameterError(f"report: seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+    from jdmodel.uncertainty.rng import check_draws, check_seed
+
+    check_draws(draws, "report: draws")
+    check_seed(seed, "report: seed")
     if design not in DESIGNS:
         raise ParameterError(f"report: design must be one of {', '.join(DESIGNS)}, got {design!r}")
     if fmt not in FORMATS:

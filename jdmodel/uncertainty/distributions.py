@@ -11,10 +11,14 @@ A parameter table in TOML may carry a distribution::
 uniform      low, high                                    U(low, high)
 triangular   low, mode (= value), high                    triangular on [low, high]
 pert         low, mode (= value), high, lambda (= 4)      beta-PERT, Beta(a, b) on [low, high]
-normal       mean (= value), sd                           N(mean, sd^2); low/high not used
+normal       mean (= value), sd (low, high)               N(mean, sd^2), truncated to [low, high] if given
 truncnorm    mean (= value), sd, low, high                N(mean, sd^2) truncated to [low, high]
-lognormal    median (= value), sigma                      ln X ~ N(ln median, sigma^2)
+lognormal    median (= value), sigma (low, high)          ln X ~ N(ln median, sigma^2), truncated if given
 ===========  ==========================================  ==================================
+
+A normal or lognormal with ``low`` and ``high`` is truncated to them (a normal with both is the
+truncated normal); one of the two alone is an error. A parameter file's keys are bounded
+(``jdmodel.params.schema``), so there the two are accepted only when truncated within the bounds.
 
 A table with ``low``/``high`` but no ``dist`` is *not* uncertain: it samples its
 central ``value`` only, unless the caller passes ``default=`` (one of uniform,
@@ -178,6 +182,10 @@ def validate_dist(table: Mapping, where: str, default: str | None = None) -> lis
         problems.append(f"{where}: lognormal needs median > 0, got median={vals['median']:g}")
     if "lambda" in vals and not vals["lambda"] > 0:
         problems.append(f"{where}: pert needs lambda > 0, got lambda={vals['lambda']:g}")
+    if name in ("normal", "lognormal") and (lo is None) != (hi is None):
+        problems.append(f"{where}: {name} is truncated to [low, high]: give both low and high, or neither")
+    if name == "lognormal" and lo is not None and not lo > 0:
+        problems.append(f"{where}: lognormal needs low > 0 (its values are positive), got low={lo:g}")
     value = table.get("value")
     if not problems and _number(value) and lo is not None and hi is not None and not lo <= value <= hi:
         problems.append(f"{where}: value {value:g} lies outside [low, high] = [{lo:g}, {hi:g}]")
@@ -280,12 +288,22 @@ def ppf(table: Mapping | float, u: ArrayLike, default: str | None = None,
     if name == "pert":
         alpha, beta = _pert_ab(p)
         return p["low"] + (p["high"] - p["low"]) * _beta_ppf(alpha, beta, u)
-    if name == "normal":
+    truncated = "low" in p and "high" in p
+    if name == "normal" and not truncated:
         return p["mean"] + p["sd"] * special.ndtri(u)
     if name == "lognormal":
-        return p["median"] * np.exp(p["sigma"] * special.ndtri(u))
+        if not truncated:
+            return p["median"] * np.exp(p["sigma"] * special.ndtri(u))
+        a, b = _log_bounds(p)
+        return np.clip(p["median"] * np.exp(p["sigma"] * _truncnorm_std_ppf(u, a, b)), p["low"], p["high"])
     a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
     return p["mean"] + p["sd"] * _truncnorm_std_ppf(u, a, b)
+
+
+def _log_bounds(p: dict[str, float]) -> tuple[float, float]:
+    """Standardised bounds of ln X for a lognormal truncated to [low, high]."""
+    m, s = math.log(p["median"]), p["sigma"]
+    return (math.log(p["low"]) - m) / s, (math.log(p["high"]) - m) / s
 
 
 def _moments(table: Mapping | float, default: str | None, where: str) -> tuple[float, float]:
@@ -303,11 +321,19 @@ def _moments(table: Mapping | float, default: str | None, where: str) -> tuple[f
         alpha, beta = _pert_ab(p)
         w, s = p["high"] - p["low"], alpha + beta
         return p["low"] + w * alpha / s, w * w * alpha * beta / (s * s * (s + 1))
-    if name == "normal":
+    truncated = "low" in p and "high" in p
+    if name == "normal" and not truncated:
         return p["mean"], p["sd"] ** 2
-    if name == "lognormal":
+    if name == "lognormal" and not truncated:
         s2 = p["sigma"] ** 2
         return p["median"] * math.exp(s2 / 2), p["median"] ** 2 * math.exp(s2) * math.expm1(s2)
+    if name == "lognormal":
+        # E[X^k] = median^k e^{k²σ²/2} (Φ(b − kσ) − Φ(a − kσ)) / (Φ(b) − Φ(a)) on the log scale's bounds a, b
+        a, b = _log_bounds(p)
+        s, z = p["sigma"], special.ndtr(b) - special.ndtr(a)
+        m1 = p["median"] * math.exp(s * s / 2) * (special.ndtr(b - s) - special.ndtr(a - s)) / z
+        m2 = p["median"] ** 2 * math.exp(2 * s * s) * (special.ndtr(b - 2 * s) - special.ndtr(a - 2 * s)) / z
+        return m1, max(m2 - m1 * m1, 0.0)
     # truncated normal, Johnson, Kotz & Balakrishnan (1994) eq. 13.134-13.135
     mu, sd = p["mean"], p["sd"]
     a, b = (p["low"] - mu) / sd, (p["high"] - mu) / sd

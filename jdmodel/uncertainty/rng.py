@@ -75,6 +75,37 @@ def mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z
 
 
+#: the largest seed: numpy's SeedSequence takes more, but no results file (NetCDF attrs) can record it
+MAX_SEED = 2**64 - 1
+
+
+def check_seed(seed, where: str = "seed", optional: bool = False) -> int | None:
+    """``seed`` as an int when it is a whole number from 0 to 2**64 − 1 (or None when ``optional``).
+
+    Raises
+    ------
+    ParameterError
+        For a negative, too large, fractional, boolean or non-numeric seed.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(None, optional=True)
+    (7, None)
+    """
+    if seed is None and optional:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) <= MAX_SEED:
+        raise ParameterError(f"{where} must be a whole number from 0 to 2**64 - 1, got {seed!r}")
+    return int(seed)
+
+
+def check_draws(draws, where: str = "draws") -> int:
+    """``draws`` as an int when it is a whole number ≥ 1 (never a boolean)."""
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ParameterError(f"{where} must be a positive whole number, got {draws!r}")
+    return int(draws)
+
+
 def stream_key(seed: int, stream: int | str) -> tuple[np.uint64, np.uint64]:
     """The 128-bit key of a (seed, stream) pair, stable across processes and platforms.
 

@@ -23,12 +23,12 @@ import numpy as np
 import xarray as xr
 
 from jdmodel.errors import ParameterError
+from jdmodel.uncertainty.rng import check_draws, check_seed
 
 COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
 LOG_LO, LOG_HI, LOG_BINS = 1e-3, 1e7, 1 << 16
 COUNT_BINS = 1 << 14
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-MAX_SEED = 2**64 - 1    # numpy's SeedSequence takes more, but no results file can record it
 
 
 def _edges(name: str) -> np.ndarray:
@@ -220,10 +220,7 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     from jdmodel.progress import Progress
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise ParameterError(f"draws must be a positive integer, got {draws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
-        raise ParameterError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+    draws, seed = check_draws(draws), check_seed(seed)
     tables = None
     if out is not None:
         from jdmodel.outputs import check_target
