@@ -130,3 +130,21 @@ def _in_notebook() -> bool:
         return False
     ip = get_ipython()
     return ip is not None and ip.__class__.__name__ == "ZMQInteractiveShell"
+
+
+class working:
+    """A sign of life for work without steps to count: ``with working("jdmodel frontier"): ...``.
+
+    Says nothing if the work ends within ``every`` seconds; after that a line (or, in a terminal, a
+    redrawn one) every ``every`` seconds with the time so far, and the total at the end.
+    """
+
+    def __init__(self, label: str, every: float = 5.0, enabled: bool = True) -> None:
+        self._bar = Progress(1, label=label, enabled=enabled, every=every, ticker=True)
+
+    def __enter__(self) -> Progress:
+        self._bar._note = "working"
+        return self._bar
+
+    def __exit__(self, *exc) -> None:
+        self._bar.__exit__(*exc)

@@ -24,7 +24,15 @@ Example
 >>> dash.current_report.results[0].value          # doctest: +SKIP
 """
 
-from jdmodel.widgets.dashboard import ASSUMPTIONS, DRAW_CHOICES, LEVERS, Dashboard, coder_notes, dashboard, on_voila
+from jdmodel.widgets.dashboard import (
+           ASSUMPTIONS,
+           DRAW_CHOICES,
+           LEVERS,
+           Dashboard,
+           coder_notes,
+           dashboard,
+           on_voila,
+)
 from jdmodel.widgets.scenario_file import scenario_toml
 from jdmodel.widgets.views import figure_png, target_panel, traffic_light
 
