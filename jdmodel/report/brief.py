@@ -186,6 +186,11 @@ def amount(x: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _lower_first(text: str) -> str:
+    """"Online-economy output" → "online-economy output"; "GDP", "IO output" stay."""
+    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def target_words(t) -> str:
     """A target as a phrase: "online-economy output at least 4,000 亿元 in 2025" from its label or its parts."""
     label = (t.label_en or t.id).strip().rstrip(".")
@@ -238,7 +243,7 @@ def answer_text(b: Brief) -> str:
         return f"Scenario *{name}* assesses none of the plan's targets (its results hold none of their indicators)."
     t = head.target
     total = b.plan.totals[0]
-    what = total.en if t.indicator == total.id and total.en else target_words(t)
+    what = _lower_first(total.en) if t.indicator == total.id and total.en else target_words(t)
     out = []
     if head.probability is None:
         out.append(f"Under scenario *{name}*, {what} reaches **{amount(head.value, t.unit)}** in {t.year} "
@@ -253,7 +258,8 @@ def answer_text(b: Brief) -> str:
     if others and head.probability is not None:
         likely = [r for r in rep.results if r.probability >= LIKELY]
         unlikely = [r for r in rep.results if r.probability < UNLIKELY]
-        parts = [f"{len(likely)} of the {len(rep.results)} targets have a chance of {pct(LIKELY)} or more"]
+        parts = [f"{len(likely)} of the {len(rep.results)} targets {'has' if len(likely) == 1 else 'have'} a chance "
+                 f"of {pct(LIKELY)} or more"]
         if unlikely:
             parts.append(f"{len(unlikely)} less than {pct(UNLIKELY)} "
                          f"({', '.join(f'{markdown_text(r.target.id, one_line=True)} {pct(r.probability)}' for r in unlikely)})")

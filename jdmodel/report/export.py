@@ -46,6 +46,7 @@ p.jd-caption { font-weight: 600; margin-bottom: 0.2em; }
   .jp-RenderedHTMLCommon table.jd-table tr, .jp-OutputArea-output img { break-inside: avoid; }
   .jp-RenderedHTMLCommon table.jd-table thead { display: table-header-group; }
   h1, h2, h3, p.jd-caption { break-after: avoid; }
+  h2[id^="Appendix"] { break-before: page; }
   h2 { margin-top: 1.2em; }
   a { color: inherit; text-decoration: none; }
 }

@@ -16,17 +16,26 @@ UNIT_WORDS = {"亿元": "100 million yuan", "亿元/yr": "100 million yuan/yr", 
               "人": "people", "人/yr": "people/yr", "1": "", "1/yr": "/yr"}
 
 
-def short(description: str, limit: int = 60) -> str:
+def _symbol(word: str) -> bool:
+    """A mathematical symbol rather than a word: ``g_A``, ``α``, ``H₀``, ``m``."""
+    return "_" in word or len(word) == 1 or any("\u0370" <= c <= "\u03ff" or "\u2080" <= c <= "\u2089" for c in word)
+
+
+def short(description: str, limit: int = 90) -> str:
     """The first clause of a schema description: up to the first ``;``, ``(`` or ``:`` and at most ``limit`` chars.
 
     Examples
     --------
     >>> short("Public funds per year (subsidies, guidance funds)")
     'Public funds per year'
-    >>> short("Output elasticity of capital α")
-    'Output elasticity of capital α'
+    >>> short("Output elasticity of capital α"), short("Talent stock in the base year, H₀")
+    ('Output elasticity of capital', 'Talent stock in the base year')
     """
     text = re.split(r"\s*[;(:]\s*|,\s+(?:shared|with|and the)\b", description.strip(), maxsplit=1)[0].strip()
+    words = text.split()
+    while len(words) > 2 and _symbol(words[-1].rstrip(",")):     # "… of capital α", "…, H₀": the symbol is for coders
+        words.pop()
+    text = " ".join(words).rstrip(",")
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text
@@ -66,7 +75,7 @@ def parameter_label(key: str, plan, *, chinese: bool = True) -> str:
     >>> parameter_label("district.land_budget", p)
     'Cumulative new land over the lever years the district can give these sectors'
     >>> s = p.sector_ids[0]
-    >>> parameter_label(f"sectors.{s}.alpha", p, chinese=False) == "Output elasticity of capital α — " + p.sector(s).en
+    >>> parameter_label(f"sectors.{s}.alpha", p, chinese=False) == "Output elasticity of capital — " + p.sector(s).en
     True
     """
     from jdmodel.params.schema import spec_for

@@ -67,8 +67,10 @@ class Table:
 
 
 #: how a column is set, by kind (:func:`_column_kind`)
-_COLUMN_CSS = {"nowrap": "white-space: nowrap;", "key": "font-family: monospace; font-size: 0.8em; color: #666;",
-               "number": "white-space: nowrap; text-align: right;"}
+_COLUMN_CSS = {"nowrap": "white-space: nowrap;",
+               "key": "font-family: monospace; font-size: 0.8em; color: #666; overflow-wrap: anywhere; min-width: 11em;",
+               "number": "white-space: nowrap; text-align: right;",
+               "text": "overflow-wrap: anywhere; min-width: 8em;"}
 
 
 def _column_kind(name: str) -> str:
@@ -76,10 +78,13 @@ def _column_kind(name: str) -> str:
     n = name.lower()
     if n == "key":
         return "key"
+    if n in ("source", "set in", "what the plan asks", "parameter", "name", "indicator", "last published", "value",
+             "range") or ": median" in n:
+        return "text"
     if n in ("unit", "year", "threshold", "first year", "evidence", "p(reach)", "95 % interval", "rank",
              "difference") or n.endswith(("p(reach)", "(亿元)")):
         return "nowrap"
-    if n in ("median", "5 %", "95 %", "5–95 %", "value", "model", "plan line", "central − line", "shortfall",
+    if n in ("median", "5 %", "95 %", "5–95 %", "model", "plan line", "central − line", "shortfall",
              "ensemble median", "central run", "effect (亿元)", "share"):
         return "number"
     return ""
