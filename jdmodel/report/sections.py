@@ -456,7 +456,7 @@ def sensitivity_run(sc, rep, n: int, seed: int):
     """Sobol' indices of each assessed target's indicator in its target year (``jd.sensitivity``)."""
     import jdmodel as jd
 
-    outputs = [ind for ind, _ in assessed_indicators(rep)]
+    outputs = list(dict.fromkeys(ind for ind, _ in assessed_indicators(rep)))   # two targets may share one
     years = sorted({t.year for _, t in assessed_indicators(rep)})
     return jd.sensitivity(sc, outputs=outputs, method="sobol", n=n, seed=seed, years=years)
 
@@ -516,6 +516,11 @@ def _evaluation_parts(b) -> list:
         return [Markdown("The plan's folder holds no published figure to compare with." if not note else
                          f"The model could not be set beside the published figures: {markdown_text(note)}")]
     terms = ev.terms
+    if not terms:
+        skipped = len(ev.skipped)
+        return [Markdown(f"None of the plan's published figures{f' ({skipped})' if skipped else ''} measures "
+                         "something the model computes in this run, so the model cannot be set beside them."),
+                *_target_check_parts(b)]
     used = [t for t in terms if t.used]
     rel = [abs(float(t.model) / t.observed - 1) for t in used if t.kind != "growth" and t.observed]
     worst = max(used, key=lambda t: abs(float(t.z())), default=None)
@@ -540,6 +545,14 @@ def _evaluation_parts(b) -> list:
     table = _table("observed", rows, ["figure", "indicator", "period", "class", "published", "model", "gap", "used"],
                    "Published figures and the model (central run); gap = model / published − 1; class: "
                    + "; ".join(f"{k} {v}" for k, v in CLASSES.items()))
+    return [Markdown(text), table, *_target_check_parts(b)]
+
+
+def _target_check_parts(b) -> list:
+    """Each target against the last published full-year figure, and which targets have none."""
+    from IPython.display import Markdown
+
+    ev = b.evaluation
     checks = []
     for c in ev.targets:
         last = "none" if c.last is None else f"{fmt(c.last.value)} ({c.last.year}, {c.last.cls})"
@@ -551,9 +564,8 @@ def _evaluation_parts(b) -> list:
     missing = [c.id for c in ev.targets if c.last is None]
     tail = (f"No full-year figure has been published for {', '.join(markdown_text(m) for m in missing)}: the model "
             "cannot be checked there." if missing else "")
-    return [Markdown(text), table, _table("target_checks", checks, ["target", "last published", "threshold", "met?",
-                                                                  "growth needed/yr", "model growth/yr"],
-                                          "Each target against the last published full-year figure"),
+    return [_table("target_checks", checks, ["target", "last published", "threshold", "met?", "growth needed/yr",
+                                            "model growth/yr"], "Each target against the last published full-year figure"),
             *([Markdown(tail)] if tail else [])]
 
 
