@@ -86,7 +86,7 @@ OUTS = [
     (["run", "--out", "adir.nc"], ["--out", "adir.nc", "existing directory"]),
     (["run", "--out", "x.docx"], ["--out", "x.docx", ".docx", ".nc", ".zarr", ".csv", ".json"]),
     (["run", "--out", "x"], ["--out", "no extension", ".nc"]),
-    (["run", "plan", "--draws", "50", "--out", "x.xlsx"], ["--out", ".xlsx", ".nc"]),
+    (["run", "plan", "--draws", "50", "--out", "x.xls"], ["--out", ".xls", ".xlsx", ".nc"]),
     (["sweep", "plan", "--draws", "10", "--out", "x.docx"], ["--out", ".docx", ".nc", ".zarr"]),
     (["sweep", "plan", "--draws", "10", "--out", "missing/x.nc"], ["--out", "does not exist"]),
     (["sweep", "plan", "--draws", "10", "--out", "adir.zarr"], ["--out", "existing directory"]),
