@@ -309,7 +309,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, sig, code, word):
     # the child gets the default SIGINT action even if this process ignores it (an inherited SIG_IGN
     # would keep Python from turning SIGINT into KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "jdmodel.cli", "sweep", "plan", "--draws", "2000000",
-                             "--chunks", "2000", "--out", "big.nc"], cwd=tmp_path, env=env,
+                             "--chunks", "2000", "--out", "big.nc", "--yes"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:

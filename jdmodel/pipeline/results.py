@@ -219,7 +219,7 @@ def size_text(nbytes: float) -> str:
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if nbytes >= scale:
             v = nbytes / scale
-            return f"{v:.1f} {unit}" if v < 10 else f"{v:.0f} {unit}"
+            return f"{v:.2g} {unit}" if v < 10 else f"{v:.0f} {unit}"
     return f"{nbytes:.0f} B"
 
 
