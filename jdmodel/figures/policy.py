@@ -25,7 +25,8 @@ _NEUTRAL = "#444444"
 _LEVER_HATCH = {"funds": "", "talent": "//", "land": ".."}
 # one colour per lever in the budget chart (Okabe & Ito; the sector colours stay on the sector axis)
 _LEVER_COLOUR = {"funds": "#0072B2", "talent": "#E69F00", "land": "#009E73"}
-_LEVER_STYLE = {"funds": "-", "talent": "--", "land": ":"}
+_LEVER_STYLE = {"funds": "-", "talent": (0, (5, 2)), "land": (0, (1, 1.5))}
+_LEVER_MARKER = {"funds": "o", "talent": "s", "land": "^"}
 # English units on axes: the default matplotlib font has no CJK glyphs
 _UNIT_EN = {"亿元/yr": "100 million yuan/yr", "人/yr": "people/yr", "公顷/yr": "ha/yr", "亿元": "100 million yuan"}
 
@@ -171,7 +172,8 @@ def plot_budget(result: Any, ax: Axes | None = None, *, labels: Any = None) -> A
 def plot_budget_profile(result: Any, ax: Axes | None = None, *, labels: Any = None) -> Axes:
     """The exact objective along each cell's axis (others rescaled to the same total): how flat the optimum is.
 
-    Colour: sector; line style: lever (funds solid, talent dashed, land dotted).
+    Colour: sector; line style and marker: lever (funds solid with circles, talent dashed with squares, land
+    dotted with triangles).
 
     Parameters
     ----------
@@ -192,13 +194,14 @@ def plot_budget_profile(result: Any, ax: Axes | None = None, *, labels: Any = No
     for cell in [str(c) for c in prof["cell"].values]:
         lv, s = cell.split(".", 1)
         ax.plot(prof["spend"].sel(cell=cell), prof["objective"].sel(cell=cell), color=colours.get(s, _NEUTRAL),
-                linestyle=_LEVER_STYLE.get(lv, "-"), marker=".", label=f"{lv}, {names.get(s, s)}")
+                linestyle=_LEVER_STYLE.get(lv, "-"), marker=_LEVER_MARKER.get(lv, "."), markersize=3.5,
+                linewidth=1.3, label=f"{lv}, {names.get(s, s)}")
     ax.axhline(result.value, color=_TARGET, linewidth=1, label="optimum")
     ax.axhspan(result.value - result.se, result.value + result.se, color=_TARGET, alpha=0.12, linewidth=0,
                label="± 1 s.e.")
     ax.set_xlabel(f"spend on one cell, {unit('亿元/yr', labels)}")
     ax.set_ylabel(prof["objective"].attrs.get("long_name", "objective"))
-    ax.legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=3.5)
     return ax
 
 
