@@ -39,6 +39,10 @@ p.jd-caption { font-weight: 600; margin-bottom: 0.2em; }
   .jp-RenderedHTMLCommon { overflow: visible !important; max-height: none !important; padding: 0 !important;
     margin-left: 0 !important; }
   .jp-Cell { padding: 0 !important; }
+  /* JupyterLab keeps every cell's input and output whole on a page: a long table then starts on a new page
+     and leaves the one before nearly empty */
+  .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
+  .jp-OutputArea-output { break-inside: auto !important; page-break-inside: auto !important; }
   .jp-InputArea-prompt, .jp-OutputArea-prompt { display: none !important; }
   .jp-RenderedHTMLCommon table.jd-table { font-size: 8pt; width: 100%; }
   .jp-RenderedHTMLCommon table.jd-table th, .jp-RenderedHTMLCommon table.jd-table td { max-width: none;
@@ -46,7 +50,6 @@ p.jd-caption { font-weight: 600; margin-bottom: 0.2em; }
   .jp-RenderedHTMLCommon table.jd-table tr, .jp-OutputArea-output img { break-inside: avoid; }
   .jp-RenderedHTMLCommon table.jd-table thead { display: table-header-group; }
   h1, h2, h3, p.jd-caption { break-after: avoid; }
-  h2[id^="Appendix"] { break-before: page; }
   h2 { margin-top: 1.2em; }
   a { color: inherit; text-decoration: none; }
 }
