@@ -8,8 +8,9 @@ The source directory is the repository root, with this configuration in ``docs/`
 the repository is fixed): that way the pages in ``docs/`` and the notebooks in ``notebooks/`` are one
 site and link to each other by their paths in the repository. ``include_patterns`` picks them.
 
-Notebooks are rendered as stored (without outputs: the test suite executes them) unless
-``JDMODEL_DOCS_EXECUTE=1``, which executes each one during the build (myst-nb, 180 s per cell).
+Notebooks are executed during the build (myst-nb, 180 s per cell), so their pages show tables, figures
+and the prose their cells write; cells tagged ``remove-input`` show their output without their code.
+``JDMODEL_DOCS_EXECUTE=0`` renders them as stored (without outputs), for a quick check of the pages.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ myst_dmath_double_inline = True
 suppress_warnings = ["myst.header"]
 
 # --- notebooks -------------------------------------------------------------------------------------
-nb_execution_mode = "force" if os.environ.get("JDMODEL_DOCS_EXECUTE", "0") not in ("", "0") else "off"
+nb_execution_mode = "off" if os.environ.get("JDMODEL_DOCS_EXECUTE", "1").strip().lower() in ("0", "no", "false",
+                                                                                          "off") else "force"
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True

@@ -102,6 +102,8 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
                 row = '.jd-targets tr[data-target="output"]'
                 page.wait_for_selector(f"{row} .jd-value", timeout=RENDER * 1000)
                 value0 = float(page.get_attribute(f"{row} .jd-value", "data-value"))
+                delta0 = float(page.get_attribute(f"{row} .jd-delta", "data-value"))
+                joint0 = page.inner_text(".jd-targets .jd-joint")
                 prob0 = float(page.get_attribute(f"{row} .jd-prob", "data-value"))
                 assert 1000 < value0 < 20000
                 assert 0.0 <= prob0 <= 1.0
@@ -121,7 +123,9 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
                 assert float(readout.inner_text()) == pytest.approx(20.0) and start < 20.0
                 value1 = float(page.get_attribute(f"{row} .jd-value", "data-value"))
                 prob1 = float(page.get_attribute(f"{row} .jd-prob", "data-value"))
+                delta1 = float(page.get_attribute(f"{row} .jd-delta", "data-value"))
                 status = page.inner_text(".jd-status")
+                page_text = page.inner_text("body")
                 # the settings as a file, handed to the browser: nothing is written on the server
                 page.wait_for_function("([sel, old]) => document.querySelector(sel).href !== old",
                                        arg=[link, href0], timeout=UPDATE * 1000)
@@ -139,7 +143,13 @@ def test_dashboard_in_voila_responds_to_a_funds_slider(tmp_path):
         _stop(proc)
     assert value1 > value0, f"2025 output fell from {value0} to {value1} with more e-commerce funds"
     assert prob1 >= prob0, f"P(reach) fell from {prob0} to {prob1} with more e-commerce funds"
-    assert "setting(s) changed" in status
+    assert "setting(s) changed" in status and "dashed line" in status
+    # the starting scenario is the reference: no change before, the rise after, the same draws
+    assert delta0 == 0 and delta1 == pytest.approx(value1 - value0, rel=1e-6) and delta1 > 0
+    assert "95 % interval" in joint0 and "over 100 draws" in joint0
+    # a page for readers who do not code: no command, no code
+    for word in ("jdmodel run", "jdmodel check", "voila ", "dash.", "import "):
+        assert word not in page_text, f"{word!r} is shown on the Voilà page"
     assert shot.stat().st_size > 10_000
     assert suggested == "dashboard_scenario.toml"
     text = downloaded.read_text(encoding="utf-8")

@@ -86,7 +86,7 @@ OUTS = [
     (["run", "--out", "adir.nc"], ["--out", "adir.nc", "existing directory"]),
     (["run", "--out", "x.docx"], ["--out", "x.docx", ".docx", ".nc", ".zarr", ".csv", ".json"]),
     (["run", "--out", "x"], ["--out", "no extension", ".nc"]),
-    (["run", "plan", "--draws", "50", "--out", "x.xlsx"], ["--out", ".xlsx", ".nc"]),
+    (["run", "plan", "--draws", "50", "--out", "x.xls"], ["--out", ".xls", ".xlsx", ".nc"]),
     (["sweep", "plan", "--draws", "10", "--out", "x.docx"], ["--out", ".docx", ".nc", ".zarr"]),
     (["sweep", "plan", "--draws", "10", "--out", "missing/x.nc"], ["--out", "does not exist"]),
     (["sweep", "plan", "--draws", "10", "--out", "adir.zarr"], ["--out", "existing directory"]),
@@ -351,7 +351,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, sig, code, word):
     # the child gets the default SIGINT action even if this process ignores it (an inherited SIG_IGN
     # would keep Python from turning SIGINT into KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-m", "jdmodel.cli", "sweep", "plan", "--draws", "2000000",
-                             "--chunks", "2000", "--out", "big.nc"], cwd=tmp_path, env=env,
+                             "--chunks", "2000", "--out", "big.nc", "--yes"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:

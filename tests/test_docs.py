@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,17 @@ pytest.importorskip("sphinx")
 pytest.importorskip("myst_nb")
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_TIMEOUT = 300
+#: notebooks rewritten in another line of work; their prose cells are checked once that lands
+EDITED_ELSEWHERE = {"06_ex_post"}
+BUILD_TIMEOUT = 900
 
 
-def build(src: Path, out: Path, *, execute: bool, conf: Path = ROOT / "docs") -> subprocess.CompletedProcess:
-    env = dict(os.environ, JDMODEL_DOCS_EXECUTE="1" if execute else "0",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+def build(src: Path, out: Path, *, execute: bool | None, conf: Path = ROOT / "docs") -> subprocess.CompletedProcess:
+    """Build the site; ``execute=None`` leaves ``JDMODEL_DOCS_EXECUTE`` unset (the default: execute)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.pop("JDMODEL_DOCS_EXECUTE", None)
+    if execute is not None:
+        env["JDMODEL_DOCS_EXECUTE"] = "1" if execute else "0"
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-c", str(conf),
            "-d", str(out / ".doctrees"), str(src), str(out / "html")]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=BUILD_TIMEOUT, check=False)
@@ -42,10 +49,23 @@ def _check_site(html: Path) -> None:
     assert 'url=docs/index.html' in (html / "index.html").read_text(encoding="utf-8")
 
 
-def test_docs_build(tmp_path):
-    proc = build(ROOT, tmp_path, execute=False)
-    assert proc.returncode == 0, f"docs build failed:\n{proc.stderr[-4000:]}"
-    _check_site(tmp_path / "html")
+def test_docs_build_executes_the_notebooks(tmp_path):
+    """The site as published: every notebook executed during the build, outputs shown, prose code hidden."""
+    env_default = build(ROOT, tmp_path, execute=None)
+    assert env_default.returncode == 0, f"docs build failed:\n{env_default.stderr[-4000:]}"
+    html = tmp_path / "html"
+    _check_site(html)
+    pages = {p.stem: p.read_text(encoding="utf-8") for p in (html / "notebooks").glob("*.html")}
+    figures = {name: page.count("<img") for name, page in pages.items()}
+    assert all(n >= 1 for name, n in figures.items() if name != "02_levers_dashboard"), figures
+    for name, page in pages.items():
+        if name in EDITED_ELSEWHERE:
+            continue
+        # the sentences a cell writes are on the page; the f-strings that wrote them are not (code is highlighted
+        # token by token, so the page's text is read without its tags)
+        text = unescape(re.sub(r"<[^>]+>", "", page))
+        assert "display(Markdown(" not in text and "coder_notes(" not in text, f"{name} shows prose-writing code"
+    assert "What this means" in pages["00_quickstart"] and "亿元" in pages["00_quickstart"]
 
 
 def test_broken_cross_reference_fails_the_build(tmp_path):
@@ -64,10 +84,9 @@ def test_broken_cross_reference_fails_the_build(tmp_path):
     assert "nowhere.md" in bad.stderr
 
 
-@pytest.mark.slow
-def test_docs_build_with_executed_notebooks(tmp_path):
-    proc = build(ROOT, tmp_path, execute=True)
-    assert proc.returncode == 0, f"docs build (notebooks executed) failed:\n{proc.stderr[-4000:]}"
-    _check_site(tmp_path / "html")
-    figures = sum(p.read_text(encoding="utf-8").count("<img") for p in (tmp_path / "html" / "notebooks").glob("*.html"))
-    assert figures >= 4, "executed notebooks should show their figures"
+
+def test_docs_build_without_execution_on_request(tmp_path):
+    proc = build(ROOT, tmp_path, execute=False)
+    assert proc.returncode == 0, f"docs build failed:\n{proc.stderr[-4000:]}"
+    page = (tmp_path / "html" / "notebooks" / "00_quickstart.html").read_text(encoding="utf-8")
+    assert "<img" not in page                      # JDMODEL_DOCS_EXECUTE=0: the notebooks as stored

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("nbclient")
@@ -113,11 +116,51 @@ def test_baseline_report_sections_and_form(two_reports):
                  "provenance"):
         assert len(t.get(name, [])) > 1, f"table {name!r} missing or empty"
     assert len(t["parameters"]) - 1 == len(jd.load_scenario("baseline").records())
-    assert len(t["sensitivity"][0]) == 2 + 4              # rank, parameter, one column per target
-    assert html.count("data:image/png;base64,") >= 3      # fan charts, IO effects, Sobol' bars embedded
+    assert t["sensitivity"][0] == ["rank", "parameter", "output", "enterprises", "projects", "scenarios", "key"]
+    assert html.count("data:image/png;base64,") >= 3      # headline, Sobol' bars, fan charts embedded
     assert "<script src=" not in html                     # standalone: nothing fetched
-    assert "jd.simulate(" not in html                     # code hidden by default
-    assert "No parameter of <em>baseline</em> differs" in html
+    assert "jd.simulate(" not in html and "B.brief(" not in html   # code hidden by default
+    assert "<em>baseline</em> extends no other file" in html       # the baseline has no parent to differ from
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))).split())
+
+
+def test_report_leads_with_the_answer_in_computed_numbers(two_reports):
+    html = two_reports[0]
+    text = _text(html)
+    heads = re.findall(r"<h2[^>]*>(.*?)<", html)
+    assert heads[:5] == ["The answer", "The targets", "What drives the result", "What it would take",
+                         "Against the published figures"], heads
+    assert heads.index("Methods") < heads.index("Parameters") < len(heads) - 1
+    sc = jd.load_scenario("baseline")
+    rep = jd.assess(jd.simulate(sc, draws=DRAWS, seed=SEED, io=False))
+    head = rep.results[0]
+    answer = text[text.index("The answer"):text.index("The targets")]
+    assert f"{head.value:,.0f} 亿元" in answer and f"{100 * head.probability:.0f} %" in answer
+    assert f"over {DRAWS:,} draws" in answer
+    # parameters are named in words in the prose, the chart and the tables: no dotted key outside the key column
+    assert "sectors." not in answer and "levers." not in answer
+    t = tables(html)
+    assert not any("." in row[1] and " " not in row[1] for row in t["sensitivity"][1:])
+    assert column(t["targets"], "evidence") == [r.evidence for r in rep.results]
+    assert "Evidence: observed" in text
+    assert len(t["observed"]) > 1 and "target_checks" in t
+    assert "4e+0" not in text and "e+0" not in " ".join(" ".join(r) for r in t["parameters"])
+
+
+def test_report_on_a_two_line_scenario_of_ones_own(tmp_path):
+    plan_file = jd.load_scenario("plan").files[0]
+    mine = tmp_path / "mine.toml"
+    sector = jd.load_scenario("plan").plan.sector_ids[0]
+    mine.write_text(f'extends = "{Path(plan_file).as_posix()}"\nlevers.funds.{sector} = 9.0\n', encoding="utf-8")
+    html = render(str(mine), tmp_path / "mine.html", draws=50, seed=1, sensitivity_n=0).read_text(encoding="utf-8")
+    t = tables(html)
+    assert column(t["diff"], "key") == [f"levers.funds.{sector}"]       # against the file it extends, not baseline
+    assert t["diff"][0][1:3] == ["plan", "mine"]
+    assert jd.load_scenario("plan").description.strip()[:40] not in _text(html)    # not the parent's description
+    assert "A scenario that extends plan (1 parameter(s) changed" in _text(html)
 
 
 def test_same_scenario_and_seed_give_identical_numbers(two_reports):
@@ -207,6 +250,14 @@ def test_comparison_side_by_side(tmp_path):
         assert jd.load_scenario(name).sha256 in html
     assert {"targets", "targets+", "compare_io"} <= set(t)
     assert html.count("data:image/png;base64,") >= 1
+    # the difference, with its paired error, and a sentence on each difference that matters, with its cause
+    assert "funds_heavy − plan" in head
+    heavy = jd.assess(jd.simulate("funds_heavy", draws=100, seed=3, io=False))
+    d = heavy.results[1].probability - plan.results[1].probability
+    assert column(t["compare_targets"], "funds_heavy − plan")[1].startswith(f"{100 * d:+.1f} pp ±")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "percentage points higher under funds_heavy than under plan" in text
+    assert "Public funds per year (all sectors)" in text
 
 
 # --- strings from files are shown, never run ------------------------------------------------------
@@ -338,11 +389,69 @@ def test_write_atomic_replaces_whole_file(tmp_path):
 
 # --- PDF -----------------------------------------------------------------------------------------
 
+A4 = (595.28, 841.89)   # points
+
+
+def _text_boxes(page) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every text run on a PDF page, in page coordinates (pypdf)."""
+    boxes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            boxes.append((x, y, text))
+
+    page.extract_text(visitor_text=visit)
+    return boxes
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(find_chromium() is None, reason="--format pdf needs Chromium (apt-get install chromium)")
-def test_pdf(two_reports, tmp_path):
-    data = html_to_pdf(two_reports[0])
-    assert data.startswith(b"%PDF") and len(data) > 50_000   # several pages with figures
+def test_pdf_prints_on_a4_with_page_numbers_and_nothing_outside_the_page(two_reports, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(html_to_pdf(two_reports[0]))
+    reader = pypdf.PdfReader(str(pdf))
+    n = len(reader.pages)
+    assert 6 <= n <= 40
+    texts = []
+    for i, page in enumerate(reader.pages, start=1):
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        assert (w, h) == pytest.approx(A4, abs=1.5), f"page {i} is {w} × {h} pt, not A4"
+        boxes = _text_boxes(page)
+        text = page.extract_text()
+        texts.append(text)
+        assert f"Page {i} of {n}" in text, f"page {i}: no page number"
+        # a table wider than the page runs off its right edge (or the page is shrunk to fit it, and the text
+        # with it): every text run starts inside the margins, and the body text is not shrunk
+        assert all(0 <= x <= w - 30 for x, _, _ in boxes), f"page {i}: text outside the page"
+    body = "".join(texts)
+    assert "The answer" in body and "The targets" in body and "Provenance" in body  # the same content as the HTML
+    sizes = [tuple(float(v) for v in p.mediabox[2:]) for p in reader.pages]
+    assert len(set(sizes)) == 1
+    # as a reader sees it: PNG pages, none nearly empty but the last
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: the PNG pages are not checked")
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) == n
+    for k, png in enumerate(pngs[:-1], start=1):
+        grey = np.asarray(Image.open(png).convert("L"))
+        body = grey[: int(0.93 * grey.shape[0])]          # above the footer and its page number
+        rows = np.flatnonzero(body.min(axis=1) < 200)     # rows with anything printed
+        used = rows[-1] / grey.shape[0] if rows.size else 0.0
+        assert used > 0.5, f"page {k} of {n} is nearly empty (printed down to {used:.0%} of its height)"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None, reason="--format pdf needs Chromium (apt-get install chromium)")
+def test_pdf_from_the_command_line_and_letter_paper(tmp_path, capsys):
+    pypdf = pytest.importorskip("pypdf")
     template = _template(tmp_path, "print('ok')")
-    out = render("baseline", tmp_path / "r.pdf", template=template, draws=2, sensitivity_n=0)
-    assert out.read_bytes().startswith(b"%PDF")
+    assert main(["report", "baseline", "--format", "pdf", "--out", str(tmp_path / "r.pdf"), "--template",
+                 str(template), "--draws", "2", "--sensitivity-n", "0", "--paper", "letter"]) == 0
+    page = pypdf.PdfReader(str(tmp_path / "r.pdf")).pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((612, 792), abs=1.5)

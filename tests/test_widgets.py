@@ -405,3 +405,47 @@ def test_labels_forced_english_and_dataset_names():
     assert Labels(font=None).sectors(ds) == dict(zip(SECTORS, [str(e) for e in ds["sector_en"].values], strict=True))
     assert Labels(font="X").sectors(ds)["ecommerce"] == "电子商务 E-commerce"
     assert labels(chinese=False).font is None
+
+
+# --- the starting scenario as a reference, intervals, the plain page ----------------------------------
+
+def test_reference_path_and_differences_against_the_starting_scenario():
+    d = Dashboard("plan", debounce=0, chinese=False, draws=50)
+    panel = d.target_panel()
+    deltas = re.findall(r"class='jd-delta' data-value='([^']+)' data-prob='([^']+)'", panel)
+    assert len(deltas) == len(d.current_report.results)
+    assert all(float(v) == 0 and float(p) == 0 for v, p in deltas)     # untouched: no change
+    ref_png = d.figure_png()
+    d.sliders[("funds", "ecommerce")].value = 20.0
+    panel = d.target_panel()
+    dv = float(re.search(r"data-target='output'.*?class='jd-delta' data-value='([^']+)'", panel).group(1))
+    assert dv == pytest.approx(_value(d) - d.reference_report.results[0].value) and dv > 0
+    assert d.reference_report.scenario == "plan" and d.reference_dataset.sizes["draw"] == 50
+    assert d.figure_png() != ref_png
+    assert "change from the starting scenario" in panel and "(dashed line)" in d.status.value
+
+
+def test_probabilities_carry_their_wilson_interval():
+    from jdmodel.targets import wilson_interval
+
+    d = Dashboard("plan", debounce=0, chinese=False, draws=100)
+    rep = d.current_report
+    panel = d.target_panel()
+    lo, hi = wilson_interval(rep.joint_probability, 100)
+    assert f"P(all assessed targets) = <b>{rep.joint_probability:.0%}</b>" in panel
+    assert f"95 % interval {lo:.0%}–{hi:.0%} over 100 draws" in panel
+    for r in rep.results:
+        assert f"P = {r.probability:.0%} <small>[{r.interval[0]:.0%}–{r.interval[1]:.0%}]</small>" in panel
+
+
+def test_plain_page_shows_no_commands(monkeypatch):
+    from jdmodel.widgets import coder_notes, on_voila
+
+    d = Dashboard("plan", debounce=0, chinese=False, plain=True, server_save=False)
+    shown = d.download.value + d.status.value + d.target_panel()
+    assert "jdmodel" not in shown and "<code>jdmodel" not in shown and " ms" not in d.status.value
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.8")
+    assert on_voila() and coder_notes("`jdmodel run x`") is None
+    assert Dashboard("plan", debounce=0, chinese=False).plain
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    assert coder_notes("text") is not None

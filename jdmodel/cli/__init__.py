@@ -17,6 +17,10 @@ from pathlib import Path
 from jdmodel.cli import args as A
 from jdmodel.errors import JdmodelError, printable
 
+#: commands that report their own progress (chunks, cells) or are quick; every other one gets a sign of life
+#: on stderr when it runs longer than a few seconds (:class:`jdmodel.progress.working`)
+OWN_PROGRESS = frozenset({"run", "sweep", "report", "check", "plans", "scenarios", "init"})
+
 
 def _parser() -> argparse.ArgumentParser:
     p = A.Parser(prog="jdmodel", description="Scenario modelling of regional economic policy plans: "
@@ -38,10 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs", help="sampling design (default lhs)")
     run.add_argument("--out", type=Path, default=None,
                      help="write the results here; the extension picks the format: .nc (NetCDF), .zarr (Zarr), "
-                     ".csv (the target table), .json (the target table and the run's tables)")
+                     ".csv (the target table), .json (the target table and the run's tables), .xlsx (the same tables "
+                     "as an Excel workbook)")
     run.add_argument("--no-io", action="store_true", help="skip the input–output block")
     run.add_argument("--posterior", type=Path, default=None, metavar="FILE.nc",
                      help="run on the draws of a posterior written by `jdmodel infer` (default scenario: its own)")
+    run.add_argument("--yes", action="store_true", help="write per-draw results larger than 1 GB without asking")
 
     check = sub.add_parser("check", help="validate a parameter file or a plan folder",
                            description="Validate a plan folder (every file in it) or one file: scenario, baseline, "
@@ -61,10 +67,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="address of a dask.distributed scheduler, e.g. tcp://127.0.0.1:8786")
     sw.add_argument("--out", type=Path, default=None,
                     help="per-draw results (.nc NetCDF or .zarr Zarr, written chunk by chunk), or the tables of "
-                    "the reductions (.csv the target table, .json every table)")
+                    "the reductions (.csv the target table, .json every table, .xlsx every table as a workbook)")
     sw.add_argument("--reductions", type=Path, default=None,
-                    help="write the reductions here (.nc, .zarr, .csv or .json)")
+                    help="write the reductions here (.nc, .zarr, .csv, .json or .xlsx)")
     sw.add_argument("--io", action="store_true", help="include the input–output block")
+    sw.add_argument("--yes", action="store_true", help="write per-draw results larger than 1 GB without asking "
+                    "(without --yes and without a terminal to ask in, such a run is refused with exit 2)")
     sw.set_defaults(handler=cmd_sweep)
 
     _add_more(sub)
@@ -73,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_sweep(args) -> int:
     import jdmodel as jd
-    from jdmodel.pipeline.results import FORMATS
+    from jdmodel.pipeline.results import FORMATS, TABLE_FORMATS
     from jdmodel.uncertainty.sweep import sweep
 
     out = A.out_path(args.out, FORMATS)
@@ -81,6 +89,8 @@ def cmd_sweep(args) -> int:
     if out is not None and reductions is not None and out.resolve() == reductions.resolve():
         raise JdmodelError(f"--out and --reductions name the same file ({out}): give each its own")
     sc = jd.load_scenario(args.scenario)
+    if out is not None and out.suffix.lower() not in TABLE_FORMATS:
+        A.confirm_size(sc, args.draws, out, io=args.io, yes=args.yes)
     client = A.dask_client(args.dask) if args.dask else None
     try:
         red = sweep(sc, draws=args.draws, seed=args.seed, design=args.design, chunks=args.chunks,
@@ -95,7 +105,7 @@ def cmd_sweep(args) -> int:
         save(red, reductions)
         print(f"\nreductions written to {reductions}")
     if out is not None:
-        what = "tables" if out.suffix.lower() in (".csv", ".json") else "per-draw results"
+        what = "tables" if out.suffix.lower() in TABLE_FORMATS else "per-draw results"
         print(f"\n{what} written to {out}")
     return 0
 
@@ -120,13 +130,15 @@ def _version() -> str:
 def cmd_run(args) -> int:
     import jdmodel as jd
     from jdmodel.pipeline.observed_view import observed_beside, sector_summary
-    from jdmodel.pipeline.results import FORMATS, save
+    from jdmodel.pipeline.results import FORMATS, TABLE_FORMATS, save
 
-    if args.posterior is not None:
-        return _run_posterior(args)
     out = A.out_path(args.out, FORMATS)
+    if args.posterior is not None:
+        return _run_posterior(args, out)
     sc = jd.load_scenario(args.scenario or "baseline")
-    tables = out is not None and out.suffix.lower() in (".csv", ".json")
+    if args.draws > 1 and out is not None and out.suffix.lower() not in TABLE_FORMATS:
+        A.confirm_size(sc, args.draws, out, io=not args.no_io, yes=args.yes)
+    tables = out is not None and out.suffix.lower() in TABLE_FORMATS
     if args.draws > 1:
         # many draws stream through jd.sweep: memory bounded by the chunk, not by the draw count
         from jdmodel.uncertainty.sweep import sweep
@@ -155,19 +167,20 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _run_posterior(args) -> int:
+def _run_posterior(args, out) -> int:
     import jdmodel as jd
     from jdmodel.expost.posterior import simulate_posterior
 
     ds = simulate_posterior(args.posterior, args.scenario, io=not args.no_io)
     print(f"{ds.sizes['draw']} posterior draws from {args.posterior} (sampled for scenario "
           f"{ds.attrs['posterior_of']!r}; parameters it lacks, kept central: {ds.attrs['posterior_missing']})")
-    print(jd.assess(ds).table())
-    if args.out is not None:
+    rep = jd.assess(ds)
+    print(rep.table())
+    if out is not None:
         from jdmodel.pipeline.results import save
 
-        save(ds, args.out)
-        print(f"\nresults written to {args.out}")
+        save(ds, out, report=rep)
+        print(f"\nresults written to {out}")
     return 0
 
 
@@ -214,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _PrintableStream(stdout)
     try:
-        return int(handler(args) or 0)
+        if args.command in OWN_PROGRESS:
+            return int(handler(args) or 0)
+        from jdmodel.progress import working
+
+        with working(f"jdmodel {args.command}"):
+            return int(handler(args) or 0)
     except JdmodelError as err:
         print(f"jdmodel {args.command}: {err}", file=sys.stderr)
         return 2

@@ -113,7 +113,43 @@ def out_path(path: Path | None, formats: dict[str, str], what: str = "--out") ->
         from jdmodel.pipeline.results import require_zarr
 
         require_zarr(path)
+    if path.suffix.lower() == ".xlsx":
+        from jdmodel.pipeline.results import require_openpyxl
+
+        require_openpyxl(path)
     return path
+
+
+def confirm_size(scenario, draws: int, out: Path, *, io: bool, yes: bool, stdin=None) -> float:
+    """Say how much a per-draw results file will take; above 1 GB ask first (or refuse without a terminal).
+
+    The size is measured on a two-draw run (:func:`jdmodel.pipeline.results.per_draw_bytes`) and
+    scaled. ``yes`` skips the question. Without a terminal on standard input (a script, CI) a run
+    over the limit is refused with a :class:`ParameterError` (exit 2) that gives the estimate.
+
+    Returns
+    -------
+    float
+        The estimate, bytes.
+    """
+    from jdmodel.pipeline.results import CONFIRM_BYTES, per_draw_bytes, size_text
+    from jdmodel.progress import note
+
+    stdin = sys.stdin if stdin is None else stdin
+    est = per_draw_bytes(scenario, io=io) * draws
+    if est <= CONFIRM_BYTES or yes:
+        note(f"writing about {size_text(est)} of per-draw results to {out} ({draws:,} draws)")
+        return est
+    what = (f"--out {out}: {draws:,} draws of per-draw results take about {size_text(est)} "
+            f"(more than {size_text(CONFIRM_BYTES)})")
+    if not (hasattr(stdin, "isatty") and stdin.isatty()):
+        raise ParameterError(f"{what}; not written without a confirmation: add --yes, or write the tables only "
+                             "(--out FILE.csv, .json or .xlsx), or fewer draws")
+    print(f"{what}. Write it? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise ParameterError(f"{what}; not written (answered {answer or 'no'!r})")
+    return est
 
 
 def _check_dask_address(address: str) -> None:

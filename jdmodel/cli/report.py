@@ -19,9 +19,10 @@ def register(subparsers) -> None:
         "report", help="execute the report notebook for scenarios and render it as HTML or PDF",
         description="Execute the report template for a scenario (or the comparison template for several) with "
         "injected parameters in a fresh kernel, and write a standalone HTML page (figures embedded, code hidden) "
-        "or a PDF: the targets with P(reach), fan charts, growth accounting, input-output effects, a sensitivity "
-        "ranking, the parameter diff against the baseline, the full parameter set, its hash, the seed and the "
-        "versions. Written atomically; exit 2 on bad input, 1 when a cell fails.")
+        "or an A4 PDF that reads like a brief: the answer in a paragraph, the headline total against its target, the "
+        "targets with P(reach) and their evidence, what drives the result, what public funds would take, the model "
+        "beside the published figures, methods, the parameters against the file the scenario extends, the full "
+        "parameter set, its hash, the seed and the versions. Written atomically; exit 2 on bad input, 1 when a cell fails.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario names or TOML paths; two or more make a side-by-side comparison")
     p.add_argument("--out", type=Path, default=None,
@@ -34,7 +35,9 @@ def register(subparsers) -> None:
     p.add_argument("--show-code", action="store_true", help="include the code cells in the report")
     p.add_argument("--format", choices=["html", "pdf"], default=None,
                    help="html (default) or pdf (needs Chromium); default from the --out suffix")
-    p.add_argument("--reference", default="baseline", help="scenario the parameter diff is taken against")
+    p.add_argument("--reference", default=None, help="scenario the parameters are listed against (default: the file "
+                   "the scenario extends)")
+    p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="page size of a PDF (a4)")
     p.add_argument("--sensitivity-n", type=A.power_of_two_or_zero, default=128,
                    help="Sobol' base sample of the sensitivity ranking, a power of 2 (128); 0 skips it")
     p.add_argument("--timeout", type=A.seconds, default=600, help="seconds allowed per notebook cell (600)")
@@ -49,7 +52,7 @@ def cmd_report(args) -> int:
     try:
         path = render(args.scenarios, out, draws=args.draws, seed=args.seed, design=args.design,
                       template=args.template, show_code=args.show_code, fmt=args.format, reference=args.reference,
-                      sensitivity_n=args.sensitivity_n, timeout=args.timeout)
+                      sensitivity_n=args.sensitivity_n, timeout=args.timeout, paper=args.paper)
     except ReportError as err:
         print(f"jdmodel report: {err}", file=sys.stderr)
         return 1

@@ -2,7 +2,9 @@
 
 Every function takes ``ax=None`` (a new figure when omitted), returns the Axes and never calls
 ``plt.show()``; matplotlib is imported inside the functions. Sectors keep their colours from
-their plan's colours (:func:`jdmodel.figures.uncertainty.sector_colours`); labels are English (no font check needed).
+their plan's colours (:func:`jdmodel.figures.uncertainty.sector_colours`); units are English unless a
+``labels`` (:func:`jdmodel.figures.labels.labels`) whose font draws Chinese is passed, which gives 亿元 as
+elsewhere.
 """
 
 from __future__ import annotations
@@ -21,9 +23,30 @@ __all__ = ["plot_frontier", "plot_budget", "plot_budget_profile", "plot_conditio
 _TARGET = "#D55E00"
 _NEUTRAL = "#444444"
 _LEVER_HATCH = {"funds": "", "talent": "//", "land": ".."}
-_LEVER_STYLE = {"funds": "-", "talent": "--", "land": ":"}
+# one colour per lever in the budget chart (Okabe & Ito; the sector colours stay on the sector axis)
+_LEVER_COLOUR = {"funds": "#0072B2", "talent": "#E69F00", "land": "#009E73"}
+_LEVER_STYLE = {"funds": "-", "talent": (0, (5, 2)), "land": (0, (1, 1.5))}
+_LEVER_MARKER = {"funds": "o", "talent": "s", "land": "^"}
 # English units on axes: the default matplotlib font has no CJK glyphs
 _UNIT_EN = {"亿元/yr": "100 million yuan/yr", "人/yr": "people/yr", "公顷/yr": "ha/yr", "亿元": "100 million yuan"}
+
+
+def unit(units: str, labels: Any = None) -> str:
+    """A unit for an axis or legend: 亿元/yr when ``labels`` draws Chinese, "100 million yuan/yr" otherwise.
+
+    Examples
+    --------
+    >>> unit("亿元/yr"), unit("人/yr")
+    ('100 million yuan/yr', 'people/yr')
+    """
+    english = _UNIT_EN.get(units, units)
+    return labels.text(units, english) if labels is not None else english
+
+
+def _amount(value: float, units: str, labels: Any = None) -> str:
+    """"109 亿元/yr", or "109 (100 million yuan/yr)" where a number would run into the unit's own number."""
+    u = unit(units, labels)
+    return f"{value:,.3g} ({u})" if u[:1].isdigit() else f"{value:,.3g} {u}"
 
 
 def _axes(ax):
@@ -35,7 +58,7 @@ def _axes(ax):
 
 
 def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, prob: float | None = None,
-                  x: str = "amount") -> Axes:
+                  x: str = "amount", labels: Any = None) -> Axes:
     """P(reach) against the lever (amount or scale), with a 95 % band and the frontier marked.
 
     Parameters
@@ -49,6 +72,8 @@ def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, pro
         Draws the required probability as a horizontal line (default ``result.prob``).
     x : {"amount", "scale"}
         Horizontal axis: the amount per year of the plan period (the scale is then on the top axis), or the scale.
+    labels : Labels, optional
+        :func:`jdmodel.figures.labels.labels`: units in Chinese (亿元) when its font draws them; English without.
 
     Returns
     -------
@@ -83,13 +108,13 @@ def plot_frontier(curve: Any, ax: Axes | None = None, *, result: Any = None, pro
         at = result.amount if x == "amount" else result.scale
         ax.axvline(at, color=_TARGET, linewidth=1)
         ax.plot([at], [result.probability], marker="o", color=_TARGET,
-                label=f"frontier: {at:,.3g} " + (_UNIT_EN.get(result.unit, result.unit) if x == "amount" else "×"))
+                label="frontier: " + (_amount(at, result.unit, labels) if x == "amount" else f"{at:,.3g} ×"))
     if x == "amount":
         ax.axvline(base, color=_NEUTRAL, linestyle=":", linewidth=1, label="scenario as is")
         units = curve["amount"].attrs.get("units", "")
         period = curve["amount"].attrs.get("long_name", "").split(",")[1].strip() if "," in curve["amount"].attrs.get(
             "long_name", "") else "plan period"
-        ax.set_xlabel(f"{lever}, {_UNIT_EN.get(units, units)} ({period}, chosen sectors)")
+        ax.set_xlabel(f"{lever}, {unit(units, labels)} ({period}, chosen sectors)")
         if base > 0:
             top = ax.secondary_xaxis("top", functions=(lambda a: a / base, lambda c: c * base))
             top.set_xlabel(f"multiple of the scenario's {lever} path")
@@ -109,13 +134,15 @@ def _plan_of(result: Any):
     return getattr(getattr(problem, "ens", None), "plan", None) or load_plan()
 
 
-def plot_budget(result: Any, ax: Axes | None = None) -> Axes:
-    """Spend (亿元/yr) per sector at the optimum, stacked by lever (hatching: talent //, land ..).
+def plot_budget(result: Any, ax: Axes | None = None, *, labels: Any = None) -> Axes:
+    """Spend per sector at the optimum, stacked by lever: one colour (and hatching) per lever.
 
     Parameters
     ----------
     result : BudgetResult
     ax : matplotlib Axes, optional
+    labels : Labels, optional
+        Units and sector names in Chinese when its font draws them (:func:`jdmodel.figures.labels.labels`).
 
     Returns
     -------
@@ -123,31 +150,30 @@ def plot_budget(result: Any, ax: Axes | None = None) -> Axes:
     """
     ax = _axes(ax)
     plan = _plan_of(result)
-    colours, names = plan.colours, plan.labels_en
+    names = {s.id: (labels.sector(s.id) if labels is not None else s.en) for s in plan.sectors}
     spend = result.spend
     sectors = [str(s) for s in spend["sector"].values]
     pos = np.arange(len(sectors))
     bottom = np.zeros(len(sectors))
+    fallback = iter(("#CC79A7", "#56B4E9", "#F0E442", _NEUTRAL))
     for lv in [str(v) for v in spend["lever"].values]:
         vals = np.asarray(spend.sel(lever=lv), dtype=float)
-        ax.bar(pos, vals, bottom=bottom, color=[colours.get(s, _NEUTRAL) for s in sectors], edgecolor="white",
-               hatch=_LEVER_HATCH.get(lv, ""), label=lv)
+        ax.bar(pos, vals, bottom=bottom, color=_LEVER_COLOUR.get(lv) or next(fallback), edgecolor="white",
+               linewidth=0.8, hatch=_LEVER_HATCH.get(lv, ""), label=lv)
         bottom += vals
     ax.set_xticks(pos, [names.get(s, s) for s in sectors], rotation=20, ha="right")
-    ax.set_ylabel(f"spend, 100 million yuan/yr ({plan.years.plan_start}–{plan.years.plan_end})")
-    from matplotlib.patches import Patch
-
-    ax.legend(handles=[Patch(facecolor="white", edgecolor=_NEUTRAL, hatch=_LEVER_HATCH.get(str(lv), ""), label=str(lv))
-                       for lv in spend["lever"].values], frameon=False, fontsize="small")
-    ax.set_title(f"Budget {result.budget:,.4g}/yr: P(all) {result.probabilities['all']:.1%} "
+    ax.set_ylabel(f"spend, {unit('亿元/yr', labels)} ({plan.years.plan_start}–{plan.years.plan_end})")
+    ax.legend(frameon=False, fontsize="small", title="lever", title_fontsize="small")
+    ax.set_title(f"Budget {_amount(result.budget, '亿元/yr', labels)}: P(all) {result.probabilities['all']:.1%} "
                  f"(scenario as is {result.scenario_probabilities['all']:.1%})", fontsize="medium")
     return ax
 
 
-def plot_budget_profile(result: Any, ax: Axes | None = None) -> Axes:
+def plot_budget_profile(result: Any, ax: Axes | None = None, *, labels: Any = None) -> Axes:
     """The exact objective along each cell's axis (others rescaled to the same total): how flat the optimum is.
 
-    Colour: sector; line style: lever (funds solid, talent dashed, land dotted).
+    Colour: sector; line style and marker: lever (funds solid with circles, talent dashed with squares, land
+    dotted with triangles).
 
     Parameters
     ----------
@@ -168,19 +194,20 @@ def plot_budget_profile(result: Any, ax: Axes | None = None) -> Axes:
     for cell in [str(c) for c in prof["cell"].values]:
         lv, s = cell.split(".", 1)
         ax.plot(prof["spend"].sel(cell=cell), prof["objective"].sel(cell=cell), color=colours.get(s, _NEUTRAL),
-                linestyle=_LEVER_STYLE.get(lv, "-"), marker=".", label=f"{lv}, {names.get(s, s)}")
+                linestyle=_LEVER_STYLE.get(lv, "-"), marker=_LEVER_MARKER.get(lv, "."), markersize=3.5,
+                linewidth=1.3, label=f"{lv}, {names.get(s, s)}")
     ax.axhline(result.value, color=_TARGET, linewidth=1, label="optimum")
     ax.axhspan(result.value - result.se, result.value + result.se, color=_TARGET, alpha=0.12, linewidth=0,
                label="± 1 s.e.")
-    ax.set_xlabel("spend on one cell, 100 million yuan/yr")
+    ax.set_xlabel(f"spend on one cell, {unit('亿元/yr', labels)}")
     ax.set_ylabel(prof["objective"].attrs.get("long_name", "objective"))
-    ax.legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=3.5)
     return ax
 
 
 
 def plot_conditioned(conditioned: Any, variable: str | None = None, ax: Axes | None = None, *,
-                     target: float | None = None) -> Axes:
+                     target: float | None = None, labels: Any = None) -> Axes:
     """Prior and posterior paths of a conditioned ensemble: weighted 5–95 % and 25–75 % bands, medians.
 
     Parameters
@@ -215,6 +242,6 @@ def plot_conditioned(conditioned: Any, variable: str | None = None, ax: Axes | N
         ax.axhline(float(target), color=_TARGET, linestyle="--", linewidth=1, label="target")
     ax.set_xlabel("year")
     units = da.attrs.get("units", "")
-    ax.set_ylabel(variable.replace("_", " ") + (f" [{_UNIT_EN.get(units, units)}]" if units else ""))
+    ax.set_ylabel(variable.replace("_", " ") + (f" [{unit(units, labels)}]" if units else ""))
     ax.legend(loc="upper left", fontsize="small", frameon=False)
     return ax

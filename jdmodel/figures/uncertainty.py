@@ -140,7 +140,8 @@ def fan_chart(ds_or_array: Any, variable: str, target: float | tuple[int, float]
     return ax
 
 
-def sobol_bars(si_dataset: Any, ax: Axes | None = None, *, output: Any = None, sort: bool = True) -> Axes:
+def sobol_bars(si_dataset: Any, ax: Axes | None = None, *, output: Any = None, sort: bool = True,
+               labels: Mapping[str, str] | None = None) -> Axes:
     """Horizontal bars of first-order (S1) and total (ST) Sobol' indices with their confidence intervals.
 
     Parameters
@@ -152,6 +153,8 @@ def sobol_bars(si_dataset: Any, ax: Axes | None = None, *, output: Any = None, s
         The output to show when the Dataset has an ``output`` dim (default: the first).
     sort : bool
         Largest total index at the top (a tornado).
+    labels : mapping, optional
+        Parameter key → the text shown for it (e.g. :func:`jdmodel.report.names.parameter_label`); default the key.
 
     Returns
     -------
@@ -172,7 +175,8 @@ def sobol_bars(si_dataset: Any, ax: Axes | None = None, *, output: Any = None, s
             err = np.clip(np.vstack([vals - low, high - vals])[:, order], 0, None)
         ax.barh(pos + shift, vals[order], height=0.38, xerr=err, color=color, label=key,
                 error_kw={"elinewidth": 1, "capsize": 2})
-    ax.set_yticks(pos, [names[i] for i in order])
+    shown = labels or {}
+    ax.set_yticks(pos, [shown.get(names[i], names[i]) for i in order])
     ax.axvline(0, color="black", linewidth=0.6)
     ax.set_xlabel("Sobol' index")
     ax.legend(loc="lower right", frameon=False)

@@ -140,14 +140,20 @@ def to_dataset(out: Mapping[str, np.ndarray], *, scenario, seed: int | None, des
 
 #: What ``save`` (and ``jdmodel run/sweep --out``) writes, by the file's extension.
 FORMATS = {".nc": "NetCDF, every variable", ".zarr": "Zarr store, every variable",
-           ".csv": "the target table", ".json": "the target table and the run's tables"}
+           ".csv": "the target table", ".json": "the target table and the run's tables",
+           ".xlsx": "the run's tables as an Excel workbook, one sheet each (needs openpyxl)"}
+#: the extensions that hold tables (not per-draw results)
+TABLE_FORMATS = (".csv", ".json", ".xlsx")
+#: per-draw results larger than this are written only after a confirmation (or --yes)
+CONFIRM_BYTES = 1_000_000_000
 
 
 def save(ds: xr.Dataset, path, report=None) -> None:
     """Write results atomically (:func:`jdmodel.outputs.atomic_path`), the format chosen by the extension.
 
-    ``.nc`` NetCDF and ``.zarr`` (needs ``zarr``) hold the Dataset; ``.csv`` the target table and
-    ``.json`` every table of the run (:mod:`jdmodel.pipeline.tables`), from ``report`` when given
+    ``.nc`` NetCDF and ``.zarr`` (needs ``zarr``) hold the Dataset; ``.csv`` the target table,
+    ``.json`` every table of the run and ``.xlsx`` the same tables as an Excel workbook (needs
+    ``openpyxl``; :mod:`jdmodel.pipeline.tables`), from ``report`` when given
     (else ``jd.assess(ds)``). Any other extension is a :class:`~jdmodel.errors.ParameterError`, as is
     an existing directory: a Zarr store is never replaced.
     """
@@ -155,7 +161,7 @@ def save(ds: xr.Dataset, path, report=None) -> None:
 
     path = check_target(path, formats=FORMATS)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".json"):
+    if suffix in TABLE_FORMATS:
         from jdmodel.pipeline.tables import write_tables
 
         write_tables(ds, path, report)
@@ -177,6 +183,44 @@ def quiet_zarr() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="zarr")
         yield
+
+
+def require_openpyxl(path) -> None:
+    """Refuse a ``.xlsx`` target, before any work, when the ``openpyxl`` package is missing."""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise ParameterError(f"--out {path}: writing an Excel workbook needs the openpyxl package: "
+                             "pip install 'jdmodel[excel]' (or pip install openpyxl), or write .csv or .json") from None
+
+
+def per_draw_bytes(scenario, io: bool = False, seed: int = 0) -> float:
+    """Bytes one draw takes in a per-draw results file (every variable with a draw dim; a two-draw run measured).
+
+    Examples
+    --------
+    >>> 1_000 < per_draw_bytes("plan") < 100_000
+    True
+    """
+    from jdmodel.pipeline.simulate import simulate
+
+    ds = simulate(scenario, draws=2, seed=seed, io=io)
+    return sum(v.nbytes for v in ds.data_vars.values() if "draw" in v.dims) / 2 + 8
+
+
+def size_text(nbytes: float) -> str:
+    """A size for a person: 976 MB, 2.4 GB.
+
+    Examples
+    --------
+    >>> size_text(976e6), size_text(2.4e9), size_text(5e3)
+    ('976 MB', '2.4 GB', '5 kB')
+    """
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= scale:
+            v = nbytes / scale
+            return f"{v:.2g} {unit}" if v < 10 else f"{v:.0f} {unit}"
+    return f"{nbytes:.0f} B"
 
 
 def require_zarr(path) -> None:

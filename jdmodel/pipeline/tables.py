@@ -1,7 +1,8 @@
 """A run's tables as rows: the targets, the e-commerce path, the indicators by year; CSV and JSON files of them.
 
 ``jdmodel run --out F.csv`` writes the target table; ``--out F.json`` the target table, the path,
-the indicators by year, output by sector and the provenance. Both read a central run, an ensemble
+the indicators by year, output by sector and the provenance; ``--out F.xlsx`` the same tables as an
+Excel workbook, one sheet each. Both read a central run, an ensemble
 (quantiles over the draws) or a sweep's reductions (the quantiles it streamed).
 """
 
@@ -121,12 +122,54 @@ def tables_json(ds: xr.Dataset, rep) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
+def tables_xlsx(ds: xr.Dataset, rep) -> bytes:
+    """Every table of a run as an Excel workbook: one sheet per table of :func:`tables_json`, numbers as numbers.
+
+    Sheets: ``targets``, ``paths``, ``indicators``, ``output_by_sector`` and ``provenance`` (item,
+    value). Each has a bold header row, frozen, and columns sized to their contents.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    sheets = {"targets": target_rows(rep), "paths": path_rows(rep), "indicators": indicator_rows(ds),
+              "output_by_sector": sector_rows(ds),
+              "provenance": [{"item": k, "value": _plain(v)} for k, v in ds.attrs.items()]}
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        cols = list(TARGET_COLUMNS) if name == "targets" else list(dict.fromkeys(k for r in rows for k in r))
+        ws.append(cols)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in rows:
+            ws.append([_cell(r.get(c)) for c in cols])
+        ws.freeze_panes = "A2"
+        for j, c in enumerate(cols, start=1):
+            width = max([len(str(c)), *(len(str(r.get(c, ""))) for r in rows[:200])])
+            ws.column_dimensions[ws.cell(1, j).column_letter].width = min(60, width + 2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    """A value openpyxl writes: numbers and text as they are, anything else as text, None empty."""
+    v = _plain(v)
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    return str(v)
+
+
 def write_tables(ds: xr.Dataset, path: str | Path, rep=None) -> Path:
-    """Write ``targets_csv`` (``.csv``) or ``tables_json`` (``.json``) atomically."""
+    """Write ``targets_csv`` (``.csv``), ``tables_json`` (``.json``) or ``tables_xlsx`` (``.xlsx``) atomically."""
     from jdmodel.outputs import write_atomic
     from jdmodel.targets import assess
 
     path = Path(path)
     rep = rep if rep is not None else assess(ds)
-    text = targets_csv(rep) if path.suffix.lower() == ".csv" else tables_json(ds, rep)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return write_atomic(path, tables_xlsx(ds, rep))
+    text = targets_csv(rep) if suffix == ".csv" else tables_json(ds, rep)
     return write_atomic(path, text)

@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 
 from jdmodel.errors import JdmodelError, ParameterError
+from jdmodel.progress import Progress
 
 TEMPLATES = {"report": "report_template.ipynb", "compare": "compare_template.ipynb"}
 DESIGNS = ("lhs", "sobol", "mc")
 FORMATS = ("html", "pdf")
+PAPERS = ("a4", "letter")
 #: ``--out`` extension → format
 EXTENSIONS = {".html": "html", ".pdf": "pdf"}
 #: What executing and exporting a report needs (the ``notebooks`` extra), import name → distribution
@@ -143,7 +145,7 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
-def execute(nb, *, template: Path, failed: Path, timeout: int = CELL_TIMEOUT):
+def execute(nb, *, template: Path, failed: Path, timeout: int = CELL_TIMEOUT, progress=None):
     """Run every code cell in a fresh kernel; on failure keep the notebook at ``failed`` and raise ReportError."""
     import nbformat
     from nbclient import NotebookClient
@@ -160,7 +162,11 @@ def execute(nb, *, template: Path, failed: Path, timeout: int = CELL_TIMEOUT):
             with client.setup_kernel(env=_kernel_env()):
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type == "code":
+                        if progress is not None:
+                            progress.update(0, note=_heading_before(nb.cells, index) or "running the model")
                         client.execute_cell(cell, index)
+                        if progress is not None:
+                            progress.update(1)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             from jdmodel.outputs import write_atomic
 
@@ -181,9 +187,20 @@ def execute(nb, *, template: Path, failed: Path, timeout: int = CELL_TIMEOUT):
     return nb
 
 
+def _heading_before(cells, index: int) -> str:
+    """The last Markdown heading above cell ``index`` (what a progress line names)."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("# ").strip()
+    return ""
+
+
 def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: int = 1, design: str = "lhs",
            template: str | os.PathLike | None = None, show_code: bool = False, fmt: str | None = None,
-           reference: Any = "baseline", sensitivity_n: int = 128, timeout: int = CELL_TIMEOUT) -> Path:
+           reference: Any = None, sensitivity_n: int = 128, timeout: int = CELL_TIMEOUT,
+           paper: str = "a4") -> Path:
     """Execute a report template for one scenario (or compare several) and write it as HTML or PDF.
 
     Parameters
@@ -204,12 +221,15 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
         Include the code cells' input (hidden by default).
     fmt : {"html", "pdf"}, optional
         Default: from the extension of ``out``; given, it must agree with it. PDF needs Chromium.
-    reference : str or Scenario
-        The scenario the parameter diff is taken against (default ``baseline``).
+    reference : str or Scenario, optional
+        The scenario the parameters are listed against; default: the file each scenario extends (its
+        parent), so a two-line scenario of one's own shows its two lines.
     sensitivity_n : int
         Sobol' base sample of the sensitivity ranking (a power of 2; 0 leaves the section out).
     timeout : int
         Seconds allowed per cell.
+    paper : {"a4", "letter"}
+        Page size of a PDF (A4 unless asked).
 
     Returns
     -------
@@ -257,8 +277,12 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
             raise ReportError("report: --format pdf needs Chromium (Debian: apt-get install chromium; or set "
                               "JDMODEL_CHROMIUM to a Chrome/Chromium executable); none was found on PATH")
     loaded = [load_scenario(s) for s in items]  # bad names fail here, before a kernel starts
-    ref = load_scenario(reference, plan=loaded[0].plan) if isinstance(reference, str) and "/" not in reference \
-        and not reference.endswith(".toml") else load_scenario(reference)
+    if paper not in PAPERS:
+        raise ParameterError(f"report: paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+    ref = None
+    if reference is not None:
+        ref = load_scenario(reference, plan=loaded[0].plan) if isinstance(reference, str) and "/" not in reference \
+            and not reference.endswith(".toml") else load_scenario(reference)
     path = Path(template) if template is not None else default_template("report" if len(items) == 1 else "compare")
     if not path.is_file():
         raise ParameterError(f"report: template {path} does not exist")
@@ -266,17 +290,21 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
         nb = nbformat.read(str(path), as_version=4)
     except Exception as err:
         raise ParameterError(f"report: template {path} is not a readable notebook ({err})") from None
-    params = {"scenarios": [scenario_spec(sc) for sc in loaded], "reference": scenario_spec(ref),
+    params = {"scenarios": [scenario_spec(sc) for sc in loaded], "reference": None if ref is None else scenario_spec(ref),
               "draws": int(draws), "seed": int(seed), "design": design, "sensitivity_n": int(sensitivity_n)}
     inject(nb, params)
     nb.metadata["title"] = "jdmodel report: " + " vs ".join(sc.name for sc in loaded)
     failed = out.with_name(out.stem + ".failed.ipynb")
-    execute(nb, template=path, failed=failed, timeout=timeout)
-    page = to_html(nb, show_code=show_code)
-    try:
-        data = html_to_pdf(page) if fmt == "pdf" else page.encode("utf-8")
-    except JdmodelError as err:
-        raise ReportError(f"report: {err}") from None
+    code_cells = sum(c.cell_type == "code" for c in nb.cells)
+    with Progress(code_cells + (1 if fmt == "pdf" else 0), label="report", every=5.0, ticker=True) as bar:
+        execute(nb, template=path, failed=failed, timeout=timeout, progress=bar)
+        page = to_html(nb, show_code=show_code, paper=paper)
+        bar.update(0, note="printing to PDF" if fmt == "pdf" else "")
+        try:
+            data = html_to_pdf(page) if fmt == "pdf" else page.encode("utf-8")
+        except JdmodelError as err:
+            raise ReportError(f"report: {err}") from None
+        bar.update(1 if fmt == "pdf" else 0)
     write_atomic(out, data)
     failed.unlink(missing_ok=True)
     return out

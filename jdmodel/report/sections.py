@@ -53,7 +53,41 @@ class Table:
         body = self.frame.to_html(index=False, border=0, classes=["jd-table"], escape=True, na_rep="")
         body = body.replace("<table ", f'<table data-table="{html.escape(self.name)}" ', 1)
         cap = f"<p class='jd-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
-        return cap + body
+        return cap + self._style() + body
+
+    def _style(self) -> str:
+        """Column classes as CSS scoped to this table: units and numbers never wrap, keys are small."""
+        rules = []
+        for j, col in enumerate(self.frame.columns, start=1):
+            kind = _column_kind(str(col))
+            if kind:
+                sel = f'table[data-table="{html.escape(self.name)}"] :is(td, th):nth-child({j})'
+                rules.append(f"{sel} {{{_COLUMN_CSS[kind]}}}")
+        return f"<style>{' '.join(rules)}</style>" if rules else ""
+
+
+#: how a column is set, by kind (:func:`_column_kind`)
+_COLUMN_CSS = {"nowrap": "white-space: nowrap;",
+               "key": "font-family: monospace; font-size: 0.8em; color: #666; overflow-wrap: anywhere; min-width: 11em;",
+               "number": "white-space: nowrap; text-align: right;",
+               "text": "overflow-wrap: anywhere; min-width: 8em;"}
+
+
+def _column_kind(name: str) -> str:
+    """``nowrap`` for units, years and thresholds, ``number`` for values, ``key`` for dotted keys."""
+    n = name.lower()
+    if n == "key":
+        return "key"
+    if n in ("source", "set in", "what the plan asks", "parameter", "name", "indicator", "last published", "value",
+             "range") or ": median" in n:
+        return "text"
+    if n in ("unit", "year", "threshold", "first year", "evidence", "p(reach)", "95 % interval", "rank",
+             "difference") or n.endswith(("p(reach)", "(亿元)")):
+        return "nowrap"
+    if n in ("median", "5 %", "95 %", "5–95 %", "model", "plan line", "central − line", "shortfall",
+             "ensemble median", "central run", "effect (亿元)", "share"):
+        return "number"
+    return ""
 
 
 def _table(name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], caption: str = "") -> Table:
@@ -68,8 +102,8 @@ def fmt(x: Any, digits: int = 4) -> str:
 
     Examples
     --------
-    >>> fmt(4000.0), fmt(0.52671), fmt([3.0] * 10), fmt([1.0, 2.5])
-    ('4,000', '0.5267', '3 ×10', '1, 2.5')
+    >>> fmt(4000.0), fmt(0.52671), fmt([3.0] * 10), fmt([1.0, 2.5]), fmt(40000.0), fmt(123456.7)
+    ('4,000', '0.5267', '3 ×10', '1, 2.5', '40,000', '123,457')
     """
     if x is None:
         return ""
@@ -80,7 +114,11 @@ def fmt(x: Any, digits: int = 4) -> str:
     arr = np.asarray(x, dtype=float)
     if arr.ndim == 0:
         v = float(arr)
-        return "nan" if not np.isfinite(v) else f"{v:,.{digits}g}" if abs(v) < 1e6 else f"{v:.{digits}g}"
+        if not np.isfinite(v):
+            return "nan"
+        if 10 ** digits <= abs(v) < 1e15:   # whole numbers, never 4e+04
+            return f"{v:,.0f}"
+        return f"{v:,.{digits}g}" if abs(v) < 1e15 else f"{v:.{digits}g}"
     flat = arr.ravel()
     if flat.size and np.all(flat == flat[0]):
         return f"{fmt(flat[0], digits)} ×{flat.size}"
@@ -167,27 +205,33 @@ def _same(a, b) -> bool:
             and a.high == b.high and dict(a.dist or {}) == dict(b.dist or {}))
 
 
-def scenario_diff(sc, reference) -> Table:
+def scenario_diff(sc, reference, *, chinese: bool = True) -> Table:
     """Every parameter whose value, unit, range or distribution differs from ``reference``.
 
     Parameters
     ----------
     sc, reference : Scenario
-        The scenario reported on and the one it is compared with (usually the baseline).
+        The scenario reported on and the one it is compared with (in a report: the file it extends).
+    chinese : bool
+        Sector names with their Chinese name.
 
     Returns
     -------
     Table
-        ``diff``: key, the reference's value, the scenario's value, unit, what changed (value,
-        range, distribution, or "only in …") and the file that set the scenario's value.
+        ``diff``: what the parameter is (its description and sector, :func:`jdmodel.report.names.parameter_label`),
+        the reference's value, the scenario's value, unit, what changed (value, range, distribution, or
+        "only in …"), the file that set the scenario's value, and the dotted key.
 
     Examples
     --------
     >>> import jdmodel as jd
     >>> base = jd.load_scenario("baseline")
-    >>> list(scenario_diff(base.with_overrides({"levers.funds.ecommerce": 9.5}), base).frame["key"])
-    ['levers.funds.ecommerce']
+    >>> key = f"levers.funds.{base.plan.sector_ids[0]}"
+    >>> list(scenario_diff(base.with_overrides({key: 9.5}), base).frame["key"]) == [key]
+    True
     """
+    from jdmodel.report.names import parameter_label, unit_text
+
     rows = []
     for key in sorted(set(sc.params) | set(reference.params)):
         a, b = reference.params.get(key), sc.params.get(key)
@@ -203,33 +247,38 @@ def scenario_diff(sc, reference) -> Table:
                 what.append("range")
             if dict(a.dist or {}) != dict(b.dist or {}):
                 what.append("distribution")
-        rows.append({"key": key, reference.name: "" if a is None else fmt(a.value),
-                     sc.name: "" if b is None else fmt(b.value), "unit": (b or a).unit,
-                     "changed": ", ".join(what), "set in": "" if b is None else b.origin})
-    cols = ["key", reference.name, sc.name, "unit", "changed", "set in"] if sc.name != reference.name else [
-        "key", "reference", sc.name, "unit", "changed", "set in"]
-    return _table("diff", rows, cols, f"Parameters of {sc.name!r} that differ from {reference.name!r}")
+        ref_col = reference.name if sc.name != reference.name else "reference"
+        rows.append({"parameter": parameter_label(key, sc.plan, chinese=chinese),
+                     ref_col: "" if a is None else fmt(a.value), sc.name: "" if b is None else fmt(b.value),
+                     "unit": unit_text((b or a).unit), "changed": ", ".join(what),
+                     "set in": "" if b is None else b.origin, "key": key})
+    ref_col = reference.name if sc.name != reference.name else "reference"
+    cols = ["parameter", ref_col, sc.name, "unit", "changed", "set in", "key"]
+    return _table("diff", rows, cols, f"Parameters of {sc.name!r} that differ from {reference.name!r}; a path of "
+                  "one value a year is shown as its values, 'v ×n' for n equal years")
 
 
-def parameters_table(sc) -> Table:
-    """The full resolved parameter set (``sc.records()``), for the appendix."""
+def parameters_table(sc, *, chinese: bool = True) -> Table:
+    """The full resolved parameter set (``sc.records()``), for the appendix: what each is, value, unit, range, source."""
+    from jdmodel.report.names import parameter_label, unit_text
+
     rows = []
     for r in sc.records():
         rng = f"{fmt(r['low'])} – {fmt(r['high'])}" if "low" in r and "high" in r else ""
         dist = r.get("dist") or {}
         # a range without a named distribution is sampled triangular (jdmodel.pipeline.sampling.DEFAULT_DIST)
         name = str(dist.get("dist", "triangular")) if dist or rng else ""
-        rows.append({"key": r["key"], "value": fmt(r["value"]), "unit": r["unit"], "range": rng,
-                     "distribution": name,
-                     "source": r["source"]})
-    return _table("parameters", rows, ["key", "value", "unit", "range", "distribution", "source"],
+        rows.append({"parameter": parameter_label(r["key"], sc.plan, chinese=chinese), "value": fmt(r["value"]),
+                     "unit": unit_text(r["unit"]), "range": rng, "distribution": name, "source": r["source"],
+                     "key": r["key"]})
+    return _table("parameters", rows, ["parameter", "value", "unit", "range", "distribution", "source", "key"],
                   f"All {len(rows)} parameters of {sc.name!r}, canonical units")
 
 
 # --- targets ---------------------------------------------------------------------------------------
 
 def targets_table(rep) -> Table:
-    """One row per assessed target: value in the target year, threshold, P(reach) and its interval.
+    """One row per assessed target: value in the target year, threshold, P(reach) and its interval, evidence.
 
     Parameters
     ----------
@@ -239,47 +288,70 @@ def targets_table(rep) -> Table:
     Returns
     -------
     Table
-        ``targets``: target, indicator, year, threshold, median, 5 %, 95 %, P(reach), its Wilson
-        95 % interval, median first year reached, expected shortfall (in the target's unit).
+        ``targets``: target id, what it asks (its label), year, threshold, median, 5–95 %, P(reach),
+        its Wilson 95 % interval, median first year reached, expected shortfall (in the target's
+        unit) and the evidence: observed (published figures measure the indicator) or assumed.
     """
     rows = []
     for r in rep.results:
         t = r.target
-        row = {"target": t.id, "indicator": f"{t.label_zh} {t.label_en}", "year": str(t.year),
+        row = {"target": t.id, "what the plan asks": t.label_en or t.label_zh, "year": str(t.year),
                "threshold": f"{t.comparison} {fmt(t.threshold)} {t.unit}", "median": fmt(r.value),
                "shortfall": fmt(r.shortfall), "first year": str(r.first_year or "never"), "evidence": r.evidence}
         if r.probability is not None:
-            row.update({"5 %": fmt(r.low), "95 %": fmt(r.high), "P(reach)": _pct(r.probability),
+            row.update({"5–95 %": f"{fmt(r.low)} – {fmt(r.high)}", "P(reach)": _pct(r.probability),
                         "95 % interval": f"{_pct(r.interval[0])} – {_pct(r.interval[1])}"})
         else:
             row.update({"P(reach)": "reached" if r.reached else "missed"})
         rows.append(row)
-    cols = ["target", "indicator", "year", "threshold", "median", "5 %", "95 %", "P(reach)", "95 % interval",
+    cols = ["target", "what the plan asks", "year", "threshold", "median", "5–95 %", "P(reach)", "95 % interval",
             "first year", "shortfall", "evidence"]
     if rep.draws == 1:
-        cols = [c for c in cols if c not in ("5 %", "95 %", "95 % interval")]
+        cols = [c for c in cols if c not in ("5–95 %", "95 % interval")]
     cap = (f"Targets, scenario {rep.scenario!r}: " + ("central values" if rep.draws == 1 else
-           f"{rep.draws} draws; median and 5–95 % of the value, Wilson 95 % interval of P(reach), "
-           f"median first year, expected shortfall"))
+           f"{rep.draws} draws; median and 5–95 % of the value in the target year, Wilson 95 % interval of "
+           f"P(reach), median first year, expected shortfall"))
     if rep.joint_probability is not None:
-        cap += f"; P(all assessed targets) = {_pct(rep.joint_probability)}"
-    if any(r.evidence == "assumed" for r in rep.results):
-        from jdmodel.targets import EVIDENCE_LEGEND
+        from jdmodel.targets import wilson_interval
 
-        cap += ". " + EVIDENCE_LEGEND[0].upper() + EVIDENCE_LEGEND[1:]
+        lo, hi = wilson_interval(rep.joint_probability, rep.draws)
+        cap += f"; P(all assessed targets) = {_pct(rep.joint_probability)} ({_pct(lo)} – {_pct(hi)})"
     return _table("targets", rows, cols, cap)
 
 
-def path_table(rep) -> Table:
-    """Each growth path of the plan (median of the model) against the plan's line (e.g. Jiading's +15 %/yr)."""
+EVIDENCE_NOTE = ("Evidence: *observed* — the plan's published figures measure this indicator (or, for a total, its "
+                 "components), so the data can check the model; *assumed* — nothing published measures it, and the "
+                 "result rests on assumed parameters alone.")
+
+
+def path_table(rep, central=None) -> Table:
+    """Each growth path of the plan against the plan's line: the central run (the published figure in the base
+    year) and the ensemble's median.
+
+    Parameters
+    ----------
+    rep : TargetReport
+        Of the ensemble (or of a central run alone).
+    central : TargetReport, optional
+        Of the central run: its values are those ``jdmodel run`` prints, and in the base year the
+        published figure.
+    """
     rows = []
+    cent = {p.path.id: dict(zip(p.years, p.model, strict=True)) for p in central.paths} if central else {}
     for p in rep.paths:
         for y, m, line in zip(p.years, p.model, p.line, strict=True):
-            rows.append({"path": p.path.id, "year": str(y), "model": fmt(m), "plan line": fmt(line),
-                         "model − line": fmt(m - line)})
+            c = cent.get(p.path.id, {}).get(y, m)
+            row = {"path": p.path.id, "year": str(y), "central run": fmt(c), "plan line": fmt(line),
+                   "central − line": fmt(c - line)}
+            if rep.draws > 1:
+                row["ensemble median"] = fmt(m)
+            rows.append(row)
     what = "; ".join(f"{p.path.label_en} (+{p.path.growth:.0%}/yr, {p.path.unit})" for p in rep.paths)
-    return _table("path", rows, ["path", "year", "model", "plan line", "model − line"],
-                  f"The plan's growth line against the model: {what}")
+    cols = ["path", "year", "central run", "plan line", "central − line"]
+    if rep.draws > 1:
+        cols.append("ensemble median")
+    return _table("path", rows, cols, f"The plan's growth line against the model: {what}; the central run starts "
+                  "from the published base-year figure, the ensemble's median from the sampled base-year values")
 
 
 def assessed_indicators(rep) -> list[tuple[str, Any]]:
@@ -384,13 +456,15 @@ def sensitivity_run(sc, rep, n: int, seed: int):
     """Sobol' indices of each assessed target's indicator in its target year (``jd.sensitivity``)."""
     import jdmodel as jd
 
-    outputs = [ind for ind, _ in assessed_indicators(rep)]
+    outputs = list(dict.fromkeys(ind for ind, _ in assessed_indicators(rep)))   # two targets may share one
     years = sorted({t.year for _, t in assessed_indicators(rep)})
     return jd.sensitivity(sc, outputs=outputs, method="sobol", n=n, seed=seed, years=years)
 
 
-def sensitivity_table(si, rep, top: int = 12) -> Table:
-    """The parameters ranked by their largest total Sobol' index over the target indicators."""
+def sensitivity_table(si, rep, top: int = 12, plan=None) -> Table:
+    """The parameters ranked by their largest total Sobol' index over the target indicators, named in words."""
+    from jdmodel.report.names import parameter_label
+
     cols = {}
     for ind, t in assessed_indicators(rep):
         if ind in si["output"].values:
@@ -399,9 +473,10 @@ def sensitivity_table(si, rep, top: int = 12) -> Table:
     mat = np.column_stack(list(cols.values()))
     score = np.nanmax(mat, axis=1)
     order = np.argsort(-score, kind="stable")[:top]
-    rows = [{"rank": str(i + 1), "parameter": names[j], **{tid: f"{mat[j, k]:.3f}" for k, tid in enumerate(cols)}}
-            for i, j in enumerate(order)]
-    return _table("sensitivity", rows, ["rank", "parameter", *cols],
+    label = (lambda k: parameter_label(k, plan)) if plan is not None else (lambda k: k)
+    rows = [{"rank": str(i + 1), "parameter": label(names[j]), **{tid: f"{mat[j, k]:.3f}" for k, tid in enumerate(cols)},
+             "key": names[j]} for i, j in enumerate(order)]
+    return _table("sensitivity", rows, ["rank", "parameter", *cols, "key"],
                   f"Total Sobol' index ST of each target indicator (n = {si.attrs.get('n')}, "
                   f"{si.attrs.get('n_evaluations', '?')} model runs, seed {si.attrs.get('seed')}); top {len(rows)}")
 
@@ -411,3 +486,100 @@ def top_parameters(si, indicator: str, year: int, k: int = 10) -> list[str]:
     st = si["ST"].sel(output=indicator, year=year)
     order = np.argsort(-np.nan_to_num(st.values, nan=-np.inf), kind="stable")[:k]
     return [str(si["parameter"].values[j]) for j in order]
+
+
+# --- against the published figures ---------------------------------------------------------------------
+
+def ex_post_section(b) -> list:
+    """What the report shows under "Against the published figures": a list of items to display.
+
+    Today: the model's central run beside every published figure it has an indicator for
+    (:func:`jdmodel.evaluate`), and each target against the last published full-year figure. A
+    further part (a posterior conditioned on the figures, say) belongs here as one more function
+    of ``b`` (:class:`jdmodel.report.brief.Brief`) appended to :data:`EX_POST_PARTS`; the
+    template does not change.
+    """
+    items: list = []
+    for part in EX_POST_PARTS:
+        items.extend(part(b))
+    return items
+
+
+def _evaluation_parts(b) -> list:
+    from IPython.display import Markdown
+
+    from jdmodel.params.observed import CLASSES
+
+    ev = b.evaluation
+    if ev is None:
+        note = b.extras.get("evaluation_note")
+        return [Markdown("The plan's folder holds no published figure to compare with." if not note else
+                         f"The model could not be set beside the published figures: {markdown_text(note)}")]
+    terms = ev.terms
+    if not terms:
+        skipped = len(ev.skipped)
+        return [Markdown(f"None of the plan's published figures{f' ({skipped})' if skipped else ''} measures "
+                         "something the model computes in this run, so the model cannot be set beside them."),
+                *_target_check_parts(b)]
+    used = [t for t in terms if t.used]
+    rel = [abs(float(t.model) / t.observed - 1) for t in used if t.kind != "growth" and t.observed]
+    worst = max(used, key=lambda t: abs(float(t.z())), default=None)
+    text = (f"The scenario's central run beside the {len(terms)} published figure(s) the model has an indicator for "
+            f"(`jd.evaluate`): the model's value is what the figure measured (a part-year figure beside the annual "
+            f"value times the same within-year share). ")
+    if rel:
+        text += f"The model is within {max(rel):.0%} of every figure used; the median gap is {np.median(rel):.0%}. "
+    if worst is not None:
+        text += (f"The largest standardised gap is {float(worst.z()):+.1f} (figure {markdown_text(worst.id)}, "
+                 f"{markdown_text(worst.obs.indicator)} {markdown_text(str(worst.obs.period))}), where the error "
+                 "scale depends on the class of the source (official statistics, government document, news report).")
+    rows = []
+    for t in terms:
+        growth = t.kind == "growth"
+        m = float(t.model)
+        pub, mod = (t.observed - 1.0, m - 1.0) if growth else (t.observed, m)
+        show = (lambda v: f"{v:+.1%}") if growth else fmt
+        rows.append({"figure": t.id, "indicator": _indicator_words(t.obs.indicator, b.plan),
+                     "period": str(t.obs.period), "class": t.obs.cls, "published": show(pub), "model": show(mod),
+                     "gap": f"{m / t.observed - 1:+.1%}", "used": "yes" if t.used else "no"})
+    table = _table("observed", rows, ["figure", "indicator", "period", "class", "published", "model", "gap", "used"],
+                   "Published figures and the model (central run); gap = model / published − 1; class: "
+                   + "; ".join(f"{k} {v}" for k, v in CLASSES.items()))
+    return [Markdown(text), table, *_target_check_parts(b)]
+
+
+def _target_check_parts(b) -> list:
+    """Each target against the last published full-year figure, and which targets have none."""
+    from IPython.display import Markdown
+
+    ev = b.evaluation
+    checks = []
+    for c in ev.targets:
+        last = "none" if c.last is None else f"{fmt(c.last.value)} ({c.last.year}, {c.last.cls})"
+        checks.append({"target": c.id, "last published": last,
+                       "threshold": f"{c.comparison} {fmt(c.threshold)} {c.unit} ({c.year})",
+                       "met?": "—" if c.met is None else "yes" if c.met else "not yet",
+                       "growth needed/yr": "" if c.required_growth is None else f"{c.required_growth:+.1%}",
+                       "model growth/yr": "" if c.model_growth is None else f"{c.model_growth:+.1%}"})
+    missing = [c.id for c in ev.targets if c.last is None]
+    tail = (f"No full-year figure has been published for {', '.join(markdown_text(m) for m in missing)}: the model "
+            "cannot be checked there." if missing else "")
+    return [_table("target_checks", checks, ["target", "last published", "threshold", "met?", "growth needed/yr",
+                                            "model growth/yr"], "Each target against the last published full-year figure"),
+            *([Markdown(tail)] if tail else [])]
+
+
+def _indicator_words(indicator: str, plan) -> str:
+    """An indicator id as words: a total or linked indicator's name, ``output.<sector>`` as the sector's name."""
+    from jdmodel.report.names import sector_name
+
+    for t in (*plan.totals, *plan.linked):
+        if t.id == indicator:
+            return f"{t.zh} {t.en}".strip() if t.zh else t.en
+    if indicator.startswith("output."):
+        return sector_name(plan, indicator.split(".", 1)[1]) + " output"
+    return indicator.replace("_", " ")
+
+
+#: the parts of :func:`ex_post_section`, in order; each takes the Brief and returns items to display
+EX_POST_PARTS = [_evaluation_parts]

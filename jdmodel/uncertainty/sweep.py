@@ -224,10 +224,10 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     tables = None
     if out is not None:
         from jdmodel.outputs import check_target
-        from jdmodel.pipeline.results import FORMATS
+        from jdmodel.pipeline.results import FORMATS, TABLE_FORMATS
 
         out = check_target(out, formats=FORMATS)
-        if out.suffix.lower() in (".csv", ".json"):
+        if out.suffix.lower() in TABLE_FORMATS:
             tables, out = out, None
     # measured: chunks of 20 000 stay in cache and avoid page-fault churn (benchmarks/README.md)
     chunk = min(draws, 20_000) if chunks is None else chunks

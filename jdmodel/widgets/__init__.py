@@ -24,9 +24,17 @@ Example
 >>> dash.current_report.results[0].value          # doctest: +SKIP
 """
 
-from jdmodel.widgets.dashboard import ASSUMPTIONS, DRAW_CHOICES, LEVERS, Dashboard, dashboard
+from jdmodel.widgets.dashboard import (
+           ASSUMPTIONS,
+           DRAW_CHOICES,
+           LEVERS,
+           Dashboard,
+           coder_notes,
+           dashboard,
+           on_voila,
+)
 from jdmodel.widgets.scenario_file import scenario_toml
 from jdmodel.widgets.views import figure_png, target_panel, traffic_light
 
 __all__ = ["Dashboard", "dashboard", "LEVERS", "ASSUMPTIONS", "DRAW_CHOICES", "traffic_light",
-           "target_panel", "figure_png", "scenario_toml"]
+           "target_panel", "figure_png", "scenario_toml", "coder_notes", "on_voila"]

@@ -64,6 +64,9 @@ class Dashboard:
     server_save : bool
         Show the "Save" controls. False leaves only the download link, which writes nothing on the
         machine running the kernel (for a page served to others).
+    plain : bool, optional
+        Words for readers who do not code: no commands or file paths in the page's messages. None
+        (default) decides by where it runs: plain on a Voilà page (:func:`on_voila`).
 
     Attributes
     ----------
@@ -72,6 +75,9 @@ class Dashboard:
         "leverage")``, ``("assumption", "tfp_shift")``.
     current_scenario, current_dataset, current_report
         The scenario, Dataset and TargetReport of the last update.
+    reference_dataset, reference_report
+        The starting scenario's run on the same draws: drawn as the reference path, and the
+        target panel gives every difference against it.
     model_seconds : float
         Model time of the last update (overrides, simulate, assess), seconds.
     updates : int
@@ -80,7 +86,7 @@ class Dashboard:
 
     def __init__(self, scenario: Any = "plan", draws: int = 1, seed: int = 1, debounce: float = 0.3,
                  chinese: bool | None = None, save_dir: str | os.PathLike | None = None,
-                 server_save: bool = True) -> None:
+                 server_save: bool = True, plain: bool | None = None) -> None:
         try:
             import ipywidgets as w
             import matplotlib  # noqa: F401
@@ -90,6 +96,8 @@ class Dashboard:
         self._w = w
         self.save_dir = Path(save_dir if save_dir is not None else "scenarios").expanduser().resolve()
         self.server_save = bool(server_save)
+        self.plain = on_voila() if plain is None else bool(plain)
+        self._reference: tuple[tuple[str, int], Any, Any] | None = None
         self.seed = int(seed)
         self.debounce = float(debounce)
         self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
@@ -101,6 +109,7 @@ class Dashboard:
         self.model_seconds = float("nan")
         self.render_seconds = float("nan")
         self.current_scenario = self.current_dataset = self.current_report = None
+        self.reference_dataset = self.reference_report = None
         self._pending: asyncio.TimerHandle | None = None
         self._quiet = False
         self._initial: dict[tuple[str, str], float] = {}
@@ -310,6 +319,7 @@ class Dashboard:
             draws = int(self.draws_picker.value)
             ds = jd.simulate(sc, draws=draws, seed=self.seed, io=False)
             rep = jd.assess(ds)
+            self._run_reference(draws)
         except jd.JdmodelError as err:
             self.status.value = f"<span style='color:#d62728'>{html.escape(str(err))}</span>"
             return
@@ -322,19 +332,31 @@ class Dashboard:
         self.download.value = self.download_link()
         self.render_seconds = time.perf_counter() - t1
         moved = len(self.changed())
-        self.status.value = (f"<small>scenario <b>{html.escape(self.base.name)}</b>"
-                             f"{f' with {moved} setting(s) changed' if moved else ''} · "
-                             f"{'central values' if draws == 1 else f'{draws} draws, seed {self.seed}'} · "
-                             f"model {1000 * self.model_seconds:.0f} ms</small>")
+        timing = "" if self.plain else f" · model {1000 * self.model_seconds:.0f} ms"
+        self.status.value = (f"<small>starting scenario <b>{html.escape(self.base.name)}</b>"
+                             f"{f' with {moved} setting(s) changed' if moved else ''} (dashed line) · "
+                             f"{'central values' if draws == 1 else f'{draws} draws, seed {self.seed}'}"
+                             f"{timing}</small>")
+
+    def _run_reference(self, draws: int) -> None:
+        """The starting scenario on the same draws, once per scenario and draw count."""
+        key = (self.base.sha256, int(draws))
+        if self._reference is None or self._reference[0] != key:
+            ds = jd.simulate(self.base, draws=draws, seed=self.seed, io=False)
+            self._reference = (key, ds, jd.assess(ds))
+        _, self.reference_dataset, self.reference_report = self._reference
 
     # ------------------------------------------------------------------ views
     def target_panel(self) -> str:
-        """The target panel's HTML for the last run (see :func:`jdmodel.widgets.views.target_panel`)."""
-        return target_panel(self.current_report)
+        """The target panel's HTML for the last run, with the difference against the starting scenario
+        (see :func:`jdmodel.widgets.views.target_panel`)."""
+        return target_panel(self.current_report, reference=self.reference_report)
 
     def figure_png(self) -> bytes:
-        """The figure of the last run as PNG (see :func:`jdmodel.widgets.views.figure_png`)."""
-        return figure_png(self.current_dataset, self.current_report, self.labels, self.colors)
+        """The figure of the last run as PNG, the starting scenario as a reference path
+        (see :func:`jdmodel.widgets.views.figure_png`)."""
+        return figure_png(self.current_dataset, self.current_report, self.labels, self.colors,
+                          reference=self.reference_dataset, reference_name=self.base.name)
 
     # ------------------------------------------------------------------ saving
     def toml(self) -> str:
@@ -383,10 +405,11 @@ class Dashboard:
         except jd.JdmodelError:
             filename = "dashboard_scenario.toml"
         payload = base64.b64encode(self.toml().encode("utf-8")).decode("ascii")
+        what = ("(a scenario file: keep it, share it, or send it to whoever runs the model)" if self.plain else
+                "(a scenario file for <code>jdmodel check</code> / <code>jdmodel run</code>)")
         return (f"<a class='jd-download-link' download='{html.escape(filename)}' "
                 f"href='data:application/toml;charset=utf-8;base64,{payload}'>&#11015; Download these settings as "
-                f"<code>{html.escape(filename)}</code></a> <small>(a scenario file for "
-                "<code>jdmodel check</code> / <code>jdmodel run</code>)</small>")
+                f"<code>{html.escape(filename)}</code></a> <small>{what}</small>")
 
     def _hide_overwrite(self) -> None:
         self.overwrite_button.layout.display = "none"
@@ -410,10 +433,27 @@ class Dashboard:
         except (OSError, jd.JdmodelError) as err:
             self.saved.value = f"<span style='color:#d62728'>{html.escape(str(err))}</span>"
             return
+        if self.plain:
+            self.saved.value = f"<small>Saved as <code>{html.escape(path.name)}</code>.</small>"
+            return
         self.saved.value = (f"<small>Saved <code>{html.escape(str(path))}</code> — "
                             f"{html.escape(verdict.split(': ', 1)[-1])}. Run it with "
                             f"<code>jdmodel run {html.escape(str(path))}</code>.</small>"
                             f"<details><summary>file</summary><pre>{html.escape(self.toml())}</pre></details>")
+
+
+def on_voila() -> bool:
+    """True in a kernel that Voilà started (it sets ``SERVER_SOFTWARE=voila/…`` in the kernel's environment)."""
+    return os.environ.get("SERVER_SOFTWARE", "").lower().startswith("voila")
+
+
+def coder_notes(text: str) -> Any:
+    """``text`` (Markdown) for readers in JupyterLab, nothing on a Voilà page: commands and code stay off it."""
+    if on_voila():
+        return None
+    from IPython.display import Markdown
+
+    return Markdown(text)
 
 
 def dashboard(scenario: Any = "plan", draws: int = 1, seed: int = 1, **kwargs: Any) -> Dashboard:

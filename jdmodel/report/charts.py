@@ -1,0 +1,112 @@
+"""The report's figures: the headline total against its target, and what drives it, labelled in words."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import numpy as np
+
+from jdmodel.report.names import parameter_label
+
+
+def headline_figure(b, lab, *, width: float = 7.6, height: float = 3.6):
+    """The plan's headline total: fan over the draws, the central run, the published full-year figures, its target.
+
+    Parameters
+    ----------
+    b : Brief
+        From :func:`jdmodel.report.brief.brief`.
+    lab : Labels
+        :func:`jdmodel.figures.labels.labels` (Chinese only when a font draws it).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from jdmodel.figures.uncertainty import fan_chart
+    from jdmodel.report.sections import plain_text
+
+    total = b.plan.totals[0]
+    head = b.headline
+    target = (head.target.year, head.target.threshold) if head is not None and head.target.indicator == total.id \
+        else None
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    name = lab.text(f"{total.zh} {total.en}" if total.zh else total.en, total.en)
+    fan_chart(b.ens, total.id, target=target, ax=ax, label=plain_text(lab.text(total.zh or total.en, total.en)))
+    ax.plot(b.central["year"].values, b.central[total.id].values, color="#0072B2", linewidth=1.2, linestyle="--",
+            label=lab.text("中心值 central values", "central values"))
+    obs = [o for o in b.plan.observations if o.indicator == total.id and o.period.full_year and o.bound is None]
+    if obs:
+        ax.plot([o.year for o in obs], [o.value for o in obs], "ks", markersize=5,
+                label=lab.text("公布数据 published", "published full-year figures"))
+    y = b.plan.years
+    ax.axvspan(y.plan_start - 0.5, y.plan_end + 0.5, color="#EAF2FB", zorder=0)
+    ax.set_title(plain_text(name), fontsize=11)
+    ax.set_ylabel(_unit(total.unit, lab))
+    ax.set_xlabel("")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def _unit(unit: str, lab) -> str:
+    from jdmodel.report.sections import unit_label
+
+    return unit_label(unit, lab)
+
+
+def drivers_figure(b, lab, k: int = 8, *, width: float = 7.6):
+    """Total and first-order Sobol' indices of the headline target's indicator, parameters named in words.
+
+    Returns None when the report has no sensitivity run.
+    """
+    import matplotlib.pyplot as plt
+
+    from jdmodel.figures.uncertainty import sobol_bars
+    from jdmodel.report.brief import ranked_parameters
+    from jdmodel.report.sections import plain_text
+
+    head = b.headline
+    if b.si is None or head is None or head.target.indicator not in b.si["output"].values:
+        return None
+    ranked = ranked_parameters(b.si, head.target.indicator, head.target.year, k=k)
+    if not ranked:
+        return None
+    keys = [key for key, _, _ in ranked]
+    names = {key: plain_text("\n".join(textwrap.wrap(drawable(parameter_label(key, b.plan, chinese=lab.chinese)), 46)))
+             for key in keys}
+    fig, ax = plt.subplots(figsize=(width, 0.55 * len(keys) + 1.0), layout="constrained")
+    one = b.si.sel(output=head.target.indicator, year=head.target.year, parameter=keys)
+    sobol_bars(one, ax=ax, labels=names)
+    ax.tick_params(axis="y", labelsize=9)
+    ax.set_xlim(0, max(1.0, float(np.nanmax(one["ST"].values)) * 1.05))
+    ax.set_title(plain_text(f"{head.target.id}, {head.target.year}: " + lab.text(
+        "方差的来源 what its variance comes from", "what its variance comes from")), fontsize=10)
+    return fig
+
+
+#: subscript digits as plain digits: not every CJK font has them (a missing glyph prints as a box and a warning)
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def drawable(text: str) -> str:
+    """``text`` with subscript digits written as plain digits (H₀ → H0), which every font draws.
+
+    Examples
+    --------
+    >>> drawable("Talent stock in the base year, H₀")
+    'Talent stock in the base year, H0'
+    """
+    return str(text).translate(_SUBSCRIPTS)
+
+
+def show(fig: Any) -> None:
+    """Display a figure in the report and close it (no second copy at the end of the cell)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    if fig is not None:
+        display(fig)
+        plt.close(fig)
