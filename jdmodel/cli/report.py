@@ -21,7 +21,7 @@ def register(subparsers) -> None:
         "injected parameters in a fresh kernel, and write a standalone HTML page (figures embedded, code hidden) "
         "or an A4 PDF that reads like a brief: the answer in a paragraph, the headline total against its target, the "
         "targets with P(reach) and their evidence, what drives the result, what public funds would take, the model "
-        "beside the published figures, methods, the parameters against the file the scenario extends, the full "
+        "beside the published figures (and, with --posterior, the targets given them), methods, the parameters against the file the scenario extends, the full "
         "parameter set, its hash, the seed and the versions. Written atomically; exit 2 on bad input, 1 when a cell fails.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario names or TOML paths; two or more make a side-by-side comparison")
@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="page size of a PDF (a4)")
     p.add_argument("--sensitivity-n", type=A.power_of_two_or_zero, default=128,
                    help="Sobol' base sample of the sensitivity ranking, a power of 2 (128); 0 skips it")
+    p.add_argument("--posterior", type=Path, default=None, metavar="FILE.nc",
+                   help="a posterior written by `jdmodel infer` for the scenario's plan: add the targets given the "
+                   "published figures (prior and posterior P(reach), the sampler's facts, the bands before and after)")
     p.add_argument("--timeout", type=A.seconds, default=600, help="seconds allowed per notebook cell (600)")
     p.set_defaults(handler=cmd_report)
 
@@ -52,7 +55,8 @@ def cmd_report(args) -> int:
     try:
         path = render(args.scenarios, out, draws=args.draws, seed=args.seed, design=args.design,
                       template=args.template, show_code=args.show_code, fmt=args.format, reference=args.reference,
-                      sensitivity_n=args.sensitivity_n, timeout=args.timeout, paper=args.paper)
+                      sensitivity_n=args.sensitivity_n, timeout=args.timeout, paper=args.paper,
+                      posterior=args.posterior)
     except ReportError as err:
         print(f"jdmodel report: {err}", file=sys.stderr)
         return 1

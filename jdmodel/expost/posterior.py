@@ -212,6 +212,7 @@ def infer(scenario: Scenario | str = "plan", observed=None, *, draws: int = 4000
         prior[p] = prior_out[p][None]
     years = list(sc.plan.years.all)
     ids = [t.id for t in lik.terms]
+    d_text = ("estimated, prior " + _describe(d_prior)) if d_latent else f"fixed at {errors.discrepancy:g}"
     idata = to_inference_data(
         posterior=posterior, prior=prior, run=run,
         log_likelihood={"observations": pointwise.reshape(*shape, -1)},
@@ -221,17 +222,16 @@ def infer(scenario: Scenario | str = "plan", observed=None, *, draws: int = 4000
         dims={**{p: ["year"] for p in paths}, "observations": ["observation"]},
         attrs={"scenario": sc.name, "plan": sc.plan.id, "parameters_sha256": sc.sha256, "seed": int(seed),
                "discrepancy": "estimated" if d_latent else float(errors.discrepancy),
-               "observation_ids": ids, "error_model": errors.label,
+               "discrepancy_text": d_text, "observation_ids": ids,
+               "observation_indicators": [t.obs.indicator for t in lik.terms], "error_model": errors.label,
                "informed_parameters": [kk for kk, r in zip(lik.keys, rel, strict=True) if r]})
     ess, rhat, ess_by, rhat_by = diagnostics(idata.posterior, names)
     targets = _targets(sc, post_out, prior_out, shape, [t.obs for t in lik.terms])
     params = _parameter_table(lik.keys, theta, theta_prior, rel, ess_by, rhat_by, d_post, d_prior_draws, d_latent)
-    quant = _quantiles(paths, post_out, prior_out, years)
+    quant = _quantiles(paths, post_out, prior_out, years, sc.plan)
     return ScenarioPosterior(scenario=sc, idata=idata, targets=targets, parameters=params, quantiles=quant,
-                             ess=ess, rhat=rhat, log_evidence=run.log_evidence,
-                             discrepancy=("estimated, prior " + _describe(d_prior)) if d_latent
-                             else f"fixed at {errors.discrepancy:g}", seconds=time.perf_counter() - t0,
-                             terms=lik.terms, skipped=lik.skipped)
+                             ess=ess, rhat=rhat, log_evidence=run.log_evidence, discrepancy=d_text,
+                             seconds=time.perf_counter() - t0, terms=lik.terms, skipped=lik.skipped)
 
 
 def _describe(table: dict) -> str:
@@ -338,13 +338,19 @@ def _parameter_table(keys, theta, theta_prior, rel, ess_by, rhat_by, d_post, d_p
                       coords={"parameter": names})
 
 
-def _quantiles(paths, post: dict, prior: dict, years) -> xr.Dataset:
+def _quantiles(paths, post: dict, prior: dict, years, plan) -> xr.Dataset:
+    """Prior and posterior quantiles of each path by year, with its unit and name (``units``, ``long_name``)."""
+    from jdmodel.pipeline.results import variables
+
+    known = {**variables(plan), "gdp": (("year",), "亿元", "district GDP (regional value added)")}
     q = list(QUANTILES)
     out = {}
     for name in paths:
+        _, units, long_name = known.get(name, ((), "", name))
         out[name] = xr.DataArray(np.stack([np.quantile(prior[name], q, axis=0), np.quantile(post[name], q, axis=0)]),
                                  dims=("which", "quantile", "year"),
-                                 coords={"which": ["prior", "posterior"], "quantile": q, "year": years})
+                                 coords={"which": ["prior", "posterior"], "quantile": q, "year": years},
+                                 attrs={"units": units, "long_name": long_name})
     return xr.Dataset(out)
 
 

@@ -207,18 +207,28 @@ def plot_budget_profile(result: Any, ax: Axes | None = None, *, labels: Any = No
 
 
 def plot_conditioned(conditioned: Any, variable: str | None = None, ax: Axes | None = None, *,
-                     target: float | None = None, labels: Any = None) -> Axes:
-    """Prior and posterior paths of a conditioned ensemble: weighted 5–95 % and 25–75 % bands, medians.
+                     target: float | None = None, labels: Any = None, name: str | None = None,
+                     which: tuple[str, str] = ("prior", "posterior"), inner: bool = True) -> Axes:
+    """Prior and posterior paths: 5–95 % and 25–75 % bands by year, medians.
 
     Parameters
     ----------
-    conditioned : ConditionedEnsemble
-        From :func:`jdmodel.condition`; its ``quantiles`` (which, quantile, year) are drawn.
+    conditioned : ConditionedEnsemble or ScenarioPosterior
+        From :func:`jdmodel.condition` or :func:`jdmodel.expost.infer` (or a posterior file read with
+        :func:`jdmodel.expost.posterior_file.read_posterior`); its ``quantiles`` (which, quantile, year) are drawn.
     variable : str, optional
         An indicator with quantiles (default: the first, the plan's headline total).
     ax : matplotlib Axes, optional
     target : float, optional
         A horizontal target line.
+    labels : Labels, optional
+        :func:`jdmodel.figures.labels.labels`: the unit on the axis in Chinese (亿元) when its font draws it.
+    name : str, optional
+        The indicator's name on the axis (default: its ``long_name``, else its id in words).
+    which : (str, str)
+        How the legend names the prior and the posterior.
+    inner : bool
+        Draw the 25–75 % bands too.
 
     Returns
     -------
@@ -231,17 +241,24 @@ def plot_conditioned(conditioned: Any, variable: str | None = None, ax: Axes | N
     ax = _axes(ax)
     da = q[variable]
     years = np.asarray(da["year"])
-    for which, color in (("prior", "#999999"), ("posterior", "#0072B2")):
-        band = da.sel(which=which)
-        ax.fill_between(years, band.sel(quantile=0.05), band.sel(quantile=0.95), color=color, alpha=0.15,
-                        linewidth=0, label=f"{which} 5–95 %")
-        ax.fill_between(years, band.sel(quantile=0.25), band.sel(quantile=0.75), color=color, alpha=0.3,
-                        linewidth=0, label=f"{which} 25–75 %")
-        ax.plot(years, band.sel(quantile=0.5), color=color, linewidth=2, label=f"{which} median")
+    for key, word, color in (("prior", which[0], "#999999"), ("posterior", which[1], "#0072B2")):
+        band = da.sel(which=key)
+        ax.fill_between(years, band.sel(quantile=0.05), band.sel(quantile=0.95), color=color,
+                        alpha=0.15 if inner else 0.25, linewidth=0, label=f"{word} 5–95 %")
+        if inner:
+            ax.fill_between(years, band.sel(quantile=0.25), band.sel(quantile=0.75), color=color, alpha=0.3,
+                            linewidth=0, label=f"{word} 25–75 %")
+        ax.plot(years, band.sel(quantile=0.5), color=color, linewidth=2, label=f"{word} median")
     if target is not None:
         ax.axhline(float(target), color=_TARGET, linestyle="--", linewidth=1, label="target")
     ax.set_xlabel("year")
     units = da.attrs.get("units", "")
-    ax.set_ylabel(variable.replace("_", " ") + (f" [{unit(units, labels)}]" if units else ""))
+    shown = name or _short(da.attrs.get("long_name", "")) or variable.replace("_", " ")
+    ax.set_ylabel(shown + (f" [{unit(units, labels)}]" if units else ""))
     ax.legend(loc="upper left", fontsize="small", frameon=False)
     return ax
+
+
+def _short(long_name: str) -> str:
+    """"Online-economy output (在线新经济总产出)" → "Online-economy output": the axis stays English unless asked."""
+    return str(long_name).split(" (")[0]

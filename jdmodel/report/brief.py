@@ -50,6 +50,9 @@ class Brief:
         Why there is no frontier, when there is none.
     evaluation : ExPostReport or None
         ``jd.evaluate(sc)``: the model beside the plan's published figures.
+    posterior : ScenarioPosterior or None
+        The posterior given the published figures, read from a file of ``jdmodel infer`` (``extras``
+        holds the file's path and sha256 as ``posterior_file`` and ``posterior_file_sha256``).
     """
 
     sc: Any
@@ -65,6 +68,7 @@ class Brief:
     frontier: Any = None
     frontier_note: str = ""
     evaluation: Any = None
+    posterior: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,7 +115,7 @@ def own_description(sc) -> str:
 
 
 def brief(spec: Any, *, reference: Any = None, draws: int = 1000, seed: int = 1, design: str = "lhs",
-          sensitivity_n: int = 128, frontier: bool = True, evaluate: bool = True) -> Brief:
+          sensitivity_n: int = 128, frontier: bool = True, evaluate: bool = True, posterior: Any = None) -> Brief:
     """Run everything a one-scenario report shows.
 
     Parameters
@@ -126,18 +130,31 @@ def brief(spec: Any, *, reference: Any = None, draws: int = 1000, seed: int = 1,
         Sobol' base sample; 0 leaves the sensitivity out.
     frontier, evaluate : bool
         Compute the funds frontier and the comparison with the published figures.
+    posterior : path or ScenarioPosterior, optional
+        A posterior written by ``jdmodel infer`` for the scenario's plan: the report shows the targets
+        given the published figures. Read (and checked) first, before anything runs; never sampled again.
     """
     import jdmodel as jd
     from jdmodel.errors import JdmodelError
     from jdmodel.report.sections import scenario, sensitivity_run
 
     sc = scenario(spec)
+    post = None
+    if posterior is not None:
+        from jdmodel.report.expost_section import load_posterior
+
+        post = load_posterior(posterior, sc)       # a bad file fails here, before any run
     parent = scenario(reference) if reference is not None else parent_of(sc)
     ens = jd.simulate(sc, draws=draws, seed=seed, design=design, io=False)
     central = jd.simulate(sc)
     rep = jd.assess(ens)
     b = Brief(sc=sc, parent=parent, ens=ens, central=central, rep=rep, draws=int(draws), seed=int(seed),
-              design=design, sensitivity_n=int(sensitivity_n))
+              design=design, sensitivity_n=int(sensitivity_n), posterior=post)
+    if post is not None and not hasattr(posterior, "idata"):
+        import hashlib
+
+        b.extras["posterior_file"] = str(posterior)
+        b.extras["posterior_file_sha256"] = hashlib.sha256(Path(posterior).read_bytes()).hexdigest()
     if sensitivity_n and rep.results:
         b.si = sensitivity_run(sc, rep, n=sensitivity_n, seed=seed)
     head = b.headline
@@ -272,6 +289,10 @@ def answer_text(b: Brief) -> str:
         out.append(f"{len(rep.results) - len(missed)} of the {len(rep.results)} targets are reached"
                    + (f"; missed: {', '.join(missed)}." if missed else "."))
     out.append(evidence_text(rep))
+    if b.posterior is not None:
+        from jdmodel.report.expost_section import posterior_text
+
+        out.append(posterior_text(b, short=True))
     drivers = drivers_text(b, short=True)
     if drivers:
         out.append(drivers)
@@ -389,6 +410,11 @@ def methods_text(b: Brief) -> str:
         parts.append(f"**Frontier.** The scenario's public-funds path in every sector is scaled by one factor; the "
                      f"smallest factor with P ≥ {pct(b.frontier.prob)} is found by root search on {b.frontier.draws:,} "
                      "common draws (`jd.frontier`).")
+    if b.posterior is not None:
+        parts.append(f"**Posterior.** The targets given the published figures come from a posterior sampled by "
+                     f"`jdmodel infer` ({b.posterior.draws:,} draws, waste-free tempering SMC over the parameters "
+                     "the figures can see and the model discrepancy; the others drawn from their prior) and read "
+                     "here from its file, not sampled again. A target no figure measures keeps its prior P(reach).")
     if b.parent is not None:
         parts.append(f"**Parameters** are listed against *{markdown_text(b.parent.name, one_line=True)}*, the "
                      "scenario this one extends.")

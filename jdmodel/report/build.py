@@ -200,7 +200,7 @@ def _heading_before(cells, index: int) -> str:
 def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: int = 1, design: str = "lhs",
            template: str | os.PathLike | None = None, show_code: bool = False, fmt: str | None = None,
            reference: Any = None, sensitivity_n: int = 128, timeout: int = CELL_TIMEOUT,
-           paper: str = "a4") -> Path:
+           paper: str = "a4", posterior: str | os.PathLike | None = None) -> Path:
     """Execute a report template for one scenario (or compare several) and write it as HTML or PDF.
 
     Parameters
@@ -230,6 +230,12 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
         Seconds allowed per cell.
     paper : {"a4", "letter"}
         Page size of a PDF (A4 unless asked).
+    posterior : path, optional
+        A posterior written by ``jdmodel infer`` (``SCENARIO_posterior.nc``) for the scenario's plan: the
+        section on the published figures adds the targets *given* them (prior and posterior P(reach) with
+        Monte Carlo errors and evidence, the sampler's facts, the headline indicator's bands before and
+        after), read from the file; a posterior sampled for other parameters is shown with a warning. One
+        scenario only.
 
     Returns
     -------
@@ -240,7 +246,8 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
     ------
     ParameterError
         Bad arguments or scenarios, an ``out`` that is not a new or existing ``.html``/``.pdf`` file in an
-        existing folder, or missing packages (all before any kernel starts).
+        existing folder, a ``posterior`` that is missing, not a posterior of ``jdmodel infer`` or of another
+        plan, or missing packages (all before any kernel starts).
     ReportError
         A cell of the template failed (its index, first line and exception in the message), or
         the export failed.
@@ -277,6 +284,12 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
             raise ReportError("report: --format pdf needs Chromium (Debian: apt-get install chromium; or set "
                               "JDMODEL_CHROMIUM to a Chrome/Chromium executable); none was found on PATH")
     loaded = [load_scenario(s) for s in items]  # bad names fail here, before a kernel starts
+    if posterior is not None:
+        if len(loaded) > 1:
+            raise ParameterError("report: --posterior goes with one scenario, not a comparison")
+        from jdmodel.expost.posterior_file import check_posterior
+
+        check_posterior(posterior, plan=loaded[0].plan, what="report: --posterior")   # names the file if bad
     if paper not in PAPERS:
         raise ParameterError(f"report: paper must be one of {', '.join(PAPERS)}, got {paper!r}")
     ref = None
@@ -292,6 +305,8 @@ def render(scenarios: Any, out: str | os.PathLike, *, draws: int = 1000, seed: i
         raise ParameterError(f"report: template {path} is not a readable notebook ({err})") from None
     params = {"scenarios": [scenario_spec(sc) for sc in loaded], "reference": None if ref is None else scenario_spec(ref),
               "draws": int(draws), "seed": int(seed), "design": design, "sensitivity_n": int(sensitivity_n)}
+    if posterior is not None:
+        params["posterior"] = str(Path(posterior).resolve())
     inject(nb, params)
     nb.metadata["title"] = "jdmodel report: " + " vs ".join(sc.name for sc in loaded)
     failed = out.with_name(out.stem + ".failed.ipynb")

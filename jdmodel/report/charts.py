@@ -51,6 +51,55 @@ def headline_figure(b, lab, *, width: float = 7.6, height: float = 3.6):
     return fig
 
 
+def posterior_figure(b, lab, *, width: float = 7.6, height: float = 3.6):
+    """The headline indicator before and given the published figures: prior and posterior 5–95 % bands by year.
+
+    The posterior's quantiles (read from its file), their medians, the published full-year figures of the
+    indicator and the headline target; labelled with the plan's names and units (:mod:`jdmodel.figures.labels`).
+    Returns None when the posterior holds no quantiles of the indicator.
+    """
+    import matplotlib.pyplot as plt
+
+    from jdmodel.figures.policy import plot_conditioned
+    from jdmodel.report.expost_section import headline_target
+    from jdmodel.report.sections import plain_text
+
+    post = b.posterior
+    t = headline_target(b)
+    total = b.plan.totals[0]
+    indicator = t.indicator if t is not None and t.indicator in post.quantiles else total.id
+    if indicator not in post.quantiles:
+        return None
+    q = post.quantiles[indicator]
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    plot_conditioned(post, indicator, ax=ax, labels=lab, name=_indicator_name(b.plan, indicator, q, lab),
+                     which=(lab.text("先验 prior", "prior"), lab.text("后验 posterior", "given the figures")), inner=False)
+    obs = [o for o in b.plan.observations if o.indicator == indicator and o.period.full_year and o.bound is None]
+    if obs:
+        ax.plot([o.year for o in obs], [o.value for o in obs], "ks", markersize=5,
+                label=lab.text("公布数据 published", "published full-year figures"))
+    if t is not None and t.indicator == indicator:
+        ax.plot([t.year], [t.threshold], marker="D", color="#D55E00", linestyle="none", markersize=7,
+                label=plain_text(f"{t.id}: {t.comparison} {t.threshold:,.0f} ({t.year})"))
+    y = b.plan.years
+    ax.axvspan(y.plan_start - 0.5, y.plan_end + 0.5, color="#EAF2FB", zorder=0)
+    ax.set_title(plain_text(lab.text("公布数据之前与之后 before and given the published figures",
+                                     "before and given the published figures")), fontsize=11)
+    ax.set_xlabel("")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def _indicator_name(plan, indicator: str, q, lab) -> str:
+    """A total or linked indicator by its plan name (Chinese when drawable), else the quantiles' long name."""
+    from jdmodel.report.sections import plain_text
+
+    for t in (*plan.totals, *plan.linked):
+        if t.id == indicator:
+            return plain_text(lab.text(f"{t.zh} {t.en}" if t.zh else t.en, t.en))
+    return plain_text(q.attrs.get("long_name") or indicator.replace("_", " "))
+
+
 def _unit(unit: str, lab) -> str:
     from jdmodel.report.sections import unit_label
 

@@ -82,7 +82,7 @@ def _column_kind(name: str) -> str:
              "range") or ": median" in n:
         return "text"
     if n in ("unit", "year", "threshold", "first year", "evidence", "p(reach)", "95 % interval", "rank",
-             "difference") or n.endswith(("p(reach)", "(亿元)")):
+             "difference", "± mc s.e.") or n.endswith(("p(reach)", "(亿元)")):
         return "nowrap"
     if n in ("median", "5 %", "95 %", "5–95 %", "model", "plan line", "central − line", "shortfall",
              "ensemble median", "central run", "effect (亿元)", "share"):
@@ -488,98 +488,12 @@ def top_parameters(si, indicator: str, year: int, k: int = 10) -> list[str]:
     return [str(si["parameter"].values[j]) for j in order]
 
 
-# --- against the published figures ---------------------------------------------------------------------
+# --- against the published figures: jdmodel.report.expost_section -------------------------------------
 
-def ex_post_section(b) -> list:
-    """What the report shows under "Against the published figures": a list of items to display.
+def __getattr__(name: str) -> Any:
+    """``ex_post_section`` and ``EX_POST_PARTS`` live in :mod:`jdmodel.report.expost_section`; reachable here too."""
+    if name in ("ex_post_section", "EX_POST_PARTS"):
+        from jdmodel.report import expost_section
 
-    Today: the model's central run beside every published figure it has an indicator for
-    (:func:`jdmodel.evaluate`), and each target against the last published full-year figure. A
-    further part (a posterior conditioned on the figures, say) belongs here as one more function
-    of ``b`` (:class:`jdmodel.report.brief.Brief`) appended to :data:`EX_POST_PARTS`; the
-    template does not change.
-    """
-    items: list = []
-    for part in EX_POST_PARTS:
-        items.extend(part(b))
-    return items
-
-
-def _evaluation_parts(b) -> list:
-    from IPython.display import Markdown
-
-    from jdmodel.params.observed import CLASSES
-
-    ev = b.evaluation
-    if ev is None:
-        note = b.extras.get("evaluation_note")
-        return [Markdown("The plan's folder holds no published figure to compare with." if not note else
-                         f"The model could not be set beside the published figures: {markdown_text(note)}")]
-    terms = ev.terms
-    if not terms:
-        skipped = len(ev.skipped)
-        return [Markdown(f"None of the plan's published figures{f' ({skipped})' if skipped else ''} measures "
-                         "something the model computes in this run, so the model cannot be set beside them."),
-                *_target_check_parts(b)]
-    used = [t for t in terms if t.used]
-    rel = [abs(float(t.model) / t.observed - 1) for t in used if t.kind != "growth" and t.observed]
-    worst = max(used, key=lambda t: abs(float(t.z())), default=None)
-    text = (f"The scenario's central run beside the {len(terms)} published figure(s) the model has an indicator for "
-            f"(`jd.evaluate`): the model's value is what the figure measured (a part-year figure beside the annual "
-            f"value times the same within-year share). ")
-    if rel:
-        text += f"The model is within {max(rel):.0%} of every figure used; the median gap is {np.median(rel):.0%}. "
-    if worst is not None:
-        text += (f"The largest standardised gap is {float(worst.z()):+.1f} (figure {markdown_text(worst.id)}, "
-                 f"{markdown_text(worst.obs.indicator)} {markdown_text(str(worst.obs.period))}), where the error "
-                 "scale depends on the class of the source (official statistics, government document, news report).")
-    rows = []
-    for t in terms:
-        growth = t.kind == "growth"
-        m = float(t.model)
-        pub, mod = (t.observed - 1.0, m - 1.0) if growth else (t.observed, m)
-        show = (lambda v: f"{v:+.1%}") if growth else fmt
-        rows.append({"figure": t.id, "indicator": _indicator_words(t.obs.indicator, b.plan),
-                     "period": str(t.obs.period), "class": t.obs.cls, "published": show(pub), "model": show(mod),
-                     "gap": f"{m / t.observed - 1:+.1%}", "used": "yes" if t.used else "no"})
-    table = _table("observed", rows, ["figure", "indicator", "period", "class", "published", "model", "gap", "used"],
-                   "Published figures and the model (central run); gap = model / published − 1; class: "
-                   + "; ".join(f"{k} {v}" for k, v in CLASSES.items()))
-    return [Markdown(text), table, *_target_check_parts(b)]
-
-
-def _target_check_parts(b) -> list:
-    """Each target against the last published full-year figure, and which targets have none."""
-    from IPython.display import Markdown
-
-    ev = b.evaluation
-    checks = []
-    for c in ev.targets:
-        last = "none" if c.last is None else f"{fmt(c.last.value)} ({c.last.year}, {c.last.cls})"
-        checks.append({"target": c.id, "last published": last,
-                       "threshold": f"{c.comparison} {fmt(c.threshold)} {c.unit} ({c.year})",
-                       "met?": "—" if c.met is None else "yes" if c.met else "not yet",
-                       "growth needed/yr": "" if c.required_growth is None else f"{c.required_growth:+.1%}",
-                       "model growth/yr": "" if c.model_growth is None else f"{c.model_growth:+.1%}"})
-    missing = [c.id for c in ev.targets if c.last is None]
-    tail = (f"No full-year figure has been published for {', '.join(markdown_text(m) for m in missing)}: the model "
-            "cannot be checked there." if missing else "")
-    return [_table("target_checks", checks, ["target", "last published", "threshold", "met?", "growth needed/yr",
-                                            "model growth/yr"], "Each target against the last published full-year figure"),
-            *([Markdown(tail)] if tail else [])]
-
-
-def _indicator_words(indicator: str, plan) -> str:
-    """An indicator id as words: a total or linked indicator's name, ``output.<sector>`` as the sector's name."""
-    from jdmodel.report.names import sector_name
-
-    for t in (*plan.totals, *plan.linked):
-        if t.id == indicator:
-            return f"{t.zh} {t.en}".strip() if t.zh else t.en
-    if indicator.startswith("output."):
-        return sector_name(plan, indicator.split(".", 1)[1]) + " output"
-    return indicator.replace("_", " ")
-
-
-#: the parts of :func:`ex_post_section`, in order; each takes the Brief and returns items to display
-EX_POST_PARTS = [_evaluation_parts]
+        return getattr(expost_section, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
