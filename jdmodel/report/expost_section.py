@@ -16,7 +16,8 @@ import html
 
 import numpy as np
 
-from jdmodel.report.sections import _pct, _table, fmt, markdown_text
+from jdmodel.report.sections import markdown_text
+from jdmodel.report.table import _pct, _table, fmt
 
 
 def ex_post_section(b) -> list:
@@ -169,7 +170,7 @@ def posterior_text(b, short: bool = False) -> str:
 
     ``short`` (for the report's answer paragraph) leaves out the other targets. Empty without a posterior.
     """
-    from jdmodel.report.brief import _join, _lower_first, _threshold, pct
+    from jdmodel.report.brief import _join, _lower_first, _threshold, pct, target_words
 
     post = b.posterior
     if post is None:
@@ -178,17 +179,16 @@ def posterior_text(b, short: bool = False) -> str:
     if t is None:
         return "The posterior judges none of the scenario's targets."
     total = b.plan.totals[0]
-    what = (_lower_first(total.en) if t.indicator == total.id and total.en else
-            markdown_text(t.label_en or t.id, one_line=True))
+    what = (f"{_lower_first(total.en)} {_threshold(t)}" if t.indicator == total.id and total.en else
+            f"{markdown_text(target_words(t), one_line=True)} in {t.year}")
     r = post.targets.sel(target=t.id)
     p, se, p0 = float(r["headline"]), float(r["headline_mcse"]), float(r["prior"])
     if str(r["evidence"].values) == "observed":
         move = ("the same as" if pct(p) == pct(p0) else "up from" if p > p0 else "down from")
-        text = (f"Given {_figures(b)}, P({what} {_threshold(t)}) is **{pct(p)}** ({_se(se)}), {move} {pct(p0)} "
-                "before them.")
+        text = f"Given {_figures(b)}, P({what}) is **{pct(p)}** ({_se(se)}), {move} {pct(p0)} before them."
     else:
-        text = (f"No published figure measures {what}: given {_figures(b)}, P({what} {_threshold(t)}) stays at "
-                f"its prior, **{pct(p0)}**.")
+        text = (f"No published figure measures the indicator of {markdown_text(t.id, one_line=True)}: given "
+                f"{_figures(b)}, P({what}) stays at its prior, **{pct(p0)}**.")
     if sampled_elsewhere(b):
         text += " **The posterior was sampled for different parameters than this scenario's** (see below)."
     if short:
