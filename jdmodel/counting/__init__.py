@@ -19,6 +19,7 @@ from jdmodel.counting.model import (
     PARAMETER_SHAPES,
     SECTORS,
     enterprise_rates,
+    noise_shapes,
     parameters_from_toml,
     project_rates,
     scenario_rates,
@@ -27,7 +28,7 @@ from jdmodel.counting.model import (
 from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
 
 __all__ = [
-    "SECTORS", "PARAMETER_SHAPES", "NOISE_STREAMS", "simulate_counts", "enterprise_rates", "project_rates",
+    "SECTORS", "PARAMETER_SHAPES", "NOISE_STREAMS", "noise_shapes", "simulate_counts", "enterprise_rates", "project_rates",
     "scenario_rates", "parameters_from_toml", "poisson_quantile", "binomial_quantile", "pipeline_landed_mean",
     "pipeline_landed_distribution", "enterprises_mean_path", "enterprise_count_pmf",
 ]
