@@ -399,12 +399,14 @@ def test_parameter_file_schema_and_model_agree(table):
 # --- the compiled loop (jdmodel.counting.kernel) --------------------------------------------------
 
 def _kernel_quantiles(u, mu, n, p):
-    from jdmodel.counting import kernel
+    from jdmodel.counting import kernel, quantiles
 
     G = kernel._bound_table()
+    BG, BF = quantiles._binomial_tables()
     pq = np.array([kernel.poisson_q(a, b, G) for a, b in zip(u, mu, strict=True)])
-    bq = np.array([kernel.binomial_q(a, k, q, np.log1p(-q), np.log(q) if q > 0 else -np.inf)
-                   for a, k, q in zip(u, n, p, strict=True)])
+    with np.errstate(divide="ignore"):
+        bq = np.array([kernel.binomial_q(a, k, q, np.log1p(-q), np.log(q), BG, BF)
+                       for a, k, q in zip(u, n, p, strict=True)])
     return pq, bq
 
 

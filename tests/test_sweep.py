@@ -77,6 +77,14 @@ def test_reductions_identical_whatever_order_chunks_are_merged_in():
             np.testing.assert_array_equal(res[k], v, err_msg=k)
 
 
+def test_sweep_is_the_same_to_the_bit_without_the_compiled_loops(monkeypatch):
+    from jdmodel import _jit
+
+    compiled = sweep("plan", draws=2500, seed=6, chunks=999, progress=False)
+    monkeypatch.setattr(_jit, "ENABLED", False)
+    xr.testing.assert_identical(sweep("plan", draws=2500, seed=6, chunks=700, workers=1, progress=False), compiled)
+
+
 def test_sweep_moments_match_the_draws():
     ens = jd.simulate("plan", draws=3001, seed=8, io=False)
     red = sweep("plan", draws=3001, seed=8, chunks=999, progress=False)

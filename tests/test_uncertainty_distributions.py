@@ -151,3 +151,16 @@ def test_valid_tables_have_no_problems(name):
 def test_invalid_table_raises_on_ppf():
     with pytest.raises(ParameterError, match="normal needs sd"):
         ppf({"value": 1.0, "dist": "normal"}, np.array([0.5]), where="k")
+
+
+def test_compiled_triangular_gives_the_numpy_bits(monkeypatch):
+    from jdmodel import _jit
+
+    u = np.concatenate([np.random.default_rng(3).random(10_001), [2.0**-53, 1 - 2.0**-53, 0.25, 0.5]])
+    for table in ({"value": 2.0, "low": 1.0, "high": 3.5}, {"value": 1.0, "low": 1.0, "high": 3.0},
+                  {"value": 3.0, "low": 1.0, "high": 3.0}):
+        compiled = [ppf(table, u, default="triangular"), ppf(table, u[::7], default="triangular")]
+        monkeypatch.setattr(_jit, "ENABLED", False)
+        assert np.array_equal(ppf(table, u, default="triangular"), compiled[0])
+        assert np.array_equal(ppf(table, u[::7], default="triangular"), compiled[1])
+        monkeypatch.setattr(_jit, "ENABLED", True)

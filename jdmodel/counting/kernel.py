@@ -43,6 +43,7 @@ DISTRICT = ("projects.base", "projects.proposal_rate", "projects.funds_doubling"
 _PH, _PJ, _PK = qt._H, qt._J, qt._K
 _MARGIN = qt._REL_MARGIN
 _BMAX = qt._BINOM_MAX_MEAN
+_BH, _BJ, _BN, _BMU = qt._B_H, qt._B_J, qt._B_N, qt._B_MU
 _HARD = -1.0
 
 
@@ -55,8 +56,9 @@ _HARD = -1.0
 # the margin of 1e-12 u that every decision keeps, so a decision is exact or the draw goes to
 # scipy. This reads no CDF table, whose random rows would each cost a cache miss.
 #
-# Binomial: the same summation from zero, ``quantiles._binomial_search`` element by element, with
-# log(1 - p) computed once per draw and sector.
+# Binomial: the bound table of ``quantiles`` first (n < 256, np < 16), then the same summation from
+# zero as ``quantiles._binomial_search``, element by element, with log(1 - p) computed once per draw
+# and sector.
 
 @jit
 def poisson_q(u, mu, G):
@@ -123,15 +125,22 @@ def _binomial_search(v, n, p, log_q, strict):
 
 
 @jit
-def binomial_q(u, n, p, log_q, log_p):
-    """Binomial quantile (``quantiles.binomial_quantile``) by summation; ``-1`` = undecided.
+def binomial_q(u, n, p, log_q, log_p, BG, BF):
+    """Binomial quantile (``quantiles.binomial_quantile``): bound table, then summation; ``-1`` = undecided.
 
-    ``log_q``, ``log_p``: ``log1p(-p)`` and ``log(p)``, computed once for a fixed ``p``.
+    ``log_q``, ``log_p``: ``log1p(-p)`` and ``log(p)``, computed once for a fixed ``p``; ``BG``,
+    ``BF``: the bound table and its row offsets (``quantiles._binomial_tables``).
     """
     if not (u > 0.0 and u < 1.0 and p >= 0.0 and p <= 1.0 and n >= 0.0 and n == math.floor(n)):
         return _HARD
     if p <= 0.5:
-        if n * p > _BMAX:
+        mean = n * p
+        if n < _BN and mean < _BMU:
+            g = (BF[int(n)] + int(n * p * (1.0 / _BH))) * (_BJ + 1) + int(u * _BJ)
+            lo = BG[g]
+            if lo == BG[g + _BJ + 2]:                      # settled by the bound table
+                return np.float64(lo)
+        elif mean > _BMAX:
             return _HARD
         return _binomial_search(u, n, p, log_q, False)
     if n - n * p > _BMAX:
@@ -170,7 +179,7 @@ def _pending(stream, lag, out):
 
 @jit
 def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, stream, mat, landed, entries):
+          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries):
     """One draw of the three counting models; returns False when a quantile needs scipy."""
     S, T = funds.shape[1], funds.shape[2]
     ok = True
@@ -237,7 +246,7 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         log_q, log_p = math.log1p(-p[11]), math.log(p[11])
         for t in range(T):
             k = poisson_q(ue_in[d, s, t], entries[t], PG)
-            b = binomial_q(ue_out[d, s, t], e, p[11], log_q, log_p)
+            b = binomial_q(ue_out[d, s, t], e, p[11], log_q, log_p, BG, BF)
             ok = ok and k >= 0.0 and b >= 0.0
             e = e - b + k
             ent[d, s, t + 1] = e
@@ -246,12 +255,12 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
 
 @jit
 def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-               up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, ok):
+               up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok):
     T = funds.shape[2]
     stream, mat, landed, entries = np.empty(T + 1), np.empty(T), np.empty(T + 1), np.empty(T)
     for d in range(ok.shape[0]):
         ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out,
-                      up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, stream, mat,
+                      up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat,
                       landed, entries)
 
 
@@ -284,7 +293,12 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     S, T = funds.shape[1], funds.shape[2]
 
     def full(a: Array, shape: tuple[int, ...]) -> Array:
-        return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=np.float64)
+        # the loop reads one draw's values at a time: they must lie together (the engine keeps lever
+        # paths year-major); inputs shared by every draw are broadcast, not copied
+        a = np.asarray(a, dtype=np.float64)
+        if a.ndim and a.shape[0] > 1 and a.strides[0] != 0 and a.strides[0] < max(a.strides):
+            a = np.ascontiguousarray(a)
+        return np.broadcast_to(a, shape)
 
     pe = np.empty((d, len(ENTERPRISE), S))
     for i, name in enumerate(ENTERPRISE):
@@ -310,5 +324,5 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     _all_draws(pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)),
                growth, graduation, infra_term, *streams,
                out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
-               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), ok)
+               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok)
     return out, ok

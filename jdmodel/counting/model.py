@@ -310,7 +310,7 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
     q = _read(p, output.shape[1] if output.ndim == 3 else None)
     d = _draw_count(_check_inputs(funds, talent, land, output, infra), q)
-    funds, talent, land = (np.maximum(a, 0.0) for a in (funds, talent, land))
+    funds, talent, land = (a if a.size == 0 or a.min() >= 0.0 else np.maximum(a, 0.0) for a in (funds, talent, land))
     if noise is None:
         return _expected(q, funds, talent, land, output, infra, d)
     u = {k: _uniforms(noise, k, d, tail) for k, tail in noise_shapes(*funds.shape[1:]).items()}

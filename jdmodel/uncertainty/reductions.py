@@ -1,220 +1,24 @@
-"""Streaming reductions of a sweep whose bits do not depend on chunking, workers or completion order.
+"""Everything a sweep keeps of its draws, the same to the bit however the draws were split.
 
-A sweep folds its draws, chunk by chunk and perhaps on many workers, into statistics whose size
-does not grow with the draw count. Integer statistics (target hits, first-year counts,
-histograms) add up to the same numbers in any order. Sums of floating-point numbers do not:
-``(a + b) + c`` and ``a + (b + c)`` differ in the last bit. So the float sums (means, variances,
-expected shortfalls) are built in two stages that fix the order:
-
-1. **Fixed blocks.** The draws are cut into blocks of :data:`BLOCK` consecutive draw indices,
-   aligned to the global index (block ``k`` holds draws ``[k B, (k + 1) B)``; the last may be
-   shorter). A block's sum ``S_b`` and centred sum of squares ``Q_b = sum (x - S_b / n_b)^2``
-   are summed draw by draw in index order. A chunk computes them for the blocks it holds
-   entirely; the rows of a block cut by a chunk boundary travel as they are and are summed
-   once all of the block has arrived, in the same order.
-2. **Exact accumulation.** Block results are added exactly, as integers in units of
-   ``2**-1074`` (every double is an integer multiple of it), so their order does not matter.
-   At the end, ``mean = sum S_b / N`` and
-   ``M2 = sum Q_b + sum S_b^2 / n_b - (sum S_b)^2 / N`` (Chan, Golub & LeVeque's pairwise
-   identity, here without cancellation because it is evaluated in exact rational arithmetic)
-   are rounded once.
-
-The result is a function of the draws and the block size alone: the same bits for any chunk
-size, any number of threads, processes or Dask workers, and any completion order (tested).
-
-References
-----------
-Chan, T. F., Golub, G. H. & LeVeque, R. J. (1983). Algorithms for computing the sample
-variance: analysis and recommendations. *The American Statistician* 37, 242-247.
-Demmel, J. & Nguyen, H. D. (2015). Parallel reproducible summation. *IEEE Trans. Computers*
-64, 2060-2070 (reproducible sums independent of the order; here made exact).
+:class:`Reductions` folds chunks of draws into histograms of each indicator by year (fixed bins:
+geometric for money, one per integer for counts), minima and maxima, target hit and first-year
+counts, and float sums taken over fixed blocks of the global draw index and added exactly
+(:mod:`jdmodel.uncertainty.blocksums`). Integers add up the same in any order and the block sums
+are exact, so merging chunk results from any number of threads, processes or Dask workers, in
+any order, gives identical statistics. One compiled pass over a chunk's rows does all but the
+block sums; a numpy version of the same pass is the fallback (tested equal).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
 
 from jdmodel import _jit
-
-#: Draws per reduction block (aligned to the global draw index).
-BLOCK = 1024
-_SCALE = 1074                        # 2**-1074 is the smallest positive double
-
-
-@_jit.jit
-def _block_sums_into(x, s, q):
-    """Sum ``s[j]`` and centred sum of squares ``q[j]`` of the columns of ``x``, row by row."""
-    n, m = x.shape
-    for j in range(m):
-        s[j] = 0.0
-        q[j] = 0.0
-    for i in range(n):
-        for j in range(m):
-            s[j] += x[i, j]
-    for j in range(m):
-        c = s[j] / n
-        acc = 0.0
-        for i in range(n):
-            r = x[i, j] - c
-            acc += r * r
-        q[j] = acc
-
-
-def block_sums(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per column: the sum of a block's rows and the sum of squares about its mean, in row order.
-
-    Both paths (compiled and numpy) add the rows one after another, so they give the same bits.
-
-    Examples
-    --------
-    >>> s, q = block_sums(np.array([[1.0, 2.0], [3.0, 2.0]]))
-    >>> s.tolist(), q.tolist()
-    ([4.0, 4.0], [2.0, 0.0])
-    """
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    s, q = np.empty(x.shape[1]), np.empty(x.shape[1])
-    if _jit.enabled():
-        _block_sums_into(x, s, q)
-        return s, q
-    s[:] = np.add.accumulate(x, axis=0)[-1]          # accumulate is sequential in the row order
-    r = x - s / x.shape[0]
-    q[:] = np.add.accumulate(r * r, axis=0)[-1]
-    return s, q
-
-
-def _exact(value: float) -> int | None:
-    """``value`` as an integer multiple of 2**-1074 (None for inf or NaN)."""
-    if not math.isfinite(value):
-        return None
-    num, den = float(value).as_integer_ratio()
-    return num << (_SCALE - den.bit_length() + 1)
-
-
-@dataclass
-class ExactSums:
-    """Exact running sums of block results for ``m`` columns, mergeable in any order."""
-
-    m: int
-    s: list = field(default_factory=list)         # sum of S_b
-    q: list = field(default_factory=list)         # sum of Q_b
-    s2: dict = field(default_factory=dict)        # block size n -> per column sum of S_b**2 (units 2**-2148)
-    bad: NDArray[np.bool_] | None = None          # a column met inf or NaN
-
-    def __post_init__(self) -> None:
-        if not self.s:
-            self.s, self.q = [0] * self.m, [0] * self.m
-            self.bad = np.zeros(self.m, dtype=bool)
-
-    def add_block(self, s: NDArray[np.float64], q: NDArray[np.float64], n: int) -> None:
-        squares = self.s2.setdefault(int(n), [0] * self.m)
-        for j in range(self.m):
-            si, qi = _exact(s[j]), _exact(q[j])
-            if si is None or qi is None:
-                self.bad[j] = True
-                continue
-            self.s[j] += si
-            self.q[j] += qi
-            squares[j] += si * si
-
-    def merge(self, other: ExactSums) -> None:
-        for j in range(self.m):
-            self.s[j] += other.s[j]
-            self.q[j] += other.q[j]
-        for n, squares in other.s2.items():
-            mine = self.s2.setdefault(n, [0] * self.m)
-            for j in range(self.m):
-                mine[j] += squares[j]
-        self.bad |= other.bad
-
-    def sum(self) -> NDArray[np.float64]:
-        """The sums, each rounded once."""
-        return np.array([math.nan if b else s / (1 << _SCALE) for s, b in zip(self.s, self.bad, strict=True)])
-
-    def moments(self, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Mean and M2 (sum of squared deviations from the mean) over ``n`` values, each rounded once."""
-        mean, m2 = np.empty(self.m), np.empty(self.m)
-        unit = 1 << _SCALE
-        for j in range(self.m):
-            if self.bad[j] or n == 0:
-                mean[j] = m2[j] = math.nan
-                continue
-            mean[j] = self.s[j] / (n * unit)
-            between = sum((Fraction(sq[j], size) for size, sq in self.s2.items()), Fraction(0))
-            exact = Fraction(self.q[j], unit) + (between - Fraction(self.s[j] * self.s[j], n)) / (unit * unit)
-            m2[j] = float(max(exact, Fraction(0)))
-        return mean, m2
-
-
-@dataclass
-class BlockSums:
-    """Fixed-block float sums of the columns of a (draw, column) matrix, streamed chunk by chunk.
-
-    ``add(x, start)`` takes the rows of draws ``[start, start + len(x))``. Whole blocks are summed
-    at once; rows of a block cut by a chunk boundary wait in ``pending`` until the rest arrives
-    (from this object or one merged into it).
-    """
-
-    m: int
-    n_total: int
-    block: int = BLOCK
-    exact: ExactSums | None = None
-    pending: dict = field(default_factory=dict)   # block -> list of (first draw, rows)
-
-    def __post_init__(self) -> None:
-        if self.exact is None:
-            self.exact = ExactSums(self.m)
-
-    def _size(self, b: int) -> int:
-        return min(self.block, self.n_total - b * self.block)
-
-    def add(self, x: NDArray[np.float64], start: int) -> None:
-        stop = start + x.shape[0]
-        B = self.block
-        first, last = -(-start // B), min(stop // B, -(-self.n_total // B))   # whole blocks [first, last)
-        if stop == self.n_total:
-            last = -(-self.n_total // B)
-        if first >= last:                                  # no whole block: the rows wait
-            self._park(x, start)
-            return
-        head, tail = first * B - start, min(last * B, self.n_total) - start
-        if head > 0:
-            self._park(x[:head], start)
-        for b in range(first, last):
-            lo = b * B - start
-            self.exact.add_block(*block_sums(x[lo: lo + self._size(b)]), self._size(b))
-        if tail < x.shape[0]:
-            self._park(x[tail:], start + tail)
-
-    def _park(self, rows: NDArray[np.float64], start: int) -> None:
-        B = self.block
-        while rows.shape[0]:
-            b = start // B
-            take = min(rows.shape[0], (b + 1) * B - start)
-            self._pending(b, start, rows[:take].copy())
-            rows, start = rows[take:], start + take
-
-    def _pending(self, b: int, start: int, rows: NDArray[np.float64]) -> None:
-        parts = self.pending.setdefault(b, [])
-        parts.append((start, rows))
-        if sum(p[1].shape[0] for p in parts) == self._size(b):
-            del self.pending[b]
-            whole = np.concatenate([p[1] for p in sorted(parts, key=lambda p: p[0])])
-            self.exact.add_block(*block_sums(whole), whole.shape[0])
-
-    def merge(self, other: BlockSums) -> None:
-        self.exact.merge(other.exact)
-        for b, parts in other.pending.items():
-            for start, rows in parts:
-                self._pending(b, start, rows)
-
-    def complete(self) -> bool:
-        return not self.pending
-
+from jdmodel.uncertainty.blocksums import BlockSums
 
 # --- histograms ---------------------------------------------------------------------------------
 
@@ -226,7 +30,7 @@ def _hist_log_into(v, hist, edges, inv_step):
     for d in range(v.shape[0]):
         for y in range(v.shape[1]):
             x = v[d, y]
-            if x != x:
+            if x != x or x >= edges[nb]:
                 i = nb - 1
             elif x < lo:
                 i = 0
@@ -276,6 +80,67 @@ def histogram_add(hist: NDArray[np.int64], v: NDArray[np.float64], edges: NDArra
 
 # --- all reductions of a sweep ------------------------------------------------------------------
 
+_CMP = {">": 0, ">=": 1, "<": 2, "<=": 3}
+
+
+@_jit.jit
+def _log_bin(x, edges, inv_step):
+    nb = edges.size - 1
+    if x != x or x >= edges[nb]:
+        return nb - 1
+    if x < edges[0]:
+        return 0
+    i = min(int(math.log(x / edges[0]) * inv_step), nb - 1)
+    while i > 0 and x < edges[i]:
+        i -= 1
+    while i < nb - 1 and x >= edges[i + 1]:
+        i += 1
+    return i
+
+
+@_jit.jit
+def _reduce_into(X, Y, counts_kind, hists, edges, inv_step, low, high, tspec, hits, first, joint, pspec, pathhits):
+    """One pass over the rows of ``X`` for everything but the float sums (see ``Reductions._add_numpy``)."""
+    n_ind = counts_kind.size
+    gaps = n_ind * Y
+    for d in range(X.shape[0]):
+        for i in range(n_ind):
+            h = hists[i]
+            for y in range(Y):
+                j = i * Y + y
+                x = X[d, j]
+                if counts_kind[i]:
+                    nb = h.shape[1]
+                    b = nb - 1 if x != x else int(min(max(np.rint(x), 0.0), nb - 1.0))
+                else:
+                    b = _log_bin(x, edges, inv_step)
+                h[y, b] += 1
+                if low[j] == low[j] and not (x >= low[j]):    # NaN sticks, as in np.minimum
+                    low[j] = x
+                if high[j] == high[j] and not (x <= high[j]):
+                    high[j] = x
+        all_hit = True
+        for r in range(tspec.shape[0]):
+            base, yi, cmp, thr = int(tspec[r, 0]) * Y, int(tspec[r, 1]), int(tspec[r, 2]), tspec[r, 3]
+            fy = Y
+            for y in range(Y - 1, -1, -1):
+                x = X[d, base + y]
+                if (x > thr) if cmp == 0 else (x >= thr) if cmp == 1 else (x < thr) if cmp == 2 else (x <= thr):
+                    fy = y
+                    if y == yi:
+                        hits[r] += 1
+                elif y == yi:
+                    all_hit = False
+            first[r, fy] += 1
+            x = X[d, base + yi]
+            gap = thr - x if cmp <= 1 else x - thr
+            X[d, gaps + r] = 0.0 if gap < 0.0 else gap       # np.maximum(gap, 0.0), NaN kept
+        if tspec.shape[0] and all_hit:
+            joint[0] += 1
+        for r in range(pspec.shape[0]):
+            if X[d, int(pspec[r, 0]) * Y + int(pspec[r, 1])] >= pspec[r, 2]:
+                pathhits[r] += 1
+
 @dataclass
 class Reductions:
     """Everything a sweep keeps of its draws, for indicators ``names`` over ``years``.
@@ -316,19 +181,32 @@ class Reductions:
             self.counts.setdefault(f"pathhit:{p.id}", np.zeros((), dtype=np.int64))
 
     def add(self, values, start: int) -> None:
+        Y, k = len(self.years), len(self.names)
+        if not k:
+            return
+        D = np.shape(values[self.names[0]])[0]
+        # one matrix: the indicators by year, then a column per target for its shortfall
+        X = np.empty((D, k * Y + len(self.targets)))
+        for i, name in enumerate(self.names):
+            X[:, i * Y:(i + 1) * Y] = values[name]
+        if _jit.enabled():
+            self._add_compiled(X)
+        else:
+            self._add_numpy(X)
+        self.sums.add(X, start)
+        self.n += D
+
+    def _add_numpy(self, X: NDArray[np.float64]) -> None:
         Y = len(self.years)
-        cols = []
-        d = None
+        col = {name: i * Y for i, name in enumerate(self.names)}
         for name in self.names:
-            v = np.asarray(values[name], dtype=np.float64)
-            d = v.shape[0]
+            v = X[:, col[name]:col[name] + Y]
             histogram_add(self.hist[name], v, self.edges[name])
             np.minimum(self.low[name], v.min(axis=0), out=self.low[name])
             np.maximum(self.high[name], v.max(axis=0), out=self.high[name])
-            cols.append(v)
         joint = None
-        for t in self.targets:
-            v = np.asarray(values[t.indicator], dtype=np.float64)
+        for r, t in enumerate(self.targets):
+            v = X[:, col[t.indicator]:col[t.indicator] + Y]
             yi = self.years.index(t.year)
             ok = t.reached(v)
             hit = ok[:, yi]
@@ -337,15 +215,41 @@ class Reductions:
             first = np.where(ok.any(axis=1), ok.argmax(axis=1), Y)
             self.counts[f"first:{t.id}"] += np.bincount(first, minlength=Y + 1)
             gap = t.threshold - v[:, yi] if t.comparison in (">", ">=") else v[:, yi] - t.threshold
-            cols.append(np.maximum(gap, 0.0)[:, None])
+            X[:, len(self.names) * Y + r] = np.maximum(gap, 0.0)
         if joint is not None:
             self.counts["hit:__all__"] += joint.sum()
         for p in self.paths:
-            v = np.asarray(values[p.indicator], dtype=np.float64)
-            self.counts[f"pathhit:{p.id}"] += (v[:, self.years.index(p.target_year)] >= p.target_value).sum()
-        if cols:
-            self.sums.add(np.concatenate(cols, axis=1), start)
-            self.n += d
+            v = X[:, col[p.indicator] + self.years.index(p.target_year)]
+            self.counts[f"pathhit:{p.id}"] += (v >= p.target_value).sum()
+
+    def _add_compiled(self, X: NDArray[np.float64]) -> None:
+        Y = len(self.years)
+        ind = {name: i for i, name in enumerate(self.names)}
+        low = np.concatenate([self.low[n] for n in self.names])
+        high = np.concatenate([self.high[n] for n in self.names])
+        tspec = np.array([[ind[t.indicator], self.years.index(t.year), _CMP[t.comparison], t.threshold]
+                          for t in self.targets], dtype=np.float64).reshape(-1, 4)
+        pspec = np.array([[ind[p.indicator], self.years.index(p.target_year), p.target_value] for p in self.paths],
+                         dtype=np.float64).reshape(-1, 3)
+        hits = np.zeros(len(self.targets), dtype=np.int64)
+        first = np.zeros((len(self.targets), Y + 1), dtype=np.int64)
+        joint = np.zeros(1, dtype=np.int64)
+        pathhits = np.zeros(len(self.paths), dtype=np.int64)
+        kinds = np.array([self.edges[n] is None for n in self.names], dtype=np.bool_)
+        money = next((self.edges[n] for n in self.names if self.edges[n] is not None), np.ones(2))
+        _reduce_into(X, Y, kinds, tuple(self.hist[n] for n in self.names), money,
+                     (money.size - 1) / math.log(money[-1] / money[0]), low, high, tspec, hits, first, joint,
+                     pspec, pathhits)
+        for i, name in enumerate(self.names):
+            self.low[name][:] = low[i * Y:(i + 1) * Y]
+            self.high[name][:] = high[i * Y:(i + 1) * Y]
+        for r, t in enumerate(self.targets):
+            self.counts[f"hit:{t.id}"] += hits[r]
+            self.counts[f"first:{t.id}"] += first[r]
+        if self.targets:
+            self.counts["hit:__all__"] += joint[0]
+        for r, p in enumerate(self.paths):
+            self.counts[f"pathhit:{p.id}"] += pathhits[r]
 
     def merge(self, other: Reductions) -> Reductions:
         self.n += other.n

@@ -35,8 +35,8 @@ COUNT_INDICATORS = frozenset({"enterprises_total", "projects", "scenarios"})
 LOG_LO, LOG_HI, LOG_BINS = 1e-3, 1e7, 1 << 16
 COUNT_BINS = 1 << 14
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Largest default chunk (draws): measured to keep a chunk's arrays in cache (benchmarks/README.md).
-DEFAULT_CHUNK = 20_000
+#: Largest default chunk (draws): small enough for a chunk's arrays to stay in cache (measured, benchmarks/README.md).
+DEFAULT_CHUNK = 4096
 
 
 def _edges(name: str) -> np.ndarray:
@@ -158,7 +158,7 @@ def local_workers() -> int:
 
 def default_chunk(draws: int, workers: int) -> int:
     """Draws per chunk: at most :data:`DEFAULT_CHUNK`, and small enough to give each worker several."""
-    return int(min(draws, DEFAULT_CHUNK, max(2048, math.ceil(draws / (4 * workers)))))
+    return int(min(draws, DEFAULT_CHUNK, max(1024, math.ceil(draws / (4 * workers)))))
 
 
 def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int | None = None, client=None,
@@ -176,7 +176,7 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     design : {"lhs", "sobol", "mc"}
     chunks : int, optional
         Draws per chunk (memory is bounded by the chunk and the number of workers); by default at
-        most 20 000 and small enough to give every worker several chunks.
+        most 4096 and small enough to give every worker several chunks.
     client : dask.distributed.Client, optional
         Run the chunks on a cluster.
     out : path, optional
