@@ -5,7 +5,9 @@ a small run first), one after the other in the same session on the same machine:
 
 (a) the previous release's engine (commit 9e58651, extracted with ``git archive`` to a temporary
     directory and put first on ``PYTHONPATH``): ``jd.sweep("plan", draws=N)``;
-(b) this engine: ``jd.sweep("plan", draws=N, workers=1)`` and with every core (the default);
+(b) this engine: ``jd.sweep("plan", draws=N, workers=1)`` and with every core (the default, threads),
+    and the same chunks on a pool of forked processes, merged in the parent (the alternative to
+    threads);
 (c) the same with :mod:`jdmodel.kernels` standing in for the engine's year loop (the wiring its
     docstring describes, done here by replacing ``jdmodel.engine.run`` for the run);
 (d) the limit: ``benchmarks/reference.py``, the whole sweep as one fused compiled loop per draw,
@@ -43,6 +45,33 @@ t = time.perf_counter()
 red = jd.sweep("plan", draws={n}, seed=1, progress=False, **kw)
 dt = time.perf_counter() - t
 print(json.dumps({{"seconds": dt, "p_reach": dict(zip(map(str, red.target.values), map(float, red.p_reach.values)))}}))
+"""
+
+_PROCESSES = """
+import json, multiprocessing as mp, time
+from concurrent.futures import ProcessPoolExecutor
+import jdmodel as jd
+from jdmodel.params.schema import YEARS
+from jdmodel.uncertainty.sweep import _chunk, default_chunk
+
+sc = jd.load_scenario("plan")
+
+def part(bounds):
+    return _chunk(sc, {n}, 1, "lhs", *bounds, False, False, YEARS)[0]
+
+def run(n_draws, pool):
+    c = default_chunk(n_draws, {cores})
+    red = None
+    for r in pool.map(part, [(a, min(a + c, n_draws)) for a in range(0, n_draws, c)]):
+        red = r if red is None else red.merge(r)
+    return red
+
+with ProcessPoolExecutor({cores}, mp_context=mp.get_context("fork")) as pool:
+    list(pool.map(part, [(0, 100)] * {cores}))                     # warm-up in every process
+    t = time.perf_counter()
+    red = run({n}, pool)
+    dt = time.perf_counter() - t
+print(json.dumps({{"seconds": dt}}))
 """
 
 _WIRED = """
@@ -149,6 +178,7 @@ def main() -> None:
     old = None if args.skip_old else old_tree()
     runs = [("new, 1 worker", _SWEEP.format(n=n, extra='{"workers": 1}'), None),
             (f"new, {cores} workers", _SWEEP.format(n=n, extra="{}"), None),
+            (f"new, {cores} processes (fork)", _PROCESSES.format(n=n, cores=cores), None),
             (f"new + kernels wired, {cores} workers", _WIRED + _SWEEP.format(n=n, extra="{}"), None),
             ("reference, 1 thread", _REFERENCE.format(bench=str(ROOT / "benchmarks"), n=n, threads=1), None),
             (f"reference, {cores} threads", _REFERENCE.format(bench=str(ROOT / "benchmarks"), n=n, threads=cores), None)]
@@ -162,6 +192,7 @@ def main() -> None:
     wired, ref1, ref_all = t[f"new + kernels wired, {cores} workers"], t["reference, 1 thread"], t[f"reference, {cores} threads"]
     ratios = {
         "second core(s): new 1 worker / all": new1 / new_all,
+        "threads against processes: processes / threads": t[f"new, {cores} processes (fork)"] / new_all,
         "new (all cores) / reference (all cores)": new_all / ref_all,
         "new (1 worker) / reference (1 thread)": new1 / ref1,
         "new + kernels (all cores) / reference (all cores)": wired / ref_all,

@@ -15,6 +15,11 @@ cores at once. Floating-point semantics are strict IEEE (no ``fastmath``): a dra
 depend on where in a chunk it sits.
 
 Set ``JDMODEL_DISABLE_NUMBA=1`` before importing jdmodel to run the numpy code only.
+
+numba invalidates a cached function when its own source file changes, not when a compiled
+function it calls from another module does (``designs`` calls ``rng``; the counting loop freezes
+constants of ``counting/quantiles.py``). An installed release replaces every file at once; a
+developer editing those modules should delete ``jdmodel/**/__pycache__/*.nb[ci]``.
 """
 
 from __future__ import annotations
