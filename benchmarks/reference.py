@@ -1,7 +1,8 @@
 """The limit: the whole sweep of a scenario as one fused compiled loop per draw (benchmarks only).
 
 For each draw, in registers and a few scratch arrays: the Latin-hypercube design (the same keyed
-Feistel permutation and jitter as :mod:`jdmodel.uncertainty.designs`), the triangular inverse
+Feistel permutation and jitter as :mod:`jdmodel.uncertainty.designs`, computed a few hundred draws
+ahead column by column, which the CPU vectorises — faster than draw by draw), the triangular inverse
 CDFs, the derived base outputs, the growth block year by year (output as
 ``A exp(α ln K + β ln H + γ ln L)``), the e-commerce sales line and the online-economy total,
 the three counting models (with the library's exact quantile routines and the same
@@ -28,11 +29,11 @@ from jdmodel.counting.kernel import (
     ENTERPRISE,
     _bound_table,
     _matured,
-    _pending,
     binomial_q,
     poisson_q,
 )
-from jdmodel.uncertainty.designs import _FEISTEL_ROUNDS, _encrypt4, _round_keys, _widths
+from jdmodel.counting.quantiles import _binomial_tables
+from jdmodel.uncertainty.designs import _FEISTEL_ROUNDS, _permute_into, _round_keys, _widths
 from jdmodel.uncertainty.rng import _hash_block, draw_hash, stream_key, uniform_at
 
 SECTOR_PARAMS = ("base_output", "capital_output_ratio", "depreciation", "investment_rate", "leverage",
@@ -45,13 +46,19 @@ LOG_LO, LOG_HI, LOG_BINS, COUNT_BINS = 1e-3, 1e7, 1 << 16, 1 << 14
 jit = numba.njit(nogil=True, cache=True, error_model="numpy")
 
 
+_BLOCK = 256
+
+
 @jit
-def _lhs(d, j, n, keys, a, c, hd, k1):
-    y = _encrypt4(np.uint32(d), keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c)
-    while y > np.uint32(n - 1):
-        y = _encrypt4(y, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c)
-    u = (np.float64(y) + uniform_at(hd, j, k1)) / n
-    return min(max(u, 2.0**-53), 1.0 - 2.0**-53)
+def _design_block(U, y, h, start, m, n, keys, a, c, k0, k1, tri, todo, val):
+    """``U[j, i]``: parameter ``j`` of draw ``start + i`` (LHS stratum + jitter, triangular inverse CDF)."""
+    for i in range(m):
+        h[i] = draw_hash(start + i, k0)
+    for j in range(U.shape[0]):
+        _permute_into(y[:m], start, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c, np.uint32(n - 1), todo, val)
+        for i in range(m):
+            u = (np.float64(y[i]) + uniform_at(h[i], j, k1)) / n
+            U[j, i] = _triangular(min(max(u, 2.0**-53), 1.0 - 2.0**-53), tri[j, 0], tri[j, 1], tri[j, 2])
 
 
 @jit
@@ -69,7 +76,7 @@ def _value(x, central, col):
 @jit
 def _run(start, stop, n, keys, a, c, jk0, jk1, tri, x, sp_c, sp_col, jo, share_col, levers, d_infra, d_env,
          ln_infra, scal_c, scal_col, ent_c, ent_col, share, dist_c, dist_col, sk, composition, ec, tgt, paths,
-         G, hist_money, hist_count, sums, sumsq, hits, first, shortfall, joint, pathhits):
+         G, BG, BF, hist_money, hist_count, sums, sumsq, hits, first, shortfall, joint, pathhits, stages):
     S, T = levers.shape[1], levers.shape[2]
     Y = T + 1
     K, H, L, A = np.empty(S), np.empty(S), np.empty(S), np.empty(S)
@@ -77,20 +84,28 @@ def _run(start, stop, n, keys, a, c, jk0, jk1, tri, x, sp_c, sp_col, jo, share_c
     out = np.empty((5, Y))
     p = np.empty((len(SECTOR_PARAMS), S))
     stream, mat, landed, entries = np.empty(Y), np.empty(T), np.empty(Y), np.empty(T)
-    pend = np.empty(Y)
+    growth = np.empty(T)
     granted = np.empty((S, T))
     inv_money = LOG_BINS / math.log(LOG_HI / LOG_LO)
     e0, q, hs = np.empty(len(ENTERPRISE)), np.empty(len(DISTRICT)), np.empty(sk.shape[0], np.uint64)
+    U = np.empty((x.size, _BLOCK))
+    yb = np.empty(_BLOCK, np.uint32)
+    hb = np.empty(_BLOCK, np.uint64)
+    todo, val = np.empty(_BLOCK, np.int64), np.empty(_BLOCK, np.uint32)
     for d in range(start, stop):
-        hd = draw_hash(d, jk0)
+        i = (d - start) % _BLOCK
+        if i == 0:          # the design for the next few hundred draws, column by column (vectorised)
+            _design_block(U, yb, hb, d, min(_BLOCK, stop - d), n, keys, a, c, jk0, jk1, tri, todo, val)
         for j in range(x.size):
-            x[j] = _triangular(_lhs(d, j, n, keys, a, c, hd, jk1), tri[j, 0], tri[j, 1], tri[j, 2])
+            x[j] = U[j, i]
         for i in range(p.shape[0]):
             for s in range(S):
                 p[i, s] = _value(x, sp_c[i, s], sp_col[i, s])
         for s in range(S):
             if jo[s] > 0:
                 p[0, s] = jo[s] / x[share_col]
+        if stages < 2:
+            continue
         land_budget = _value(x, scal_c[0], scal_col[0])
         sales_base = _value(x, scal_c[1], scal_col[1])
         sales_el = _value(x, scal_c[2], scal_col[2])
@@ -124,6 +139,8 @@ def _run(start, stop, n, keys, a, c, jk0, jk1, tri, x, sp_c, sp_col, jo, share_c
                     oe += math.exp(lnY[s, t])
             out[0, t] = oe
             out[1, t] = sales_base * math.exp(sales_el * (lnY[ec, t] - lnY[ec, 0]))
+        if stages < 3:
+            continue
         # counting: projects and scenarios
         for i in range(e0.size):
             e0[i] = _value(x, ent_c[i], ent_col[i])
@@ -169,24 +186,24 @@ def _run(start, stop, n, keys, a, c, jk0, jk1, tri, x, sp_c, sp_col, jo, share_c
             before = e0[1] * base
             stream[0] = before
             for t in range(T):
-                g = math.exp(e0[2] * (lnY[s, t + 1] - lnY[s, 0]))
+                growth[t] = math.exp(e0[2] * (lnY[s, t + 1] - lnY[s, 0]))
                 support = 1.0 + levers[0, s, t] / e0[3] + levers[1, s, t] / e0[4] + granted[s, t] / e0[5]
-                stream[t + 1] = before / (1.0 + e0[6]) * g * support
+                stream[t + 1] = before / (1.0 + e0[6]) * growth[t] * support
             _matured(stream, e0[7], mat)
-            _pending(stream, e0[7], pend)
             for t in range(T):
-                g = math.exp(e0[2] * (lnY[s, t + 1] - lnY[s, 0]))
                 grad = e0[8] + (1.0 - e0[8]) * e0[9] * -math.expm1(-levers[0, s, t] / e0[10])
                 raw = grad * mat[t]
-                room = e0[11] * e0[12] * base * g
+                room = e0[11] * e0[12] * base * growth[t]
                 entries[t] = raw * room / (raw + room) if raw + room > 0 else 0.0
             e = math.floor(base + uniform_at(hs[0], s, sk[0, 1]))
             out[2, 0] += e
             for t in range(T):
                 k = poisson_q(uniform_at(hs[1], s * T + t, sk[1, 1]), entries[t], G)
-                b = binomial_q(uniform_at(hs[2], s * T + t, sk[2, 1]), e, e0[11], log_q, log_p)
+                b = binomial_q(uniform_at(hs[2], s * T + t, sk[2, 1]), e, e0[11], log_q, log_p, BG, BF)
                 e = e - b + k
                 out[2, t + 1] += e
+        if stages < 4:
+            continue
         # reductions
         for i in range(5):
             for t in range(Y):
@@ -288,12 +305,14 @@ def _accumulators(pr: dict) -> dict:
                 pathhits=np.zeros(pr["paths"].shape[0], np.int64))
 
 
-def run_range(pr: dict, start: int, stop: int, acc: dict) -> None:
+def run_range(pr: dict, start: int, stop: int, acc: dict, stages: int = 4) -> None:
+    """Draws ``[start, stop)`` into ``acc``; ``stages`` < 4 stops after the design (1), growth (2) or counting (3)."""
     a, c = pr["ac"]
     _run(start, stop, pr["n"], pr["keys"], a, c, *pr["jk"], pr["tri"], np.empty(pr["k"]), pr["sp_c"], pr["sp_col"],
          pr["jo"], pr["share_col"], pr["levers"], pr["d_infra"], pr["d_env"], pr["ln_infra"], pr["scal_c"],
          pr["scal_col"], pr["ent_c"], pr["ent_col"], pr["share"], pr["dist_c"], pr["dist_col"], pr["sk"],
-         pr["composition"], pr["ec"], pr["tgt"], pr["paths"], _bound_table(), **acc)
+         pr["composition"], pr["ec"], pr["tgt"], pr["paths"], _bound_table(), *_binomial_tables(), **acc,
+         stages=stages)
 
 
 def run(sc, draws: int, seed: int, threads: int = 1) -> dict:

@@ -83,21 +83,41 @@ def _encrypt4(x, k0, k1, k2, k3, a, c):
 
 
 @_jit.jit
-def _permute_into(y, start, k0, k1, k2, k3, a, c, last):
-    """``y[i]`` = the permutation at ``start + i``: one vectorisable pass, then cycle-walking."""
+def _permute_into(y, start, k0, k1, k2, k3, a, c, last, todo, val):
+    """``y[i]`` = the permutation at ``start + i``: one vectorisable pass, then cycle-walking.
+
+    The values that left ``range(last + 1)`` are gathered into ``val`` (their positions into
+    ``todo``) and encrypted again in vectorisable passes over the shrinking list, instead of one
+    unpredictable loop per value: just above a power of 2, half the values need another pass.
+    """
     for i in range(y.size):
         y[i] = _encrypt4(np.uint32(start + i), k0, k1, k2, k3, a, c)
+    m = 0
     for i in range(y.size):
-        while y[i] > last:                                 # cycle-walking back into range(n)
-            y[i] = _encrypt4(y[i], k0, k1, k2, k3, a, c)
+        if y[i] > last:
+            todo[m] = i
+            val[m] = y[i]
+            m += 1
+    while m:
+        for r in range(m):
+            val[r] = _encrypt4(val[r], k0, k1, k2, k3, a, c)
+        kept = 0
+        for r in range(m):
+            if val[r] > last:
+                todo[kept] = todo[r]
+                val[kept] = val[r]
+                kept += 1
+            else:
+                y[todo[r]] = val[r]
+        m = kept
 
 
 @_jit.jit
 def _perm_columns(out, start, n, keys, a, c):
     """``out[j, i]`` = permutation ``j`` at index ``start + i`` (``keys``: 4 rounds x k columns)."""
-    y = np.empty(out.shape[1], np.uint32)
+    y, todo, val = np.empty(out.shape[1], np.uint32), np.empty(out.shape[1], np.int64), np.empty(out.shape[1], np.uint32)
     for j in range(out.shape[0]):
-        _permute_into(y, start, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c, np.uint32(n - 1))
+        _permute_into(y, start, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c, np.uint32(n - 1), todo, val)
         for i in range(y.size):
             out[j, i] = y[i]
 
@@ -109,9 +129,9 @@ def _lhs_columns(out, start, n, keys, a, c, k0, k1):
     h = np.empty(m, np.uint64)
     for i in range(m):
         h[i] = draw_hash(start + i, k0)
-    y = np.empty(m, np.uint32)
+    y, todo, val = np.empty(m, np.uint32), np.empty(m, np.int64), np.empty(m, np.uint32)
     for j in range(out.shape[0]):
-        _permute_into(y, start, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c, np.uint32(n - 1))
+        _permute_into(y, start, keys[0, j], keys[1, j], keys[2, j], keys[3, j], a, c, np.uint32(n - 1), todo, val)
         for i in range(m):
             u = (np.float64(y[i]) + uniform_at(h[i], j, k1)) / n
             out[j, i] = min(max(u, U_MIN), U_MAX)
