@@ -111,11 +111,11 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
         if arr.ndim != 1 + len(tail) or arr.shape[1:] != tail:
             problems.append(f"{name}: shape {arr.shape}, expected (D, {', '.join(map(str, tail))})")
-        elif not np.all(arr >= -1e-9):                                  # also catches NaN
+        elif arr.size and not arr.min() >= -1e-9:                       # also catches NaN
             problems.append(f"{name}: negative or NaN values (min {np.nanmin(arr):g}), expected >= 0")
     if problems:
         raise ParameterError("counting: lever or output paths invalid", problems)
-    if np.any(output[:, :, 0] <= 0):
+    if not output[:, :, 0].min() > 0:
         names = SECTORS if len(SECTORS) == S else [f"sector {i}" for i in range(S)]
         bad = sorted({names[s] for s in np.nonzero(output[:, :, 0] <= 0)[1]})
         raise ModelError(f"counting: sector output in 2020 must be positive (it scales the enterprise "
