@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--draws", type=int, required=True, help="number of draws")
     sw.add_argument("--seed", type=int, default=0)
     sw.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs")
-    sw.add_argument("--chunks", type=int, default=None, help="draws per chunk (default min(N, 20000))")
+    sw.add_argument("--chunks", type=int, default=None, help="draws per chunk (default at most 4096)")
+    sw.add_argument("--workers", type=int, default=None, help="threads on this machine (default: every core)")
     sw.add_argument("--dask", metavar="ADDRESS", default=None, help="address of a dask.distributed scheduler")
     sw.add_argument("--out", type=Path, default=None, help="write per-draw results here (.nc or .zarr)")
     sw.add_argument("--reductions", type=Path, default=None, help="write the reductions here (.nc)")
@@ -67,7 +68,7 @@ def cmd_sweep(args) -> int:
         client = Client(args.dask)
     try:
         red = sweep(args.scenario, draws=args.draws, seed=args.seed, design=args.design, chunks=args.chunks,
-                    client=client, out=args.out, io=args.io)
+                    client=client, out=args.out, io=args.io, workers=args.workers)
     finally:
         if client is not None:
             client.close()
