@@ -19,7 +19,11 @@ a small run first), one after the other in the same session on the same machine:
 The full 2020–2030 chain (growth + counting), ``plan`` scenario, LHS design, seed 1, input–output
 block off, as ``jdmodel run --draws``. Nothing is asserted; the figures go into benchmarks/README.md.
 
-Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory]``.
+(g) with ``--ema N``: N draws one at a time through EMA Workbench's SequentialEvaluator calling
+    ``jd.simulate`` with overrides (what a user of that tool would write), for the per-draw
+    throughput ratio against (b) (needs ``pip install ema_workbench``).
+
+Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory] [--ema 200]``.
 """
 
 from __future__ import annotations
@@ -41,10 +45,11 @@ _SWEEP = """
 import json, time, jdmodel as jd
 kw = {extra}
 jd.sweep("plan", draws=2000, seed=0, progress=False, **kw)        # warm-up: imports, caches, tables
-t = time.perf_counter()
+c, t = time.process_time(), time.perf_counter()
 red = jd.sweep("plan", draws={n}, seed=1, progress=False, **kw)
-dt = time.perf_counter() - t
-print(json.dumps({{"seconds": dt, "p_reach": dict(zip(map(str, red.target.values), map(float, red.p_reach.values)))}}))
+dt, dc = time.perf_counter() - t, time.process_time() - c
+print(json.dumps({{"seconds": dt, "cpu": dc,
+                  "p_reach": dict(zip(map(str, red.target.values), map(float, red.p_reach.values)))}}))
 """
 
 _PROCESSES = """
@@ -66,12 +71,18 @@ def run(n_draws, pool):
         red = r if red is None else red.merge(r)
     return red
 
+import resource
+
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
 with ProcessPoolExecutor({cores}, mp_context=mp.get_context("fork")) as pool:
     list(pool.map(part, [(0, 100)] * {cores}))                     # warm-up in every process
     t = time.perf_counter()
     red = run({n}, pool)
     dt = time.perf_counter() - t
-print(json.dumps({{"seconds": dt}}))
+print(json.dumps({{"seconds": dt, "cpu": float("nan")}}))
 """
 
 _WIRED = """
@@ -95,9 +106,9 @@ sys.path.insert(0, {bench!r})
 import jdmodel as jd, reference
 sc = jd.load_scenario("plan")
 reference.run(sc, 2000, 0, {threads})
-t = time.perf_counter()
+c, t = time.process_time(), time.perf_counter()
 r = reference.run(sc, {n}, 1, {threads})
-print(json.dumps({{"seconds": time.perf_counter() - t, "p_reach": r["p_reach"]}}))
+print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "p_reach": r["p_reach"]}}))
 """
 
 _MEMORY = """
@@ -131,15 +142,57 @@ print(json.dumps({{"central_io_ms": 1e3 * central, "dashboard_500_ms": 1e3 * bes
 """
 
 
+def bench_ema(n: int) -> float | None:
+    """Seconds for ``n`` draws through EMA Workbench's SequentialEvaluator (None if not installed)."""
+    import logging
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench import Model, RealParameter, Samplers, ScalarOutcome, SequentialEvaluator
+            from ema_workbench.util import ema_logging
+    except ImportError:
+        return None
+    import jdmodel as jd
+    from jdmodel.pipeline.sampling import uncertain_parameters
+
+    ema_logging.log_to_stderr(logging.WARNING)
+    sc = jd.load_scenario("plan")
+    specs = uncertain_parameters(sc)
+    names = {f"p{i}": key for i, (key, _) in enumerate(specs)}
+
+    def model(**kw):
+        ds = jd.simulate(sc.with_overrides({names[k]: v for k, v in kw.items()}), io=False)
+        return {"output_2025": float(ds.online_economy_output.sel(year=2025))}
+
+    m = Model("jdmodel", function=model)
+    m.uncertainties = [RealParameter(f"p{i}", t["low"], t["high"]) for i, (_, t) in enumerate(specs)]
+    m.outcomes = [ScalarOutcome("output_2025")]
+    t = time.perf_counter()
+    with SequentialEvaluator(m) as ev:
+        ev.perform_experiments(scenarios=n, uncertainty_sampling=Samplers.LHS)
+    return time.perf_counter() - t
+
+
 def child(code: str, pythonpath: str | None = None, env_extra: dict | None = None) -> dict:
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra or {})
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    # run outside the repository: ``python -c`` puts the working directory first on sys.path, which
+    # would shadow the previous release's tree given on PYTHONPATH
+    code = "import jdmodel as _jd; print('jdmodel from', _jd.__file__)\n" + code
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tempfile.gettempdir())
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    where = lines[0].split("jdmodel from ", 1)[1]
+    expected = Path(pythonpath or ROOT).resolve()
+    if not Path(where).resolve().is_relative_to(expected):
+        raise RuntimeError(f"the child imported jdmodel from {where}, expected it under {expected}")
+    return json.loads(lines[-1])
 
 
 def old_tree() -> str:
@@ -169,6 +222,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1_000_000)
     ap.add_argument("--skip-old", action="store_true", help="do not time the previous release")
     ap.add_argument("--skip-memory", action="store_true", help="do not run the 10 N memory sweep")
+    ap.add_argument("--ema", type=int, default=0, metavar="N", help="also time N draws through EMA Workbench")
     args = ap.parse_args()
     n = args.draws
     cores = len(os.sched_getaffinity(0))
@@ -186,7 +240,8 @@ def main() -> None:
         runs.insert(0, (f"9e58651 (previous release), {n:,} draws", _SWEEP.format(n=n, extra="{}"), old))
     for label, code, path in runs:
         res[label] = child(code, path)
-        print(f"{label:42s} {res[label]['seconds']:8.2f} s   {n / res[label]['seconds']:>10,.0f} draws/s", flush=True)
+        print(f"{label:42s} {res[label]['seconds']:8.2f} s   {n / res[label]['seconds']:>10,.0f} draws/s   "
+              f"CPU {res[label]['cpu']:7.2f} s  ({1e6 * res[label]['cpu'] / n:5.2f} µs/draw)", flush=True)
     t = {k: v["seconds"] for k, v in res.items()}
     new1, new_all = t["new, 1 worker"], t[f"new, {cores} workers"]
     wired, ref1, ref_all = t[f"new + kernels wired, {cores} workers"], t["reference, 1 thread"], t[f"reference, {cores} threads"]
@@ -201,9 +256,15 @@ def main() -> None:
         t_old = t[f"9e58651 (previous release), {n:,} draws"]
         ratios["9e58651 / new (all cores)"] = t_old / new_all
         ratios["9e58651 / new + kernels (all cores)"] = t_old / wired
+    c = {k: v["cpu"] for k, v in res.items()}
+    cpu_ratios = {"CPU time: new (1 worker) / reference (1 thread)": c["new, 1 worker"] / c["reference, 1 thread"]}
+    if old:
+        cpu_ratios["CPU time: 9e58651 / new (1 worker)"] = c[f"9e58651 (previous release), {n:,} draws"] / c["new, 1 worker"]
+        cpu_ratios["CPU time: 9e58651 / new + kernels"] = (c[f"9e58651 (previous release), {n:,} draws"]
+                                                            / c[f"new + kernels wired, {cores} workers"])
     same = res["reference, 1 thread"]["p_reach"] == res["new, 1 worker"]["p_reach"]
     print(f"\nreference and engine give the same P(reach) to the bit: {same}")
-    for k, v in ratios.items():
+    for k, v in {**ratios, **cpu_ratios}.items():
         print(f"{k:52s} {v:6.2f}x")
     if not args.skip_memory:
         mem = child(_MEMORY.format(n=10 * n))
@@ -218,6 +279,13 @@ def main() -> None:
                  f"(ratios {before['central_io_ms'] / inter['central_io_ms']:.1f}x, "
                  f"{before['dashboard_500_ms'] / inter['dashboard_500_ms']:.1f}x)")
     print(line)
+    if args.ema:
+        t_ema = bench_ema(args.ema)
+        if t_ema is None:
+            print("\nEMA Workbench not installed (pip install ema_workbench): per-draw comparison skipped")
+        else:
+            print(f"\nEMA Workbench, {args.ema} draws one at a time: {t_ema:.2f} s ({args.ema / t_ema:.0f} draws/s); "
+                  f"per-draw throughput of the sweep (all cores) {n / new_all / (args.ema / t_ema):,.0f}x")
     print(f"\nmachine idle {idle_fraction():.0%} after the run")
 
 

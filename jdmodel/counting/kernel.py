@@ -293,12 +293,9 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     S, T = funds.shape[1], funds.shape[2]
 
     def full(a: Array, shape: tuple[int, ...]) -> Array:
-        # the loop reads one draw's values at a time: they must lie together (the engine keeps lever
-        # paths year-major); inputs shared by every draw are broadcast, not copied
-        a = np.asarray(a, dtype=np.float64)
-        if a.ndim and a.shape[0] > 1 and a.strides[0] != 0 and a.strides[0] < max(a.strides):
-            a = np.ascontiguousarray(a)
-        return np.broadcast_to(a, shape)
+        # a view, whatever the memory order (measured: copying the engine's year-major lever paths
+        # into draw-major order costs more than it saves); inputs shared by every draw broadcast
+        return np.broadcast_to(np.asarray(a, dtype=np.float64), shape)
 
     pe = np.empty((d, len(ENTERPRISE), S))
     for i, name in enumerate(ENTERPRISE):
@@ -318,7 +315,8 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     # the transcendental functions run vectorised in numpy (SIMD), with exactly the expressions of
     # enterprise_rates and scenario_rates, so the loop's floating-point results equal theirs bit for bit
     growth = full((output / output[..., :1]) ** q["enterprises.output_elasticity"][..., None], (d, S, T + 1))
-    graduation = full(-np.expm1(-funds / q["enterprises.graduation_funds_scale"][..., None]), (d, S, T))
+    graduation = np.expm1(-funds / q["enterprises.graduation_funds_scale"][..., None])
+    graduation = full(np.negative(graduation, out=graduation), (d, S, T))
     infra_term = full(infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None], (d, T))
     ok = np.empty(d, dtype=np.bool_)
     _all_draws(pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)),
