@@ -40,25 +40,25 @@ def _step(t, K, H, L, A, remaining, depreciation, investment, leverage, attritio
     for d in range(D):
         total = 0.0
         for s in range(S):
-            total += requested[d, s, t]
+            total += requested[t, d, s]
         # land_grant: pro rata when the requests exceed what is left of the budget
         scale = (remaining[d] / (total if total > 0 else 1.0)) if total > remaining[d] else 1.0
         used = 0.0
         for s in range(S):
-            g = requested[d, s, t] * scale
-            granted[d, s, t] = g
+            g = requested[t, d, s] * scale
+            granted[t, d, s] = g
             used += g
         remaining[d] = max(remaining[d] - used, 0.0)
         for s in range(S):
-            K[d, s] = (1.0 - depreciation[d, s]) * K[d, s] + investment[d, s] + leverage[d, s] * funds[d, s, t]
-            H[d, s] = (1.0 - attrition[d, s]) * H[d, s] + organic[d, s] + talent[d, s, t]
-            L[d, s] = L[d, s] + granted[d, s, t]
+            K[d, s] = (1.0 - depreciation[d, s]) * K[d, s] + investment[d, s] + leverage[d, s] * funds[t, d, s]
+            H[d, s] = (1.0 - attrition[d, s]) * H[d, s] + organic[d, s] + talent[t, d, s]
+            L[d, s] = L[d, s] + granted[t, d, s]
             A[d, s] = A[d, s] * (1.0 + tfp_growth[d, s] + infra_effect[d, s] * d_infra[d, t]
                                  + environment_effect[d, s] * d_env[d, t])
-            capital_path[d, t + 1, s] = K[d, s]
-            talent_path[d, t + 1, s] = H[d, s]
-            land_path[d, t + 1, s] = L[d, s]
-            tfp_path[d, t + 1, s] = A[d, s]
+            capital_path[t + 1, d, s] = K[d, s]
+            talent_path[t + 1, d, s] = H[d, s]
+            land_path[t + 1, d, s] = L[d, s]
+            tfp_path[t + 1, d, s] = A[d, s]
 
 
 def _step_numpy(t, K, H, L, A, remaining, depreciation, investment, leverage, attrition, organic, tfp_growth,
@@ -66,13 +66,13 @@ def _step_numpy(t, K, H, L, A, remaining, depreciation, investment, leverage, at
                 capital_path, talent_path, land_path, tfp_path) -> None:
     from jdmodel import growth
 
-    K[:] = growth.capital_step(K, depreciation, investment, leverage, funds[:, :, t])
-    H[:] = growth.talent_step(H, attrition, organic, talent[:, :, t])
-    granted[:, :, t], remaining[:] = growth.land_grant(requested[:, :, t], remaining)
-    L[:] = L + granted[:, :, t]
+    K[:] = growth.capital_step(K, depreciation, investment, leverage, funds[t])
+    H[:] = growth.talent_step(H, attrition, organic, talent[t])
+    granted[t], remaining[:] = growth.land_grant(requested[t], remaining)
+    L[:] = L + granted[t]
     A[:] = growth.tfp_step(A, tfp_growth, infra_effect, d_infra[:, t, None], environment_effect, d_env[:, t, None])
     for path, state in ((capital_path, K), (talent_path, H), (land_path, L), (tfp_path, A)):
-        path[:, t + 1] = state
+        path[t + 1] = state
 
 
 def growth_paths(sector: Mapping[str, Array], funds: Array, talent: Array, land: Array, infrastructure: Array,
@@ -132,7 +132,10 @@ def growth_paths(sector: Mapping[str, Array], funds: Array, talent: Array, land:
         return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=np.float64), shape))
 
     p = {k: full(v, (D, S)) for k, v in sector.items()}
-    funds, talent, requested = (full(a, (D, S, T)) for a in (funds, talent, requested))
+    # the lever paths year-major, (T, D, S): each year's step reads one contiguous block (the engine
+    # already holds them so; then this is a view)
+    funds, talent, requested = (np.ascontiguousarray(np.moveaxis(np.broadcast_to(a, (D, S, T)), 2, 0))
+                                for a in (funds, talent, requested))
     Y0 = p["base_output"]
     K = p["capital_output_ratio"] * Y0
     H = p["talent_base"].copy()
@@ -142,17 +145,19 @@ def growth_paths(sector: Mapping[str, Array], funds: Array, talent: Array, land:
     remaining = full(land_budget, (D,)).copy()
     d_infra = full(np.diff(full(infrastructure, (D, T + 1)), axis=1), (D, T))
     d_env = full(np.diff(full(environment, (D, T + 1)), axis=1), (D, T))
-    out = {name: np.empty((D, T + 1, S)) for name in ("output", "capital", "talent", "land", "tfp")}
+    # paths year-major in memory, (T + 1, D, S): each year writes one contiguous block
+    path = {name: np.empty((T + 1, D, S)) for name in ("output", "capital", "talent", "land", "tfp")}
     for name, first in (("output", Y0), ("capital", K), ("talent", H), ("land", L), ("tfp", A)):
-        out[name][:, 0] = first
-    granted = np.empty((D, S, T))
+        path[name][0] = first
+    granted = np.empty((T, D, S))
     step = _step if _jit.enabled() else _step_numpy
     for t in range(T):
         step(t, K, H, L, A, remaining, p["depreciation"], investment, p["leverage"], p["talent_attrition"],
              p["talent_organic"], p["tfp_growth"], p["infra_effect"], p["environment_effect"], funds, talent,
-             requested, d_infra, d_env, granted, out["capital"], out["talent"], out["land"], out["tfp"])
-        out["output"][:, t + 1] = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
-    out["land_granted"] = granted
+             requested, d_infra, d_env, granted, path["capital"], path["talent"], path["land"], path["tfp"])
+        path["output"][t + 1] = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
+    out = {name: np.moveaxis(arr, 0, 1) for name, arr in path.items()}     # (D, T + 1, S) views
+    out["land_granted"] = np.moveaxis(granted, 0, 2)                       # (D, S, T)
     return out
 
 
