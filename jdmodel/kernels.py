@@ -15,6 +15,17 @@ their numbers are the shapes of the arrays.
 * ``funds``, ``talent``, ``land``: (D, S, T) lever paths (``land`` as requested);
 * ``infrastructure``, ``environment``: (D, T + 1) indices, first year = 1;
 * ``land_budget``: (D,).
+
+Wiring (not done here: the engine's inputs are being rebuilt from plan folders): in
+:func:`jdmodel.engine.run`, after ``x = gather(values)``, the year loop, the e-commerce sales, the
+online-economy total and ``_counting`` become one call,
+``out = chain(x.sector, x.levers["funds"], x.levers["talent"], x.levers["land"], x.infrastructure,
+x.environment, x.land_budget, x.sales_base, x.sales_elasticity, composition=composition,
+ecommerce=<index of e-commerce>, counting={k: v for k, v in values.items() if k.startswith("counting.")},
+noise=noise)``; the input–output block follows on ``out["output"]`` as now. When the equations
+change (investment from this year's output, a shock, value added), :func:`_step` and
+:func:`_step_numpy` change with them; output is computed before the step of the next year, so
+a step may read it.
 """
 
 from __future__ import annotations

@@ -186,6 +186,24 @@ def validate_dist(table: Mapping, where: str, default: str | None = None) -> lis
 
 
 def _params(table: Mapping, where: str, default: str | None) -> tuple[str | None, dict[str, float]]:
+    # a sweep asks for the same tables chunk after chunk: validate each once (tables of plain values)
+    try:
+        key = (tuple(sorted(table.items())), where, default)
+        hash(key)
+    except TypeError:
+        return _params_checked(table, where, default)
+    name, p = _params_cached(key)
+    return name, dict(p)
+
+
+@functools.lru_cache(maxsize=4096)
+def _params_cached(key: tuple) -> tuple[str | None, dict[str, float]]:
+    items, where, default = key
+    name, p = _params_checked(dict(items), where, default)
+    return name, p
+
+
+def _params_checked(table: Mapping, where: str, default: str | None) -> tuple[str | None, dict[str, float]]:
     name = dist_name(table, default)
     if name is None:
         return None, {}
