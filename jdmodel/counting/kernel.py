@@ -179,7 +179,7 @@ def _pending(stream, lag, out):
 
 @jit
 def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries):
+          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log):
     """One draw of the three counting models; returns False when a quantile needs scipy."""
     S, T = funds.shape[1], funds.shape[2]
     ok = True
@@ -222,7 +222,8 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         ok = ok and k >= 0.0
         cum += k
         scen[d, t + 1] = scen[d, 0] + cum
-    # enterprises, sector by sector
+    # enterprises: rates and entries sector by sector, then the stocks year by year across sectors
+    # (the sectors' binomial table reads are independent, so their cache misses overlap)
     for s in range(S):
         p = pe[d, :, s]
         base = p[0] * share[d, s] / total_share
@@ -240,28 +241,32 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
             raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
             room = p[11] * ceil[d, s, t + 1]
             total = raw + room
-            entries[t] = raw * room / total if total > 0.0 else 0.0
-        e = math.floor(base + ue_base[d, s])
-        ent[d, s, 0] = e
-        log_q, log_p = math.log1p(-p[11]), math.log(p[11])
-        for t in range(T):
-            k = poisson_q(ue_in[d, s, t], entries[t], PG)
-            b = binomial_q(ue_out[d, s, t], e, p[11], log_q, log_p, BG, BF)
-            ok = ok and k >= 0.0 and b >= 0.0
-            e = e - b + k
-            ent[d, s, t + 1] = e
+            k = poisson_q(ue_in[d, s, t], raw * room / total if total > 0.0 else 0.0, PG)
+            ok = ok and k >= 0.0
+            entries[s, t] = k
+        stock[s] = math.floor(base + ue_base[d, s])
+        ent[d, s, 0] = stock[s]
+        exit_log[s, 0], exit_log[s, 1] = math.log1p(-p[11]), math.log(p[11])
+    for t in range(T):
+        for s in range(S):
+            x = pe[d, 11, s]
+            b = binomial_q(ue_out[d, s, t], stock[s], x, exit_log[s, 0], exit_log[s, 1], BG, BF)
+            ok = ok and b >= 0.0
+            stock[s] = stock[s] - b + entries[s, t]
+            ent[d, s, t + 1] = stock[s]
     return ok
 
 
 @jit
 def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
                up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok):
-    T = funds.shape[2]
-    stream, mat, landed, entries = np.empty(T + 1), np.empty(T), np.empty(T + 1), np.empty(T)
+    S, T = funds.shape[1], funds.shape[2]
+    stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
+    entries, stock, exit_log = np.empty((S, T)), np.empty(S), np.empty((S, 2))
     for d in range(ok.shape[0]):
         ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out,
                       up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat,
-                      landed, entries)
+                      landed, entries, stock, exit_log)
 
 
 @cache
