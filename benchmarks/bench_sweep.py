@@ -62,28 +62,25 @@ from jdmodel.uncertainty.sweep import _chunk, default_chunk
 sc = jd.load_scenario("plan")
 
 def part(bounds):
-    return _chunk(sc, {n}, 1, "lhs", *bounds, False, False, YEARS)[0]
+    c = time.process_time()
+    red = _chunk(sc, {n}, 1, "lhs", *bounds, False, False, YEARS)[0]
+    return red, time.process_time() - c            # the worker's CPU time for this chunk
 
 def run(n_draws, pool):
     c = default_chunk(n_draws, {cores})
-    red = None
-    for r in pool.map(part, [(a, min(a + c, n_draws)) for a in range(0, n_draws, c)]):
+    red, spent = None, 0.0
+    for r, used in pool.map(part, [(a, min(a + c, n_draws)) for a in range(0, n_draws, c)]):
         red = r if red is None else red.merge(r)
-    return red
-
-import resource
-
-def cpu():
-    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+        spent += used
+    return red, spent
 
 pool = ProcessPoolExecutor({cores}, mp_context=mp.get_context("fork"))
 list(pool.map(part, [(a, a + 100) for a in range(0, 100 * 4 * {cores}, 100)]))   # warm-up (tables, caches)
-c, t = cpu(), time.perf_counter()
-red = run({n}, pool)
+c, t = time.process_time(), time.perf_counter()
+red, spent = run({n}, pool)
 dt = time.perf_counter() - t
-pool.shutdown(wait=True)                       # the workers' CPU time counts once they have exited
-print(json.dumps({{"seconds": dt, "cpu": cpu() - c}}))
+pool.shutdown(wait=True)
+print(json.dumps({{"seconds": dt, "cpu": spent + time.process_time() - c}}))
 """
 
 _WIRED = """
