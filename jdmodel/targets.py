@@ -258,7 +258,7 @@ def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
         first = _first_year(reached_by)
         if has_draws:
             p = float(hit.mean())
-            q = value.quantile([0.05, 0.5, 0.95], dim="draw").values
+            q = value.quantile([0.05, 0.5, 0.95], dim="draw", skipna=_skipna(value)).values
             dist = _first_year_distribution(first, n)
             finite = first[np.isfinite(first)]
             results.append(TargetResult(
@@ -282,10 +282,17 @@ def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
     if has_draws:
         wanted = [*targets.total_of, *(t.indicator for t in targets.targets), *(p.indicator for p in targets.paths)]
         names = [v for v in dict.fromkeys(wanted) if v in ds and "draw" in ds[v].dims]
-        quant = ds[names].quantile(list(QUANTILES), dim="draw") if names else None
+        quant = (ds[names].quantile(list(QUANTILES), dim="draw", skipna=_skipna(*(ds[v] for v in names)))
+                 if names else None)
     return TargetReport(scenario=str(ds.attrs.get("scenario", "?")), sha256=str(ds.attrs.get("parameters_sha256", "")),
                         draws=n, results=results, paths=paths, joint_probability=joint, joint_se=joint_se,
                         joint_all_targets=joint_all, missing=missing, quantiles=quant)
+
+
+def _skipna(*arrays: xr.DataArray) -> bool | None:
+    """False when no value is NaN: xarray then takes numpy's vectorised quantile instead of the
+    NaN-skipping one, which loops over the columns in Python; the results are the same."""
+    return None if any(np.isnan(a.values).any() for a in arrays) else False
 
 
 def _first_year(reached_by: xr.DataArray) -> np.ndarray:
@@ -317,7 +324,7 @@ def _path_numbers(p: GrowthPath) -> dict[str, float]:
 def _path_result(p: GrowthPath, ds: xr.Dataset) -> PathResult:
     years = [int(y) for y in ds["year"].values if y <= p.target_year]
     series = ds[p.indicator]
-    central = series.median("draw") if "draw" in series.dims else series
+    central = series.median("draw", skipna=_skipna(series)) if "draw" in series.dims else series
     model = [float(central.sel(year=y)) for y in years]
     line = [float(p.line(y)) for y in years]
     first = int(ds["year"].values[0])

@@ -394,3 +394,80 @@ def test_parameter_file_schema_and_model_agree(table):
             for b in bounds:
                 assert spec["min"] is None or np.all(b >= spec["min"]), key
                 assert spec["max"] is None or np.all(b <= spec["max"]), key
+
+
+# --- the compiled loop (jdmodel.counting.kernel) --------------------------------------------------
+
+def _kernel_quantiles(u, mu, n, p):
+    from jdmodel.counting import kernel, quantiles
+
+    G = kernel._bound_table()
+    BG, BF = quantiles._binomial_tables()
+    pq = np.array([kernel.poisson_q(a, b, G) for a, b in zip(u, mu, strict=True)])
+    with np.errstate(divide="ignore"):
+        bq = np.array([kernel.binomial_q(a, k, q, np.log1p(-q), np.log(q), BG, BF)
+                       for a, k, q in zip(u, n, p, strict=True)])
+    return pq, bq
+
+
+@pytest.mark.filterwarnings("ignore:Error in function boost:RuntimeWarning")
+def test_compiled_quantiles_equal_scipy_or_say_they_cannot():
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(21)
+    m = 20_000
+    u = np.concatenate([rng.random(m), 10.0 ** rng.uniform(-300, -1, m // 10), 1 - 10.0 ** rng.uniform(-16, -1, m // 10)])
+    mu = np.concatenate([rng.uniform(0, 20, u.size // 2), rng.uniform(0, 70, u.size - u.size // 2)])
+    n = rng.integers(0, 300, u.size).astype(float)
+    p = rng.uniform(0, 1, u.size)
+    pq, bq = _kernel_quantiles(u, mu, n, p)
+    undecided_p, undecided_b = pq < 0, bq < 0              # -1: the draw goes to the numpy code and scipy
+    assert np.array_equal(pq[~undecided_p], stats.poisson.ppf(u, mu)[~undecided_p])
+    assert np.array_equal(bq[~undecided_b], stats.binom.ppf(u, n, p)[~undecided_b])
+    ordinary = (u > 1e-6) & (u < 1 - 1e-6)               # undecided elements are rare away from the tails
+    assert undecided_p[ordinary & (mu < 60)].mean() < 1e-3
+    assert undecided_b[ordinary & (n * np.minimum(p, 1 - p) < 40)].mean() < 1e-3
+
+
+def _random_inputs(central, d: int, seed: int, extreme: bool):
+    rng = np.random.default_rng(seed)
+    p = {k: np.broadcast_to(v, (d, *v.shape[1:])).copy() for k, v in central.items()}
+    for k in p:
+        if k != "counting.enterprises.base_share":
+            p[k] = p[k] * rng.uniform(0.7, 1.3, p[k].shape)
+    for k in ("counting.enterprises.graduation_prob", "counting.enterprises.exit_rate",
+              "counting.projects.appraisal_prob", "counting.projects.construction_prob"):
+        p[k] = np.clip(p[k], 0.0, 1.0)
+    if extreme:   # large stocks and flows: binomial means above 48, Poisson means above 64
+        p["counting.enterprises.base"][: d // 4] *= 40
+        p["counting.enterprises.arrival_rate"][: d // 8] *= 30
+    lv = dict(funds=rng.uniform(0, 20, (d, S, T)), talent=rng.uniform(0, 2000, (d, S, T)),
+              land=rng.uniform(0, 5, (d, S, T)),
+              output=100 * np.cumprod(rng.uniform(1.0, 1.2, (d, S, Y)), axis=-1),
+              infra=np.cumprod(rng.uniform(1.0, 1.05, (d, Y)), axis=-1))
+    return p, lv
+
+
+@pytest.mark.parametrize("extreme", [False, True])
+def test_compiled_counting_equals_the_numpy_models_to_the_bit(central, monkeypatch, extreme):
+    pytest.importorskip("numba")
+    from jdmodel import _jit
+
+    p, lv = _random_inputs(central, 3000, 5, extreme)
+    compiled = simulate_counts(p, noise=noise_for(9, 3000), **lv)
+    monkeypatch.setattr(_jit, "ENABLED", False)
+    reference = simulate_counts(p, noise=noise_for(9, 3000), **lv)
+    assert compiled.keys() == reference.keys()
+    for k in reference:
+        assert np.array_equal(compiled[k], reference[k]), k
+    if extreme:
+        assert reference["enterprises"].max() > 500     # the fallback to scipy was exercised
+
+
+def test_counting_shapes_come_from_the_inputs(central):
+    # three sectors and six lever years: nothing in the model assumes the shipped plan's sizes
+    p = dict(central)
+    p["counting.enterprises.base_share"] = np.array([[0.2, 0.3, 0.5]])
+    one = np.ones((4, 3, 6))
+    out = simulate_counts(p, funds=one, talent=300 * one, land=2 * one, output=np.full((4, 3, 7), 50.0),
+                          infra=np.ones((4, 7)), noise=noise_for(1, 4))
+    assert out["enterprises"].shape == (4, 3, 7) and out["projects"].shape == (4, 7)

@@ -93,3 +93,50 @@ def test_bad_arguments(args, fragment):
     with pytest.raises(ParameterError) as err:
         unit_sample(*args)
     assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("chunk", [7, 999, 3001])
+def test_lhs_rows_are_the_same_for_chunkings_that_do_not_divide_the_draws(chunk):
+    n = 10_007
+    whole = unit_sample("lhs", n, 9, seed=4)
+    parts = np.vstack([unit_sample("lhs", n, 9, 4, a, min(a + chunk, n)) for a in range(0, n, chunk)])
+    assert np.array_equal(parts, whole)
+    assert one_per_stratum(whole)
+
+
+@pytest.mark.parametrize("design, n, start, stop", [
+    ("lhs", 1, 0, 1), ("lhs", 7, 2, 5), ("lhs", 4097, 0, 4097), ("lhs", 2**20 + 1, 1000, 30_000),
+    ("lhs", 1_000_000, 999_000, 1_000_000), ("mc", 500, 100, 400)])
+def test_compiled_and_numpy_designs_give_the_same_bits(monkeypatch, design, n, start, stop):
+    from jdmodel import _jit
+
+    compiled = unit_sample(design, n, 11, 6, start, stop)
+    monkeypatch.setattr(_jit, "ENABLED", False)
+    assert np.array_equal(unit_sample(design, n, 11, 6, start, stop), compiled)
+
+
+def test_compiled_and_numpy_permutations_agree(monkeypatch):
+    from jdmodel import _jit
+
+    keys = np.random.default_rng(3).integers(0, 2**63, size=(6, 4)).astype(np.uint64)
+    for n in (1, 2, 3, 1000, 1025, 65_537):
+        p = feistel_permutation(np.arange(n), n, keys)
+        monkeypatch.setattr(_jit, "ENABLED", False)
+        assert np.array_equal(feistel_permutation(np.arange(n), n, keys), p)
+        monkeypatch.setattr(_jit, "ENABLED", True)
+        assert all(np.array_equal(np.sort(p[:, j]), np.arange(n)) for j in range(6))
+
+
+def test_lhs_columns_are_independent_permutations():
+    # the Feistel domain is the smallest power of 2 >= n: check a size just above one (many walks)
+    u = unit_sample("lhs", 2**12 + 1, 40, seed=12)
+    assert one_per_stratum(u)
+    c = np.corrcoef(u, rowvar=False)
+    assert np.max(np.abs(c - np.eye(40))) < 0.1
+    ranks = np.floor(u * u.shape[0]).astype(int)
+    assert np.mean(ranks[:, 0] == np.arange(u.shape[0])) < 0.01
+
+
+def test_lhs_beyond_2_to_the_32_draws_is_refused():
+    with pytest.raises(ParameterError, match="2\\*\\*32"):
+        unit_sample("lhs", 2**32 + 1, 2, seed=0, start=0, stop=10)

@@ -187,3 +187,16 @@ def test_truncated_lognormal_stays_within_its_bounds():
     t = TABLES["lognormal_truncated"]
     x = ppf(t, np.array([U_MIN, 1e-9, 0.5, 1 - 1e-9, U_MAX]))
     assert np.all((x >= t["low"]) & (x <= t["high"])) and np.all(np.diff(x) >= 0)
+
+
+def test_compiled_triangular_gives_the_numpy_bits(monkeypatch):
+    from jdmodel import _jit
+
+    u = np.concatenate([np.random.default_rng(3).random(10_001), [2.0**-53, 1 - 2.0**-53, 0.25, 0.5]])
+    for table in ({"value": 2.0, "low": 1.0, "high": 3.5}, {"value": 1.0, "low": 1.0, "high": 3.0},
+                  {"value": 3.0, "low": 1.0, "high": 3.0}):
+        compiled = [ppf(table, u, default="triangular"), ppf(table, u[::7], default="triangular")]
+        monkeypatch.setattr(_jit, "ENABLED", False)
+        assert np.array_equal(ppf(table, u, default="triangular"), compiled[0])
+        assert np.array_equal(ppf(table, u[::7], default="triangular"), compiled[1])
+        monkeypatch.setattr(_jit, "ENABLED", True)

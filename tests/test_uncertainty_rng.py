@@ -112,3 +112,12 @@ def test_bad_seed(seed):
 def test_bad_draw_index():
     with pytest.raises(ParameterError, match="draw_index"):
         uniforms(1, "x", np.array([0.5, 1.5]))
+
+
+def test_compiled_and_numpy_uniforms_give_the_same_bits(monkeypatch):
+    from jdmodel import _jit
+
+    d = np.array([0, 1, 5, 2**40, 123_456_789], dtype=np.int64)
+    compiled = uniforms(3, "counting.x", d, (4, 3))
+    monkeypatch.setattr(_jit, "ENABLED", False)
+    assert np.array_equal(uniforms(3, "counting.x", d, (4, 3)), compiled)

@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--draws", type=A.count, required=True, help="number of draws, 1 or more")
     sw.add_argument("--seed", type=A.seed, default=0, help="seed, 0 to 2**64-1 (default 0)")
     sw.add_argument("--design", choices=["lhs", "sobol", "mc"], default="lhs")
-    sw.add_argument("--chunks", type=A.count, default=None, help="draws per chunk, 1 or more (default min(N, 20000))")
+    sw.add_argument("--chunks", type=A.count, default=None,
+                    help="draws per chunk, 1 or more (default at most 4096, a few per worker)")
+    sw.add_argument("--workers", type=A.count, default=None,
+                    help="threads on this machine, 1 or more (default: every core); results do not depend on it")
     sw.add_argument("--dask", metavar="ADDRESS", default=None,
                     help="address of a dask.distributed scheduler, e.g. tcp://127.0.0.1:8786")
     sw.add_argument("--out", type=Path, default=None,
@@ -94,7 +97,7 @@ def cmd_sweep(args) -> int:
     client = A.dask_client(args.dask) if args.dask else None
     try:
         red = sweep(sc, draws=args.draws, seed=args.seed, design=args.design, chunks=args.chunks,
-                    client=client, out=out, io=args.io)
+                    client=client, out=out, io=args.io, workers=args.workers)
     finally:
         if client is not None:
             client.close()

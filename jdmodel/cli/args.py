@@ -34,12 +34,16 @@ def _integer(text: str, what: str) -> int:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
 
 
+def _at_least_one(text: str, what: str) -> int:
+    n = _integer(text, what)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return n
+
+
 def count(text: str) -> int:
     """A whole number ≥ 1 (``--draws``, ``--chunks``)."""
-    n = _integer(text, "a whole number ≥ 1")
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
-    return n
+    return _at_least_one(text, "a whole number ≥ 1")
 
 
 def seed(text: str) -> int:
@@ -53,10 +57,7 @@ def seed(text: str) -> int:
 
 def seconds(text: str) -> int:
     """A positive number of seconds (whole)."""
-    n = _integer(text, "a whole number of seconds ≥ 1")
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds ≥ 1, got {text!r}")
-    return n
+    return _at_least_one(text, "a whole number of seconds ≥ 1")
 
 
 def power_of_two_or_zero(text: str) -> int:

@@ -12,16 +12,16 @@ def register(sub) -> None:
         "frontier", help="the lever scale at which a target is reached with a given probability",
         description="Scale a scenario's lever path (funds, talent or land; all sectors or some) and find, on "
         "common random numbers, the smallest scale at which P(target reached in its year) ≥ PROB. Prints the "
-        "scale, the amount it implies per year over 2021–2025 and its cost in 亿元/yr.")
+        "scale, the amount it implies per year over the plan period and its cost in 亿元/yr.")
     fr.add_argument("scenario", help="scenario name (baseline, plan, …) or path to a TOML file")
     fr.add_argument("--target", default="output",
-                    help="target id in parameters/targets.toml (output, enterprises, projects, scenarios) or "
-                    "'all' (default output)")
+                    help="target id of the scenario's targets file (Jiading: output, enterprises, projects, "
+                    "scenarios) or 'all' (default output)")
     fr.add_argument("--lever", default="funds", choices=["funds", "talent", "land"], help="lever (default funds)")
     fr.add_argument("--prob", type=A.probability, default=0.8,
                     help="required probability, above 0 and at most 1 (default 0.8)")
     fr.add_argument("--sectors", default=None,
-                    help="comma-separated sectors whose lever is scaled (default all five)")
+                    help="comma-separated sectors whose lever is scaled (default every sector of the plan)")
     fr.add_argument("--bounds", type=A.scale, nargs=2, default=(0.0, 20.0), metavar=("LOW", "HIGH"),
                     help="range of scales searched, 0 ≤ LOW < HIGH (default 0 20)")
     fr.add_argument("--draws", type=A.count, default=2000, help="number of draws, 1 or more (default 2000)")

@@ -18,7 +18,7 @@ from jdmodel.counting.model import (
     NOISE_STREAMS,
     PARAMETER_SHAPES,
     enterprise_rates,
-    noise_streams,
+    noise_shapes,
     parameters_from_toml,
     project_rates,
     scenario_rates,
@@ -27,7 +27,7 @@ from jdmodel.counting.model import (
 from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
 
 __all__ = [
-    "PARAMETER_SHAPES", "NOISE_STREAMS", "noise_streams", "simulate_counts", "enterprise_rates", "project_rates",
+    "PARAMETER_SHAPES", "NOISE_STREAMS", "noise_shapes", "simulate_counts", "enterprise_rates", "project_rates",
     "scenario_rates", "parameters_from_toml", "poisson_quantile", "binomial_quantile", "pipeline_landed_mean",
     "pipeline_landed_distribution", "enterprises_mean_path", "enterprise_count_pmf",
 ]

@@ -83,10 +83,16 @@ def pending(stream: Array, lag: Array) -> Array:
     """
     T = stream.shape[-1] - 1
     f, phi = _split(stream, lag)
-    pad = int(f.max(initial=0)) + 1
-    ext = np.concatenate([np.repeat(stream[..., :1], pad, axis=-1), stream], axis=-1)
-    csum = np.concatenate([np.zeros(stream.shape[:-1] + (1,)), np.cumsum(ext, axis=-1)], axis=-1)
-    end = pad + np.arange(T + 1)                          # position of year tau in ext
-    end = np.broadcast_to(end, f.shape[:-1] + (T + 1,))
-    window = np.take_along_axis(csum, end + 1, axis=-1) - np.take_along_axis(csum, end + 1 - f, axis=-1)
-    return window + phi * np.take_along_axis(ext, end - f, axis=-1)
+    tau = np.arange(T + 1)
+    # summed term by term in the order of j, so a draw's value never depends on the other draws'
+    # lags (a cumulative sum over a padding sized by the largest lag would)
+    window = np.zeros(f.shape[:-1] + (T + 1,))
+    for j in range(int(f.max(initial=0))):
+        window = window + np.where(j < f, _at(stream, tau - j), 0.0)
+    return window + phi * _at(stream, tau - f)
+
+
+def _at(stream: Array, years: NDArray[np.intp]) -> Array:
+    """``a(t)`` at year positions ``years`` (``a(t) = a(0)`` for ``t <= 0``)."""
+    idx = np.broadcast_to(np.clip(years, 0, stream.shape[-1] - 1), stream.shape[:-1] + (np.shape(years)[-1],))
+    return np.take_along_axis(stream, idx, axis=-1)

@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from jdmodel import _jit
 from jdmodel.counting import lags
 from jdmodel.counting.quantiles import binomial_quantile, poisson_quantile
 from jdmodel.errors import ModelError, ParameterError
 
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
-
 
 #: Parameter keys read by :func:`simulate_counts`; ``"sector"`` keys hold one value per sector.
 PARAMETER_SHAPES: dict[str, str] = {
@@ -37,29 +37,39 @@ PARAMETER_SHAPES: dict[str, str] = {
         "base", "per_project", "lag", "infra_rate", "infra_elasticity")},
 }
 
-def noise_streams(n_sectors: int, n_lever_years: int) -> dict[str, tuple[int, ...]]:
-    """Noise streams drawn when ``noise`` is given: name -> shape after the draw axis."""
-    S, T = n_sectors, n_lever_years
-    return {
-        "counting.enterprises.base": (S,),
-        "counting.enterprises.entries": (S, T),
-        "counting.enterprises.exits": (S, T),
-        "counting.projects.base": (),
-        "counting.projects.landed": (T,),
-        "counting.scenarios.base": (),
-        "counting.scenarios.new": (T,),
-    }
+#: Noise streams drawn when ``noise`` is given: name -> dims after the draw axis (see :func:`noise_shapes`).
+NOISE_STREAMS: dict[str, tuple[str, ...]] = {
+    "counting.enterprises.base": ("sector",),
+    "counting.enterprises.entries": ("sector", "lever_year"),
+    "counting.enterprises.exits": ("sector", "lever_year"),
+    "counting.projects.base": (),
+    "counting.projects.landed": ("lever_year",),
+    "counting.scenarios.base": (),
+    "counting.scenarios.new": ("lever_year",),
+}
 
 
-#: The noise streams' names (their shapes depend on the plan: :func:`noise_streams`).
-NOISE_STREAMS = tuple(noise_streams(1, 1))
+def noise_shapes(n_sectors: int, n_lever_years: int) -> dict[str, tuple[int, ...]]:
+    """Shape after the draw axis of each noise stream, for a plan's numbers of sectors and lever years.
+
+    Examples
+    --------
+    >>> noise_shapes(5, 10)["counting.enterprises.entries"]
+    (5, 10)
+    """
+    size = {"sector": int(n_sectors), "lever_year": int(n_lever_years)}
+    return {k: tuple(size[dim] for dim in dims) for k, dims in NOISE_STREAMS.items()}
 
 
-def _read(p: Mapping[str, NDArray], S: int) -> dict[str, Array]:
-    """Parameters shaped for use: enterprise ones (D, 1) or (D, S); the others (D,)."""
+def _read(p: Mapping[str, NDArray], n_sectors: int | None = None) -> dict[str, Array]:
+    """Parameters shaped for use: enterprise ones (D, 1) or (D, S); the others (D,).
+
+    The number of sectors ``S`` is ``n_sectors``, or else the length of ``base_share``.
+    """
     missing = [k for k in PARAMETER_SHAPES if k not in p]
     if missing:
         raise ParameterError("counting: parameters missing", [f"{k}: not given" for k in missing])
+    S = int(np.shape(p["counting.enterprises.base_share"])[-1]) if n_sectors is None else int(n_sectors)
     out, problems = {}, []
     for key, shape in PARAMETER_SHAPES.items():
         a = np.asarray(p[key], dtype=np.float64)
@@ -87,13 +97,13 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
                   sectors: Sequence[str] | None = None) -> int:
     """Check shapes and signs of the lever and output paths; return the draw count they imply.
 
-    The numbers of sectors S and years Y come from ``output`` (D, S, Y); the levers cover the
-    T = Y − 1 years after the base year. Values down to -1e-9 count as zero: a budget shared out pro
-    rata can leave rounding residue.
+    The numbers of sectors and years are those of ``output`` (D, S, Y); the others must agree
+    (levers (D, S, Y - 1), ``infra`` (D, Y)). Values down to -1e-9 count as zero: a budget shared
+    out pro rata can leave rounding residue.
     """
-    if output.ndim != 3:
+    if output.ndim != 3 or output.shape[2] < 2:
         raise ParameterError("counting: lever or output paths invalid",
-                             [f"output: shape {output.shape}, expected (D, S, Y)"])
+                             [f"output: shape {output.shape}, expected (D, sectors, years)"])
     S, Y = output.shape[1:]
     T = Y - 1
     problems = []
@@ -101,15 +111,15 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
         if arr.ndim != 1 + len(tail) or arr.shape[1:] != tail:
             problems.append(f"{name}: shape {arr.shape}, expected (D, {', '.join(map(str, tail))})")
-        elif not np.all(arr >= -1e-9):                                  # also catches NaN
+        elif arr.size and not arr.min() >= -1e-9:                       # also catches NaN
             problems.append(f"{name}: negative or NaN values (min {np.nanmin(arr):g}), expected >= 0")
     if problems:
         raise ParameterError("counting: lever or output paths invalid", problems)
-    if np.any(output[:, :, 0] <= 0):
-        bad = sorted({int(s) for s in np.nonzero(output[:, :, 0] <= 0)[1]})
-        names = [sectors[j] if sectors is not None and j < len(sectors) else f"sector #{j}" for j in bad]
+    if not output[:, :, 0].min() > 0:
+        names = list(sectors) if sectors is not None and len(sectors) == S else [f"sector #{i}" for i in range(S)]
+        bad = sorted({names[s] for s in np.nonzero(output[:, :, 0] <= 0)[1]})
         raise ModelError(f"counting: sector output in the base year must be positive (it scales the enterprise "
-                         f"ceiling), got <= 0 for {', '.join(names)}")
+                         f"ceiling), got <= 0 for {', '.join(bad)}")
     return max(a.shape[0] for a in (funds, talent, land, output, infra))
 
 
@@ -227,8 +237,7 @@ def scenario_rates(q: Mapping[str, Array], landed: Array, landed_before: Array, 
     return from_projects + q["scenarios.infra_rate"][:, None] * infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None]
 
 
-def _uniforms(noise: Noise, stream: str, d: int, S: int, T: int) -> Array:
-    tail = noise_streams(S, T)[stream]
+def _uniforms(noise: Noise, stream: str, d: int, tail: tuple[int, ...]) -> Array:
     u = np.asarray(noise(stream, tail), dtype=np.float64)
     if u.ndim != 1 + len(tail) or u.shape[1:] != tail or (d != 1 and u.shape[0] != d):
         raise ModelError(f"counting: noise({stream!r}, {tail}) returned shape {u.shape}, expected ({d}, "
@@ -244,7 +253,7 @@ def _round(value: Array, u: Array) -> Array:
 def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray, land: NDArray,
                     output: NDArray, infra: NDArray, noise: Noise | None,
                     sectors: Sequence[str] | None = None) -> dict[str, NDArray]:
-    r"""Simulate the three counting targets 2020–2030: enterprises, projects, scenarios.
+    r"""Simulate the three counting targets over a plan's years: enterprises, projects, scenarios.
 
     Enterprises (per sector): candidates arrive (births and attracted firms; funds, talent,
     land) and, after a maturation lag, graduate to high-growth status with a probability that
@@ -271,6 +280,8 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     noise : callable or None
         ``noise(stream, shape_tail)`` → uniforms in (0, 1) of shape ``(D, *shape_tail)`` for the
         streams in :data:`NOISE_STREAMS`; ``None`` returns the expected paths.
+    sectors : sequence of str, optional
+        The plan's sector ids, to name a sector in an error message.
 
     Returns
     -------
@@ -300,49 +311,79 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     ((1, 5, 11), 5.0)
     """
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
-    d_inputs = _check_inputs(funds, talent, land, output, infra, sectors)
-    S, T = funds.shape[1:]     # checked against output (D, S, T + 1)
-    q = _read(p, S)
-    d = _draw_count(d_inputs, q)
-    funds, talent, land = (np.maximum(a, 0.0) for a in (funds, talent, land))
+    q = _read(p, output.shape[1] if output.ndim == 3 else None)
+    d = _draw_count(_check_inputs(funds, talent, land, output, infra, sectors), q)
+    funds, talent, land = (a if a.size == 0 or a.min() >= 0.0 else np.maximum(a, 0.0) for a in (funds, talent, land))
+    if noise is None:
+        return _expected(q, funds, talent, land, output, infra, d)
+    u = {k: _uniforms(noise, k, d, tail) for k, tail in noise_shapes(*funds.shape[1:]).items()}
+    d = max(a.shape[0] for a in u.values())            # the noise may supply the draws
+    if not _jit.enabled():
+        return _stochastic(q, funds, talent, land, output, infra, u, d)
+    from jdmodel.counting import kernel
+
+    out, ok = kernel.simulate(q, funds, talent, land, output, infra, u, d)
+    if not ok.all():                  # a quantile too close to call from the tables: scipy decides
+        redo = np.flatnonzero(~ok)
+
+        def rows(a: Array) -> Array:
+            return a[redo] if a.shape[0] > 1 else a
+
+        again = _stochastic({k: rows(v) for k, v in q.items()}, *(rows(a) for a in (funds, talent, land, output, infra)),
+                            {k: rows(v) for k, v in u.items()}, redo.size)
+        for k, v in again.items():
+            out[k][redo] = v
+    return out
+
+
+def _full(out: dict[str, Array], d: int) -> dict[str, Array]:
+    return {k: np.broadcast_to(v, (d, *v.shape[1:])).copy() if v.shape[0] != d else v for k, v in out.items()}
+
+
+def _expected(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, output: Array, infra: Array,
+              d: int) -> dict[str, Array]:
+    """The expected paths (``noise=None``): exact expectations, the models being linear in the random state."""
     ent = enterprise_rates(q, funds, talent, land, output)
     proj = project_rates(q, funds, land)
     x = q["enterprises.exit_rate"]
-    if noise is None:
-        e = ent["base"]
-        path = [e]
-        for t in range(T):
-            e = (1.0 - x) * e + ent["entries"][..., t]
-            path.append(e)
-        enterprises = np.stack(path, axis=-1)
-        landed = proj["landed"]
-        projects = q["projects.base"][:, None] + np.concatenate(
-            [np.zeros((landed.shape[0], 1)), np.cumsum(landed, axis=-1)], axis=-1)
-        new = scenario_rates(q, landed, proj["before"], infra)
-        scenarios = q["scenarios.base"][:, None] + np.concatenate(
-            [np.zeros((new.shape[0], 1)), np.cumsum(new, axis=-1)], axis=-1)
-    else:
-        u_base = _uniforms(noise, "counting.enterprises.base", d, S, T)
-        d = u_base.shape[0]
-        e = np.broadcast_to(_round(ent["base"], u_base), (d, S))
-        entries = poisson_quantile(_uniforms(noise, "counting.enterprises.entries", d, S, T), ent["entries"])
-        u_exit = _uniforms(noise, "counting.enterprises.exits", d, S, T)
-        path = [e]
-        for t in range(T):
-            e = e - binomial_quantile(u_exit[..., t], e, x) + entries[..., t]
-            path.append(e)
-        enterprises = np.stack(path, axis=-1)
-        landed = poisson_quantile(_uniforms(noise, "counting.projects.landed", d, S, T), proj["landed"])
-        base_p = _round(q["projects.base"], _uniforms(noise, "counting.projects.base", d, S, T))
-        projects = base_p[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(landed, axis=-1)], axis=-1)
-        new = poisson_quantile(_uniforms(noise, "counting.scenarios.new", d, S, T),
-                               scenario_rates(q, landed, proj["before"], infra))
-        base_s = _round(q["scenarios.base"], _uniforms(noise, "counting.scenarios.base", d, S, T))
-        scenarios = base_s[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(new, axis=-1)], axis=-1)
-    out = {"enterprises": enterprises, "projects": projects, "scenarios": scenarios,
-           "candidates_mean": ent["candidates"], "enterprise_ceiling": ent["ceiling"],
-           "projects_pipeline_mean": proj["pipeline"]}
-    return {k: np.broadcast_to(v, (d, *v.shape[1:])).copy() if v.shape[0] != d else v for k, v in out.items()}
+    e = ent["base"]
+    path = [e]
+    for t in range(funds.shape[2]):
+        e = (1.0 - x) * e + ent["entries"][..., t]
+        path.append(e)
+    landed = proj["landed"]
+    projects = q["projects.base"][:, None] + np.concatenate(
+        [np.zeros((landed.shape[0], 1)), np.cumsum(landed, axis=-1)], axis=-1)
+    new = scenario_rates(q, landed, proj["before"], infra)
+    scenarios = q["scenarios.base"][:, None] + np.concatenate(
+        [np.zeros((new.shape[0], 1)), np.cumsum(new, axis=-1)], axis=-1)
+    return _full({"enterprises": np.stack(path, axis=-1), "projects": projects, "scenarios": scenarios,
+                  "candidates_mean": ent["candidates"], "enterprise_ceiling": ent["ceiling"],
+                  "projects_pipeline_mean": proj["pipeline"]}, d)
+
+
+def _stochastic(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, output: Array, infra: Array,
+                u: Mapping[str, Array], d: int) -> dict[str, Array]:
+    """The stochastic models on whole arrays (numpy): the reference for the compiled loop."""
+    ent = enterprise_rates(q, funds, talent, land, output)
+    proj = project_rates(q, funds, land)
+    x = q["enterprises.exit_rate"]
+    e = np.broadcast_to(_round(ent["base"], u["counting.enterprises.base"]), (d, funds.shape[1]))
+    entries = poisson_quantile(u["counting.enterprises.entries"], ent["entries"])
+    u_exit = u["counting.enterprises.exits"]
+    path = [e]
+    for t in range(funds.shape[2]):
+        e = e - binomial_quantile(u_exit[..., t], e, x) + entries[..., t]
+        path.append(e)
+    landed = poisson_quantile(u["counting.projects.landed"], proj["landed"])
+    base_p = _round(q["projects.base"], u["counting.projects.base"])
+    projects = base_p[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(landed, axis=-1)], axis=-1)
+    new = poisson_quantile(u["counting.scenarios.new"], scenario_rates(q, landed, proj["before"], infra))
+    base_s = _round(q["scenarios.base"], u["counting.scenarios.base"])
+    scenarios = base_s[:, None] + np.concatenate([np.zeros((d, 1)), np.cumsum(new, axis=-1)], axis=-1)
+    return _full({"enterprises": np.stack(path, axis=-1), "projects": projects, "scenarios": scenarios,
+                  "candidates_mean": ent["candidates"], "enterprise_ceiling": ent["ceiling"],
+                  "projects_pipeline_mean": proj["pipeline"]}, d)
 
 
 def parameters_from_toml(document: Mapping) -> dict[str, Array]:

@@ -49,7 +49,8 @@ distribution function. *ACM TOMS* 42(1) (the case for certified fast inversion).
 
 from __future__ import annotations
 
-from functools import cache
+import threading
+from functools import cache, wraps
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -71,7 +72,22 @@ _B_J = 64                # u grid j/_B_J,
 _B_K = 48                # CDF columns used to build it (quantiles at u < 1 stay below 48)
 
 
-@cache
+def _once(build):
+    """``functools.cache`` for a table builder, under a lock: threads that need a table at the same
+    moment wait for one build instead of each making its own (time and, briefly, memory)."""
+    cached = cache(build)
+    lock = threading.Lock()
+
+    @wraps(build)
+    def table():
+        with lock:
+            return cached()
+
+    table.cache_clear = cached.cache_clear
+    return table
+
+
+@_once
 def _poisson_tables() -> tuple[NDArray[np.float64], NDArray[np.int32], int]:
     """Build (once per process) the CDF table T and the quantile-bound table G."""
     rows = int(round(_MU_MAX / _H)) + 2
@@ -241,12 +257,13 @@ def _binomial_search(v: NDArray, n: NDArray, p: NDArray, strict: bool) -> tuple[
     return out, np.concatenate(hard)
 
 
-@cache
+@_once
 def _binomial_tables() -> tuple[NDArray[np.uint8], NDArray[np.intp]]:
     """Quantile bounds G[row(n, i), j] = Q(j/J; n, i h / n), built once per process.
 
     For fixed n the CDF falls as p rises, so for i h <= np < (i+1) h and j/J <= u < (j+1)/J:
-    G[row(n, i), j] <= Q(u; n, p) <= G[row(n, i+1), j+1].
+    G[row(n, i), j] <= Q(u; n, p) <= G[row(n, i+1), j+1]. Rows are independent; they are built
+    a few thousand at a time, which keeps the temporary arrays small (a few MB, not hundreds).
     """
     n_values = np.arange(_B_N)
     rows = np.ceil(np.minimum(_B_MU, n_values / 2.0) / _B_H).astype(np.intp) + 2
@@ -254,6 +271,13 @@ def _binomial_tables() -> tuple[NDArray[np.uint8], NDArray[np.intp]]:
     n = np.repeat(n_values, rows).astype(np.float64)
     i = np.arange(n.size) - np.repeat(first_row[:-1], rows)
     p = np.minimum(i * _B_H / np.maximum(n, 1.0), 0.75)
+    step = 8192
+    G = np.concatenate([_binomial_bounds(n[a:a + step], p[a:a + step]) for a in range(0, n.size, step)])
+    return G.ravel(), first_row
+
+
+def _binomial_bounds(n: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """Rows of the binomial bound table for the (n, p) pairs given."""
     pmf = np.exp(n * np.log1p(-p))
     odds = p / (1.0 - p)
     cdf = np.empty((n.size, _B_K))
@@ -277,7 +301,7 @@ def _binomial_tables() -> tuple[NDArray[np.uint8], NDArray[np.intp]]:
     G[:, 0] = 0
     G = np.minimum(G, 255).astype(np.uint8)
     G[:, _B_J] = 255                                 # u -> 1: no upper bound from the table
-    return G.ravel(), first_row
+    return G
 
 
 def _binomial_table(u: NDArray, n: NDArray, p: NDArray) -> tuple[NDArray, NDArray]:

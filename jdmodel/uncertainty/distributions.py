@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 from scipy.interpolate import CubicSpline
 
+from jdmodel import _jit
 from jdmodel.errors import ParameterError
 
 __all__ = ["DISTRIBUTIONS", "DEFAULTABLE", "SCALED_KEYS", "validate_dist", "ppf", "mean", "var",
@@ -193,6 +194,24 @@ def validate_dist(table: Mapping, where: str, default: str | None = None) -> lis
 
 
 def _params(table: Mapping, where: str, default: str | None) -> tuple[str | None, dict[str, float]]:
+    # a sweep asks for the same tables chunk after chunk: validate each once (tables of plain values)
+    try:
+        key = (tuple(sorted(table.items())), where, default)
+        hash(key)
+    except TypeError:
+        return _params_checked(table, where, default)
+    name, p = _params_cached(key)
+    return name, dict(p)
+
+
+@functools.lru_cache(maxsize=4096)
+def _params_cached(key: tuple) -> tuple[str | None, dict[str, float]]:
+    items, where, default = key
+    name, p = _params_checked(dict(items), where, default)
+    return name, p
+
+
+def _params_checked(table: Mapping, where: str, default: str | None) -> tuple[str | None, dict[str, float]]:
     name = dist_name(table, default)
     if name is None:
         return None, {}
@@ -281,6 +300,10 @@ def ppf(table: Mapping | float, u: ArrayLike, default: str | None = None,
         return p["low"] + (p["high"] - p["low"]) * u
     if name == "triangular":
         a, b, c = p["low"], p["high"], p["mode"]
+        if _jit.enabled() and u.ndim == 1:
+            out = np.empty(u.shape)
+            _triangular_into(u, float(a), float(b), float(c), out)   # one pass; the same operations
+            return out
         fc = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1 - u) * (b - a) * (b - c))
@@ -304,6 +327,16 @@ def _log_bounds(p: dict[str, float]) -> tuple[float, float]:
     """Standardised bounds of ln X for a lognormal truncated to [low, high]."""
     m, s = math.log(p["median"]), p["sigma"]
     return (math.log(p["low"]) - m) / s, (math.log(p["high"]) - m) / s
+
+
+@_jit.jit
+def _triangular_into(u, a, b, c, out):
+    fc = (c - a) / (b - a)
+    for i in range(u.size):
+        if u[i] < fc:
+            out[i] = a + math.sqrt(u[i] * (b - a) * (c - a))
+        else:
+            out[i] = b - math.sqrt((1 - u[i]) * (b - a) * (b - c))
 
 
 def _moments(table: Mapping | float, default: str | None, where: str) -> tuple[float, float]:

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
+from jdmodel import _jit
 from jdmodel.errors import ParameterError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -138,13 +139,17 @@ def stream_key(seed: int, stream: int | str) -> tuple[np.uint64, np.uint64]:
             np.uint64(int.from_bytes(digest[8:], "little")))
 
 
-def _hash_block(seed: int, stream: int | str, draw_index: ArrayLike,
-                shape: tuple[int, ...]) -> NDArray[np.uint64]:
-    k0, k1 = stream_key(seed, stream)
+def _draw_index(draw_index: ArrayLike) -> NDArray[np.int64]:
     d = np.asarray(draw_index)
     if d.ndim != 1 or not np.issubdtype(d.dtype, np.integer):
         raise ParameterError(f"draw_index must be a 1-d integer array, got shape {d.shape} dtype {d.dtype}")
-    d = d.astype(np.int64, copy=False).view(np.uint64)
+    return np.ascontiguousarray(d, dtype=np.int64)
+
+
+def _hash_block(seed: int, stream: int | str, draw_index: ArrayLike,
+                shape: tuple[int, ...]) -> NDArray[np.uint64]:
+    k0, k1 = stream_key(seed, stream)
+    d = _draw_index(draw_index).view(np.uint64)
     m = int(np.prod(shape, dtype=np.int64))
     with np.errstate(over="ignore"):
         h_draw = mix64(d * _GOLDEN + k0)
@@ -183,8 +188,46 @@ def uniforms(seed: int, stream: int | str, draw_index: ArrayLike,
     >>> bool(np.all(uniforms(1, "x", np.arange(5, 10), (3,)) == u[5:]))
     True
     """
-    h = _hash_block(seed, stream, draw_index, tuple(int(s) for s in shape))
+    shape = tuple(int(s) for s in shape)
+    if _jit.enabled():
+        k0, k1 = stream_key(seed, stream)
+        d = _draw_index(draw_index)
+        out = np.empty((d.shape[0], int(np.prod(shape, dtype=np.int64))))
+        _uniforms_into(out, d, k0, k1)
+        return out.reshape((d.shape[0], *shape))
+    h = _hash_block(seed, stream, draw_index, shape)
     return ((h >> _S12).astype(np.float64) + 0.5) * _TWO_M52
+
+
+@_jit.jit
+def mix64_scalar(z):
+    """:func:`mix64` of one ``uint64`` (for compiled loops)."""
+    z = z ^ (z >> _S30)
+    z = z * _M1
+    z = z ^ (z >> _S27)
+    z = z * _M2
+    return z ^ (z >> _S31)
+
+
+@_jit.jit
+def draw_hash(d, k0):
+    """Step 2 of the construction: ``h_d = mix64(d * G + k0)`` for one draw index ``d`` (int64)."""
+    return mix64_scalar(np.uint64(d) * _GOLDEN + k0)
+
+
+@_jit.jit
+def uniform_at(h_d, p, k1):
+    """Steps 3-4: the uniform at position ``p`` of the draw whose hash is ``h_d``."""
+    h = mix64_scalar(h_d ^ (np.uint64(p) * _POS_MULT + k1))
+    return (np.float64(h >> _S12) + 0.5) * _TWO_M52
+
+
+@_jit.jit
+def _uniforms_into(out, draw_index, k0, k1):
+    for i in range(out.shape[0]):
+        h_d = draw_hash(draw_index[i], k0)
+        for p in range(out.shape[1]):
+            out[i, p] = uniform_at(h_d, p, k1)
 
 
 def normals(seed: int, stream: int | str, draw_index: ArrayLike,

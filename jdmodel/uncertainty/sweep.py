@@ -4,31 +4,40 @@
 of an N-draw design and folds each chunk into running reductions whose size does not
 depend on N: target hit counts (so P(reach) is exact), first-year-reached counts,
 fixed-bin histograms of each indicator by year (quantiles to a relative resolution of
-about 3e-4 for money, exact for counts) and moments (mean and M2 merged by Chan et al.'s parallel algorithm, min, max).
+about 3e-4 for money, exact for counts), means, variances (M2), minima and maxima.
 With ``out=PATH`` the full per-draw results are also written there, chunk by chunk, into
 a temporary file renamed into place at the end: an interrupted or failed sweep leaves no
-half-written file. With a ``dask.distributed`` client the chunks run on the cluster.
+half-written file.
 
-Counts are integers, so P(reach), the first-year distribution and the histograms (hence
-quantiles) are identical whatever the chunking or the number of workers; sums of floats
-are merged in chunk order, so means and variances agree to rounding (≈ 1e-15 relative).
+Chunks run on every local core by default (threads: the compiled loops and numpy release
+the GIL), or on a ``dask.distributed`` cluster. Every reduction is the same to the bit for
+any chunk size, any number of workers and any completion order: counts are integers, and
+float sums are taken over fixed blocks of the global draw index and added exactly
+(:mod:`jdmodel.uncertainty.reductions`).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import threading
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from jdmodel.errors import ParameterError
+from jdmodel.uncertainty.reductions import Reductions
 from jdmodel.uncertainty.rng import check_draws, check_seed
 
+#: The counting models' indicators (every plan has them); a plan's own totals and linked indicators come first.
 COUNT_INDICATORS = ("enterprises_total", "projects", "scenarios")
 LOG_LO, LOG_HI, LOG_BINS = 1e-3, 1e7, 1 << 16
 COUNT_BINS = 1 << 14
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Largest default chunk (draws): small enough for a chunk's arrays to stay in cache (measured, benchmarks/README.md).
+DEFAULT_CHUNK = 4096
 
 
 def _edges(name: str) -> np.ndarray:
@@ -37,71 +46,35 @@ def _edges(name: str) -> np.ndarray:
     return np.geomspace(LOG_LO, LOG_HI, LOG_BINS + 1)
 
 
-def _bin_index(name: str, values: np.ndarray) -> np.ndarray:
-    if name in COUNT_INDICATORS:
-        return np.clip(np.rint(values), 0, COUNT_BINS - 1).astype(np.int64)
-    pos = np.log(np.clip(values, LOG_LO, LOG_HI * (1 - 1e-12)) / LOG_LO) / np.log(LOG_HI / LOG_LO) * LOG_BINS
-    return np.clip(pos.astype(np.int64), 0, LOG_BINS - 1)
+_LOG_EDGES = np.geomspace(LOG_LO, LOG_HI, LOG_BINS + 1)
 
 
-def chunk_reductions(ds: xr.Dataset, targets) -> dict[str, np.ndarray]:
-    """Reductions of one chunk (a Dataset with a ``draw`` dim) as plain arrays of counts and sums."""
-    years = ds["year"].values
-    red: dict[str, np.ndarray] = {"n": np.array(ds.sizes["draw"], dtype=np.int64)}
-    own = [v for v in str(ds.attrs.get("indicators", "")).split(",") if v]
-    for name in (*own, *COUNT_INDICATORS):
-        if name not in ds:
-            continue
-        v = ds[name].transpose("draw", "year").values
-        nb = len(_edges(name)) - 1
-        idx = _bin_index(name, v) + nb * np.arange(len(years))[None, :]
-        red[f"hist:{name}"] = np.bincount(idx.ravel(), minlength=nb * len(years)).reshape(len(years), nb)
-        mean = v.mean(axis=0)
-        red[f"mean:{name}"] = mean
-        red[f"m2:{name}"] = ((v - mean) ** 2).sum(axis=0)
-        red[f"min:{name}"] = v.min(axis=0)
-        red[f"max:{name}"] = v.max(axis=0)
-    joint = None
-    for t in targets.targets:
-        if t.indicator not in ds:
-            continue
-        ok = t.reached(ds[t.indicator].transpose("draw", "year").values)
-        hit = ok[:, list(years).index(t.year)]
-        joint = hit if joint is None else joint & hit
-        red[f"hit:{t.id}"] = np.array(hit.sum(), dtype=np.int64)
-        first = np.where(ok.any(axis=1), ok.argmax(axis=1), len(years))
-        red[f"first:{t.id}"] = np.bincount(first, minlength=len(years) + 1).astype(np.int64)
-        gap = np.maximum(t.threshold - ds[t.indicator].sel(year=t.year).values, 0.0)
-        red[f"shortfall:{t.id}"] = np.array(gap.sum())
-    if joint is not None:
-        red["hit:__all__"] = np.array(joint.sum(), dtype=np.int64)
-    for p in targets.paths:
-        if p.indicator in ds:
-            red[f"pathhit:{p.id}"] = np.array((ds[p.indicator].sel(year=p.target_year).values
-                                                >= p.target_value).sum(), dtype=np.int64)
-    return red
+def indicators(plan) -> tuple[str, ...]:
+    """The indicators a sweep reduces: the plan's totals and linked indicators, then the counts."""
+    return (*(t.id for t in plan.totals), *(x.id for x in plan.linked), *COUNT_INDICATORS)
 
 
-def merge(a: dict | None, b: dict) -> dict:
-    """Fold chunk reductions ``b`` into ``a`` (counts add; min/max combine; means and M2 by Chan et al.)."""
-    if a is None:
-        return {k: np.array(v, copy=True) for k, v in b.items()}
-    na, nb = float(a["n"]), float(b["n"])
-    for k in [k for k in b if k.startswith("mean:")]:
-        name = k.split(":", 1)[1]
-        delta = b[k] - a[k]
-        a[f"m2:{name}"] = a[f"m2:{name}"] + b[f"m2:{name}"] + delta**2 * na * nb / (na + nb)
-        a[k] = a[k] + delta * nb / (na + nb)
-    for k, v in b.items():
-        if k.startswith(("mean:", "m2:")):
-            continue
-        if k.startswith("min:"):
-            a[k] = np.minimum(a[k], v)
-        elif k.startswith("max:"):
-            a[k] = np.maximum(a[k], v)
-        else:
-            a[k] = a[k] + v
-    return a
+def empty_reductions(names, years, targets, n_total: int, wanted: tuple[str, ...]) -> Reductions:
+    """Reductions for the indicators of ``wanted`` that a run produced (``names``), in that order."""
+    names = tuple(n for n in wanted if n in names)
+    return Reductions(
+        names=names, years=tuple(int(y) for y in years),
+        targets=tuple(t for t in targets.targets if t.indicator in names),
+        paths=tuple(p for p in targets.paths if p.indicator in names), n_total=int(n_total),
+        edges={n: None if n in COUNT_INDICATORS else _LOG_EDGES for n in names},
+        n_bins={n: COUNT_BINS if n in COUNT_INDICATORS else LOG_BINS for n in names})
+
+
+def chunk_reductions(ds: xr.Dataset, targets, n_total: int | None = None) -> dict[str, np.ndarray]:
+    """Reductions of one chunk given as a Dataset with a ``draw`` dim (its draws must be whole blocks
+    of the global index or the whole sweep, unless ``n_total`` says how many draws the sweep has)."""
+    own = tuple(v for v in str(ds.attrs.get("indicators", "")).split(",") if v)
+    wanted = (*own, *COUNT_INDICATORS)
+    values = {n: ds[n].transpose("draw", "year").values for n in wanted if n in ds}
+    start = int(ds["draw"].values[0])
+    red = empty_reductions(values, ds["year"].values, targets, n_total or start + ds.sizes["draw"], wanted)
+    red.add(values, start)
+    return red.result()
 
 
 def hist_quantiles(counts: np.ndarray, edges: np.ndarray, qs) -> np.ndarray:
@@ -164,21 +137,43 @@ def to_dataset(red: dict, sc, years, *, seed: int, design: str, draws: int) -> x
 
 # --- running chunks -------------------------------------------------------------------------------
 
-def _chunk(sc, draws: int, seed: int, design: str, start: int, stop: int, io: bool, keep: bool):
-    """Run one chunk; return its reductions (and its per-draw Dataset when ``keep``)."""
-    from jdmodel.pipeline.results import to_dataset as wrap
+def _chunk(sc, draws: int, seed: int, design: str, start: int, stop: int, io: bool, keep: bool, years,
+           red: Reductions | None = None):
+    """Run one chunk and fold it into ``red`` (a new one when None); return it and, when ``keep``,
+    the chunk's per-draw Dataset."""
     from jdmodel.pipeline.sampling import run_draws
     from jdmodel.pipeline.simulate import regional_io
 
     regional = regional_io(sc) if io else None
     out = run_draws(sc, draws=draws, seed=seed, design=design, io=regional, start=start, stop=stop)
-    ds = wrap(out, scenario=sc, seed=seed, design=design, keep_draw=True, io=regional, start=start)
-    ds.attrs["draws"] = int(draws)
-    return chunk_reductions(ds, sc.targets), (ds if keep else None)
+    if red is None:
+        red = empty_reductions(out, years, sc.targets, draws, indicators(sc.plan))
+    red.add(out, start)
+    ds = None
+    if keep:
+        from jdmodel.pipeline.results import to_dataset as wrap
+
+        ds = wrap(out, scenario=sc, seed=seed, design=design, keep_draw=True, io=regional, start=start)
+        ds.attrs["draws"] = int(draws)
+    return red, ds
+
+
+def local_workers() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_chunk(draws: int, workers: int) -> int:
+    """Draws per chunk: at most :data:`DEFAULT_CHUNK`, and small enough to give each worker several."""
+    return int(min(draws, DEFAULT_CHUNK, max(1024, math.ceil(draws / (4 * workers)))))
 
 
 def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int | None = None, client=None,
-          out: str | os.PathLike | None = None, io: bool = False, progress: bool = True) -> xr.Dataset:
+          out: str | os.PathLike | None = None, io: bool = False, progress: bool = True,
+          workers: int | None = None) -> xr.Dataset:
     """Run ``draws`` draws in chunks and return streaming reductions.
 
     Parameters
@@ -190,24 +185,28 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
         Seed: the draws are a function of (parameters, seed, design, N) only.
     design : {"lhs", "sobol", "mc"}
     chunks : int, optional
-        Draws per chunk (memory is bounded by the chunk); default ``min(N, 20_000)``.
+        Draws per chunk (memory is bounded by the chunk and the number of workers); by default at
+        most 4096 and small enough to give every worker several chunks.
     client : dask.distributed.Client, optional
         Run the chunks on a cluster.
     out : path, optional
         Also write every draw's results (``.nc`` NetCDF, or ``.zarr`` when zarr is installed),
-        chunk by chunk; or, for ``.csv`` / ``.json``, the tables of the reductions at the end
-        (:func:`jdmodel.pipeline.results.save`). Checked before the first chunk runs.
+        chunk by chunk; or, for ``.csv`` / ``.json`` / ``.xlsx``, the tables of the reductions at the
+        end (:func:`jdmodel.pipeline.results.save`). Checked before the first chunk runs.
     io : bool
         Include the input–output block (more memory per draw).
     progress : bool
         Show a progress bar (terminal or notebook).
+    workers : int, optional
+        Threads running chunks on this machine; default every core available. Ignored with ``client``.
 
     Returns
     -------
     xarray.Dataset
         ``p_reach`` (+ ``p_reach_se``) per target, ``first_year_count``, ``expected_shortfall``,
         ``<indicator>_quantile`` (year × quantile), ``_mean``, ``_std``, ``_min``, ``_max``;
-        ``attrs["p_all"]`` the joint probability. ``jd.assess`` reads it.
+        ``attrs["p_all"]`` the joint probability. ``jd.assess`` reads it. Every value is the same to
+        the bit for any ``chunks``, ``workers`` or cluster.
 
     Examples
     --------
@@ -229,28 +228,36 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
         out = check_target(out, formats=FORMATS)
         if out.suffix.lower() in TABLE_FORMATS:
             tables, out = out, None
-    # measured: chunks of 20 000 stay in cache and avoid page-fault churn (benchmarks/README.md)
-    chunk = min(draws, 20_000) if chunks is None else chunks
+    years = sc.plan.years.all
+    if workers is not None and (not isinstance(workers, int | np.integer) or workers < 1):
+        raise ParameterError(f"workers must be a positive number of threads, got {workers!r}")
+    workers = local_workers() if workers is None else int(workers)
+    chunk = default_chunk(draws, workers) if chunks is None else chunks
     if not isinstance(chunk, int | np.integer) or chunk < 1:
         raise ParameterError(f"chunks must be a positive number of draws per chunk, got {chunks!r}")
     chunk = int(chunk)
+    draws = int(draws)
     bounds = [(s, min(s + chunk, draws)) for s in range(0, draws, chunk)]
     writer = _Writer(Path(out), draws) if out is not None else None
-    red = None
+    job = (sc, draws, seed, design)
     try:
         with Progress(len(bounds), label=f"sweep {sc.name}", enabled=progress) as bar:
-            for r, ds in _results(sc, draws, seed, design, bounds, io, writer is not None, client):
-                red = merge(red, r)
+            def done(ds) -> None:
                 if writer is not None:
                     writer.write(ds)
                 bar.update(1)
+
+            if client is not None:
+                red = _on_cluster(client, job, bounds, io, writer is not None, years, done)
+            else:
+                red = _on_threads(job, bounds, io, writer is not None, years, done, min(workers, len(bounds)))
         if writer is not None:
             writer.commit()
     except BaseException:
         if writer is not None:
             writer.abort()
         raise
-    red = to_dataset(red, sc, sc.plan.years.all, seed=seed, design=design, draws=draws)
+    red = to_dataset(red.result(), sc, years, seed=seed, design=design, draws=draws)
     if tables is not None:
         from jdmodel.pipeline.results import save
 
@@ -258,32 +265,75 @@ def sweep(scenario, draws: int, seed: int = 0, design: str = "lhs", chunks: int 
     return red
 
 
-def _results(sc, draws, seed, design, bounds, io, keep, client):
-    """Chunk results in order (locally) or as they complete (on a cluster, with bounded in-flight work)."""
-    if client is None:
-        for start, stop in bounds:
-            yield _chunk(sc, draws, seed, design, start, stop, io, keep)
-        return
+def _on_threads(job, bounds, io, keep, years, done, workers: int) -> Reductions:
+    """Run the chunks on ``workers`` threads, each folding into its own reductions; merge those at the end.
+
+    Per-draw Datasets (``keep``) reach ``done`` in draw order; at most two chunks per worker are in flight.
+    """
+    if workers == 1:
+        red = None
+        for a, b in bounds:
+            red, ds = _chunk(*job, a, b, io, keep, years, red)
+            done(ds)
+        return red
+    from concurrent.futures import ThreadPoolExecutor
+
+    local, mine, lock = threading.local(), [], threading.Lock()
+
+    def task(a: int, b: int):
+        red, ds = _chunk(*job, a, b, io, keep, years, getattr(local, "red", None))
+        if getattr(local, "red", None) is None:
+            local.red = red
+            with lock:
+                mine.append(red)
+        return ds
+
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="jdmodel-sweep")
+    try:
+        queue, todo = deque(), iter(bounds)
+        for a, b in todo:
+            queue.append(pool.submit(task, a, b))
+            if len(queue) >= 2 * workers:
+                break
+        while queue:
+            ds = queue.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.append(pool.submit(task, *nxt))
+            done(ds)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    red = mine[0]
+    for other in mine[1:]:
+        red.merge(other)
+    return red
+
+
+def _on_cluster(client, job, bounds, io, keep, years, done) -> Reductions:
+    """Run the chunks on a Dask cluster with bounded in-flight work; merge as they complete (any order
+    gives the same bits)."""
     from dask.distributed import as_completed
 
     in_flight = max(2, 2 * len(client.scheduler_info().get("workers", {})))
     pending = list(bounds)
-    futures = [client.submit(_chunk, sc, draws, seed, design, a, b, io, keep, pure=False)
-               for a, b in pending[:in_flight]]
+    futures = [client.submit(_chunk, *job, a, b, io, keep, years, pure=False) for a, b in pending[:in_flight]]
     pending = pending[in_flight:]
     queue = as_completed(futures)
+    red = None
     try:
         for fut in queue:
-            result = fut.result()
+            part, ds = fut.result()
             fut.release()
             if pending:
                 a, b = pending.pop(0)
-                queue.add(client.submit(_chunk, sc, draws, seed, design, a, b, io, keep, pure=False))
-            yield result
+                queue.add(client.submit(_chunk, *job, a, b, io, keep, years, pure=False))
+            red = part if red is None else red.merge(part)
+            done(ds)
     except BaseException:
         for f in futures:
             f.cancel()
         raise
+    return red
 
 
 class _Writer:
@@ -298,24 +348,36 @@ class _Writer:
         self.zarr = path.suffix.lower() == ".zarr"
         if self.zarr:
             require_zarr(path)
+
         if self.zarr and path.exists():
             raise ParameterError(f"out: {path} exists; jdmodel never deletes or replaces a directory "
                                  "(choose a new name or remove it yourself)")
         self._target = atomic_path(path, directory=self.zarr)
         self.tmp = self._target.__enter__()
         self.nc = None
+        self._next, self._waiting = 0, {}
 
     def write(self, ds: xr.Dataset) -> None:
-        if self.zarr:
-            from jdmodel.pipeline.results import quiet_zarr
-
-            with quiet_zarr():
-                if not self.tmp.exists():
-                    ds.to_zarr(self.tmp, mode="w")
-                else:
-                    ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp,
-                                                                                               append_dim="draw")
+        if self.zarr:  # appends go in draw order: a chunk that completes early waits for its turn
+            self._waiting[int(ds["draw"].values[0])] = ds
+            while self._next in self._waiting:
+                ds = self._waiting.pop(self._next)
+                self._next = int(ds["draw"].values[-1]) + 1
+                self._append_zarr(ds)
             return
+        self._write_nc(ds)
+
+    def _append_zarr(self, ds: xr.Dataset) -> None:
+        from jdmodel.pipeline.results import quiet_zarr
+
+        with quiet_zarr():
+            if not self.tmp.exists():
+                ds.to_zarr(self.tmp, mode="w")
+            else:
+                ds.drop_vars([v for v in ds.coords if "draw" not in ds[v].dims]).to_zarr(self.tmp,
+                                                                                           append_dim="draw")
+
+    def _write_nc(self, ds: xr.Dataset) -> None:
         if self.nc is None:
             self._create(ds)
         a, b = int(ds["draw"].values[0]), int(ds["draw"].values[-1]) + 1

@@ -1,0 +1,331 @@
+"""The stochastic counting models as one compiled loop per draw (numba).
+
+The same equations as :mod:`jdmodel.counting.model` (``enterprise_rates``, ``project_rates``,
+``scenario_rates``, :mod:`~jdmodel.counting.lags`, :mod:`~jdmodel.counting.quantiles`), walked
+once per draw with every intermediate in registers or a few small scratch arrays, instead of
+some forty whole-array passes. Every operation is written in the order the numpy code does it,
+so the floating-point results agree to the last bit except where numpy's vectorised ``exp``,
+``expm1``, ``log1p`` and ``power`` differ from the C library's (a few per cent of arguments, one
+unit in the last place); the counts agree exactly (tested).
+
+The quantile functions use the tables of :mod:`jdmodel.counting.quantiles` and its decision
+rule: a table or summation decision is taken only with a margin of ``1e-12 u``. A draw in which
+any decision is closer than that, or a mean falls outside the fast domain, is flagged, and
+:func:`simulate` recomputes the flagged draws with the numpy code, which hands exactly those
+elements to scipy. A draw's counts therefore equal ``scipy.stats`` quantiles in every case,
+and do not depend on which other draws share its chunk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jdmodel._jit import jit
+from jdmodel.counting import quantiles as qt
+
+Array = NDArray[np.float64]
+
+#: Enterprise parameters in the order the kernel reads them (each (D,) or (D, S)).
+ENTERPRISE = ("base", "arrival_rate", "output_elasticity", "funds_doubling", "talent_doubling", "land_doubling",
+              "support_2020", "maturation_lag", "graduation_prob", "graduation_uplift", "graduation_funds_scale",
+              "exit_rate", "ceiling_multiple")
+#: Project and scenario parameters in kernel order (each (D,)).
+DISTRICT = ("projects.base", "projects.proposal_rate", "projects.funds_doubling", "projects.land_doubling",
+            "projects.support_2020", "projects.appraisal_prob", "projects.construction_prob",
+            "projects.appraisal_lag", "projects.construction_lag", "scenarios.base", "scenarios.per_project",
+            "scenarios.lag", "scenarios.infra_rate", "scenarios.infra_elasticity")
+
+_PH, _PJ, _PK = qt._H, qt._J, qt._K
+_MARGIN = qt._REL_MARGIN
+_BMAX = qt._BINOM_MAX_MEAN
+_BH, _BJ, _BN, _BMU = qt._B_H, qt._B_J, qt._B_N, qt._B_MU
+_HARD = -1.0
+
+
+# --- quantile functions, one element at a time ----------------------------------------------------
+#
+# Poisson: the bound table G of ``quantiles`` settles about 90 % of elements with two reads of a
+# table that stays in cache (uint8, 1 MB). The rest are decided by summing the CDF from zero,
+# F(k) = e^{-mu} sum_{j <= k} mu^j / j!, whose relative error stays below (3k + 2) 2^-53 (each
+# term carries at most 2j + 1 roundings, each sum one more): for k < 256 under 1e-13, well inside
+# the margin of 1e-12 u that every decision keeps, so a decision is exact or the draw goes to
+# scipy. This reads no CDF table, whose random rows would each cost a cache miss.
+#
+# Binomial: the bound table of ``quantiles`` first (n < 256, np < 16), then the same summation from
+# zero as ``quantiles._binomial_search``, element by element, with log(1 - p) computed once per draw
+# and sector.
+
+@jit
+def poisson_q(u, mu, G):
+    """Poisson quantile of ``u`` at mean ``mu`` (``quantiles.poisson_quantile``); ``-1`` = undecided."""
+    if u > 0.0 and u < 1.0 and mu >= 0.0 and mu < qt._MU_MAX:
+        g = int(mu * (1.0 / _PH)) * (_PJ + 1) + int(u * _PJ)
+        lo = np.int64(G[g])
+        hi = np.int64(G[g + _PJ + 2])
+        if lo == hi:                                      # settled by the bound table
+            return np.float64(lo)
+        return _poisson_between(u, mu, lo, hi)
+    return _HARD
+
+
+@jit
+def _poisson_between(u, mu, lo, hi):
+    """Smallest k in [lo, hi] with F(k; mu) >= u, given that it lies there, by summation."""
+    tol = _MARGIN * u
+    p = math.exp(-mu)
+    f = p
+    for j in range(1, lo + 1):
+        p = p * (mu / j)
+        f += p
+    k = lo
+    while k < hi:
+        if k >= _PK - 1:                                  # hi = _PK means no bound (u in the top cell)
+            return _HARD
+        if f - u > tol:
+            return np.float64(k)
+        if not (u - f > tol):
+            return _HARD
+        k += 1
+        p = p * (mu / k)
+        f += p
+    return np.float64(hi)
+
+
+@jit
+def _binomial_search(v, n, p, log_q, strict):
+    """Smallest j with F(j) >= v (> v if strict) for Bin(n, p), p <= 1/2, as ``quantiles._binomial_search``.
+
+    ``log_q`` is ``log1p(-p)``.
+    """
+    tol = _MARGIN * v + (1e-15 if strict else 0.0)
+    pa = math.exp(n * log_q)
+    ca = pa
+    if (ca > v) if strict else (ca >= v):
+        if abs(ca - v) <= tol or abs(v) <= tol:
+            return _HARD
+        return 0.0
+    odds = p / (1.0 - p)
+    j = 0
+    while True:
+        j += 1
+        pa = pa * ((n - (j - 1)) * odds)
+        pa = pa * (1.0 / j)
+        ca += pa
+        if (ca > v) if strict else (ca >= v):
+            if abs(ca - v) <= tol or abs(v - (ca - pa)) <= tol:
+                return _HARD
+            return np.float64(j)
+        if j >= 16 and n <= j:                           # rounding can keep F(n) below v
+            return _HARD
+
+
+@jit
+def binomial_q(u, n, p, log_q, log_p, BG, BF):
+    """Binomial quantile (``quantiles.binomial_quantile``): bound table, then summation; ``-1`` = undecided.
+
+    ``log_q``, ``log_p``: ``log1p(-p)`` and ``log(p)``, computed once for a fixed ``p``; ``BG``,
+    ``BF``: the bound table and its row offsets (``quantiles._binomial_tables``).
+    """
+    if not (u > 0.0 and u < 1.0 and p >= 0.0 and p <= 1.0 and n >= 0.0 and n == math.floor(n)):
+        return _HARD
+    if p <= 0.5:
+        mean = n * p
+        if n < _BN and mean < _BMU:
+            g = (BF[int(n)] + int(n * p * (1.0 / _BH))) * (_BJ + 1) + int(u * _BJ)
+            lo = BG[g]
+            if lo == BG[g + _BJ + 2]:                      # settled by the bound table
+                return np.float64(lo)
+        elif mean > _BMAX:
+            return _HARD
+        return _binomial_search(u, n, p, log_q, False)
+    if n - n * p > _BMAX:
+        return _HARD
+    m = _binomial_search(1.0 - u, n, 1.0 - p, log_p, True)
+    return _HARD if m < 0.0 else n - m
+
+
+# --- the model, one draw at a time -----------------------------------------------------------------
+
+@jit
+def _matured(stream, lag, out):
+    """``lags.matured`` for one stream (T + 1,) into ``out`` (T,)."""
+    T = out.shape[0]
+    f = math.floor(lag)
+    phi = lag - f
+    fi = int(f)
+    for t in range(T):
+        first = min(max(t + 1 - fi, 0), T)
+        second = max(first - 1, 0)
+        out[t] = (1.0 - phi) * stream[first] + phi * stream[second]
+
+
+@jit
+def _pending(stream, lag, out):
+    """``lags.pending`` for one stream (T + 1,) into ``out`` (T + 1,)."""
+    f = math.floor(lag)
+    phi = lag - f
+    fi = int(f)
+    for tau in range(out.shape[0]):
+        w = 0.0
+        for j in range(fi):
+            w = w + stream[max(tau - j, 0)]
+        out[tau] = w + phi * stream[max(tau - fi, 0)]
+
+
+@jit
+def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
+          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log):
+    """One draw of the three counting models; returns False when a quantile needs scipy."""
+    S, T = funds.shape[1], funds.shape[2]
+    ok = True
+    total_share = 0.0
+    for s in range(S):
+        total_share += share[d, s]
+    # projects first: their landings feed the scenarios
+    rate = pd[d, 1]
+    arr_scale = rate / (1.0 + pd[d, 4])
+    stream[0] = rate
+    for t in range(T):
+        fsum = 0.0
+        lsum = 0.0
+        for s in range(S):
+            fsum += funds[d, s, t]
+            lsum += land[d, s, t]
+        stream[t + 1] = arr_scale * (1.0 + fsum / pd[d, 2] + lsum / pd[d, 3])
+    passed = pd[d, 5] * pd[d, 6]
+    plag = pd[d, 7] + pd[d, 8]
+    _matured(stream, plag, mat)
+    _pending(stream, plag, pipe[d])
+    for t in range(T + 1):
+        pipe[d, t] = passed * pipe[d, t]
+    base_p = math.floor(pd[d, 0] + up_base[d])
+    proj[d, 0] = base_p
+    landed[0] = passed * rate
+    cum = 0.0
+    for t in range(T):
+        k = poisson_q(up_land[d, t], passed * mat[t], PG)
+        ok = ok and k >= 0.0
+        landed[t + 1] = k
+        cum += k
+        proj[d, t + 1] = base_p + cum
+    _matured(landed, pd[d, 11], mat)
+    scen[d, 0] = math.floor(pd[d, 9] + us_base[d])
+    cum = 0.0
+    for t in range(T):
+        z = pd[d, 10] * mat[t] + pd[d, 12] * infra_term[d, t]
+        k = poisson_q(us_new[d, t], z, PG)
+        ok = ok and k >= 0.0
+        cum += k
+        scen[d, t + 1] = scen[d, 0] + cum
+    # enterprises: rates and entries sector by sector, then the stocks year by year across sectors
+    # (the sectors' binomial table reads are independent, so their cache misses overlap)
+    for s in range(S):
+        p = pe[d, :, s]
+        base = p[0] * share[d, s] / total_share
+        for t in range(T + 1):
+            ceil[d, s, t] = p[12] * base * growth[d, s, t]
+        before = p[1] * base
+        scale = before / (1.0 + p[6])
+        stream[0] = before
+        for t in range(T):
+            support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
+            stream[t + 1] = scale * growth[d, s, t + 1] * support
+        _matured(stream, p[7], mat)
+        _pending(stream, p[7], cand[d, s])
+        for t in range(T):
+            raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
+            room = p[11] * ceil[d, s, t + 1]
+            total = raw + room
+            k = poisson_q(ue_in[d, s, t], raw * room / total if total > 0.0 else 0.0, PG)
+            ok = ok and k >= 0.0
+            entries[s, t] = k
+        stock[s] = math.floor(base + ue_base[d, s])
+        ent[d, s, 0] = stock[s]
+        exit_log[s, 0], exit_log[s, 1] = math.log1p(-p[11]), math.log(p[11])
+    for t in range(T):
+        for s in range(S):
+            x = pe[d, 11, s]
+            b = binomial_q(ue_out[d, s, t], stock[s], x, exit_log[s, 0], exit_log[s, 1], BG, BF)
+            ok = ok and b >= 0.0
+            stock[s] = stock[s] - b + entries[s, t]
+            ent[d, s, t + 1] = stock[s]
+    return ok
+
+
+@jit
+def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
+               up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok):
+    S, T = funds.shape[1], funds.shape[2]
+    stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
+    entries, stock, exit_log = np.empty((S, T)), np.empty(S), np.empty((S, 2))
+    for d in range(ok.shape[0]):
+        ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out,
+                      up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat,
+                      landed, entries, stock, exit_log)
+
+
+@cache
+def _bound_table() -> NDArray[np.uint8]:
+    """The Poisson bound table G of ``quantiles`` as uint8 (its values are at most 192): 1 MB."""
+    return qt._poisson_tables()[1].astype(np.uint8)
+
+
+def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, output: Array, infra: Array,
+             u: Mapping[str, Array], d: int) -> tuple[dict[str, Array], NDArray[np.bool_]]:
+    """Run the compiled loop over ``d`` draws.
+
+    Parameters
+    ----------
+    q : mapping
+        Parameters as ``model._read`` returns them.
+    funds, talent, land : array (D or 1, S, T); output : array (D or 1, S, Y); infra : array (D or 1, Y)
+    u : mapping
+        Uniforms by noise stream, leading axis D or 1.
+    d : int
+        Number of draws.
+
+    Returns
+    -------
+    (outputs, ok)
+        The arrays :func:`jdmodel.counting.simulate_counts` returns, and a boolean per draw that is
+        False where a quantile was left undecided (recompute those draws with the numpy code).
+    """
+    S, T = funds.shape[1], funds.shape[2]
+
+    def full(a: Array, shape: tuple[int, ...]) -> Array:
+        # a view, whatever the memory order (measured: copying the engine's year-major lever paths
+        # into draw-major order costs more than it saves); inputs shared by every draw broadcast
+        return np.broadcast_to(np.asarray(a, dtype=np.float64), shape)
+
+    pe = np.empty((d, len(ENTERPRISE), S))
+    for i, name in enumerate(ENTERPRISE):
+        a = q[f"enterprises.{name}"]
+        pe[:, i, :] = a[:, None] if name == "base" else a
+    share = full(q["enterprises.base_share"], (d, S))
+    pd = np.empty((d, len(DISTRICT)))
+    for i, name in enumerate(DISTRICT):
+        pd[:, i] = q[name]
+    streams = [full(u[k], (d, *shape)) for k, shape in (
+        ("counting.enterprises.base", (S,)), ("counting.enterprises.entries", (S, T)),
+        ("counting.enterprises.exits", (S, T)), ("counting.projects.base", ()), ("counting.projects.landed", (T,)),
+        ("counting.scenarios.base", ()), ("counting.scenarios.new", (T,)))]
+    out = {"enterprises": np.empty((d, S, T + 1)), "projects": np.empty((d, T + 1)),
+           "scenarios": np.empty((d, T + 1)), "candidates_mean": np.empty((d, S, T + 1)),
+           "enterprise_ceiling": np.empty((d, S, T + 1)), "projects_pipeline_mean": np.empty((d, T + 1))}
+    # the transcendental functions run vectorised in numpy (SIMD), with exactly the expressions of
+    # enterprise_rates and scenario_rates, so the loop's floating-point results equal theirs bit for bit
+    growth = full((output / output[..., :1]) ** q["enterprises.output_elasticity"][..., None], (d, S, T + 1))
+    graduation = np.expm1(-funds / q["enterprises.graduation_funds_scale"][..., None])
+    graduation = full(np.negative(graduation, out=graduation), (d, S, T))
+    infra_term = full(infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None], (d, T))
+    ok = np.empty(d, dtype=np.bool_)
+    _all_draws(pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)),
+               growth, graduation, infra_term, *streams,
+               out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
+               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok)
+    return out, ok
