@@ -198,3 +198,39 @@ def test_against_pymrio():
     y = Y.sum(axis=1)
     np.testing.assert_allclose(t.output(y), iomath.calc_x_from_L(L_ref, y).ravel(), rtol=1e-10)
     np.testing.assert_allclose(t.multipliers(), L_ref.sum(axis=0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("n", [1, 3, 35, alg.SMALL_SYSTEM])
+def test_small_systems_solved_by_substitution_agree_with_lapack_and_with_themselves(n, transpose):
+    """A regional system is solved one right-hand side at a time: LAPACK's answer to rounding, the same
+    bits compiled or numpy, and the same bits for a right-hand side alone or inside any batch."""
+    import scipy.linalg
+
+    from jdmodel import _jit
+
+    rng = np.random.default_rng(n)
+    A = rng.random((n, n)) * 0.9 / n
+    A[0] += 0.5 / n                                  # rows that make LAPACK pivot
+    lu = alg.leontief_lu(A)
+    b = rng.random((3, 11, n)) * 100
+    x = alg.solve_leontief(lu, b, transpose=transpose)
+    ref = scipy.linalg.lu_solve(lu, b.reshape(-1, n).T, trans=int(transpose)).T.reshape(b.shape)
+    np.testing.assert_allclose(x, ref, rtol=1e-12, atol=0)
+    M = np.eye(n) - A
+    np.testing.assert_allclose((x @ M) if transpose else (x @ M.T), b, rtol=1e-11)
+    assert np.array_equal(alg.solve_leontief(lu, b[2, 5], transpose=transpose), x[2, 5])
+    try:
+        _jit.ENABLED = False
+        assert np.array_equal(alg.solve_leontief(lu, b, transpose=transpose), x)
+    finally:
+        _jit.ENABLED = True
+
+
+def test_large_systems_still_go_to_lapack():
+    rng = np.random.default_rng(0)
+    n = alg.SMALL_SYSTEM + 1
+    A = rng.random((n, n)) * 0.9 / n
+    f = rng.random(n)
+    x = alg.solve_leontief(alg.leontief_lu(A), f)
+    np.testing.assert_allclose(x - A @ x, f, rtol=1e-12)

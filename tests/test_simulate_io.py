@@ -61,3 +61,28 @@ def test_modelled_gdp_follows_the_published_path_within_its_class_errors():
     gdp = ds.io_value_added.sum("io_sector")
     assert float(gdp.sel(year=2024)) > 3000 * 0.95        # published: "more than 3000" in 2024 (NR)
     assert float(gdp.sel(year=2021)) == pytest.approx(2705.6, rel=0.08)   # NR figure
+
+
+def test_the_counterfactual_is_read_again_when_its_file_changes(tmp_path):
+    """The counterfactual's parameters are cached while its files stay as they were, and only so long."""
+    import shutil
+
+    from jdmodel.params.plan import load_plan
+    from jdmodel.pipeline.simulate import counterfactual
+
+    folder = tmp_path / "jiading"
+    shutil.copytree(load_plan().folder, folder)
+    plan = load_plan(folder)
+    sc = jd.load_scenario("plan", plan=plan)
+    ref = folder / "scenarios" / f"{plan.counterfactual}.toml"
+    key = "levers.funds.ecommerce"
+    assert np.all(np.asarray(counterfactual(sc).params[key].value) == 0.0)
+    effect = float(jd.simulate(sc).io_effect.sum())
+    text = ref.read_text(encoding="utf-8")
+    ref.write_text(text.replace('ecommerce = { value = 0.0, unit = "亿元/yr", source = "scenario choice: no public '
+                                'funds" }', 'ecommerce = { value = 2.5, unit = "亿元/yr", source = "edited" }'),
+                   encoding="utf-8")
+    assert np.all(np.asarray(counterfactual(sc).params[key].value) == 2.5)  # the edit is seen at once
+    assert float(jd.simulate(sc).io_effect.sum()) < effect             # less policy left to be the effect
+    ref.write_text(text, encoding="utf-8")
+    assert np.all(np.asarray(counterfactual(sc).params[key].value) == 0.0)

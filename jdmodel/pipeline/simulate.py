@@ -107,9 +107,43 @@ def counterfactual(sc: Scenario, reference: str | None = None) -> Scenario:
     from dataclasses import replace
 
     reference = reference or sc.plan.counterfactual
-    ref = load_scenario(reference, plan=sc.plan)
+    return replace(sc, name=f"{sc.name}→{reference}", params={**sc.params, **_policy_of(reference, sc.plan)})
+
+
+#: (plan, reference) → (the files read with their size and modification time, the policy parameters)
+_POLICY_CACHE: dict = {}
+
+
+def _policy_of(reference: str, plan) -> dict:
+    """The policy parameters of scenario ``reference`` of ``plan``, read once while its files stay unchanged.
+
+    Every central ``simulate`` with the input–output block runs the counterfactual: reading and
+    validating its TOML chain again each time took most of a call. The cache is checked against the
+    size and modification time of every file in the chain, so an edited file is read again.
+    """
+    key = (plan, str(reference))
+    hit = _POLICY_CACHE.get(key)
+    if hit is not None and hit[0] == _stamp(hit[0]):
+        return hit[1]
+    ref = load_scenario(reference, plan=plan)
     swapped = {k: p for k, p in ref.params.items() if k.startswith(_POLICY_KEYS)}
-    return replace(sc, name=f"{sc.name}→{reference}", params={**sc.params, **swapped})
+    _POLICY_CACHE[key] = (_stamp(ref.files), swapped)
+    return swapped
+
+
+def _stamp(files) -> tuple:
+    """(path, size, mtime in ns) of each file; a missing file stamps as (path, -1, -1)."""
+    import os
+
+    out = []
+    for f in files:
+        f = f[0] if isinstance(f, tuple) else f
+        try:
+            st = os.stat(f)
+            out.append((f, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((f, -1, -1))
+    return tuple(out)
 
 
 def io_effects(out: dict, ref: dict, regional) -> dict[str, np.ndarray]:
