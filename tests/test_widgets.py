@@ -449,3 +449,53 @@ def test_plain_page_shows_no_commands(monkeypatch):
     assert Dashboard("plan", debounce=0, chinese=False).plain
     monkeypatch.delenv("SERVER_SOFTWARE")
     assert coder_notes("text") is not None
+
+
+@pytest.fixture(scope="module")
+def posterior_file(tmp_path_factory):
+    pytest.importorskip("particles")
+    pytest.importorskip("arviz")
+    from jdmodel.expost.posterior import infer
+
+    path = tmp_path_factory.mktemp("posterior") / "plan <img src=x onerror=alert(1)>.nc"
+    infer("plan", draws=400, seed=3).to_netcdf(path)
+    return path
+
+
+def test_dashboard_runs_on_posterior_draws(posterior_file):
+    """With a posterior file the runs use its draws: the same numbers as simulate_posterior on those draws,
+    the sliders still move the levers, the assumptions the figures set are not sliders, and it says so."""
+    from jdmodel.expost.posterior import simulate_posterior
+    from jdmodel.expost.posterior_file import check_posterior, thin
+
+    d = Dashboard("plan", debounce=0, chinese=False, posterior=posterior_file)
+    assert d.posterior_size == 400 and 1 not in d.draws_picker.options
+    assert d.draws_picker.value == 400 and max(d.draws_picker.options) == 400
+    d.draws_picker.value = 100
+    idata = check_posterior(posterior_file)
+    expected = simulate_posterior(thin(idata, 100), "plan", io=False)
+    assert d.current_dataset.sizes["draw"] == 100
+    np.testing.assert_array_equal(d.current_dataset.online_economy_output.values,
+                                  expected.online_economy_output.values)
+    # the draws are the posterior's, not the prior's: P(reach) of the headline target is not the prior run's
+    prior = jd.assess(jd.simulate("plan", draws=100, seed=d.seed, io=False)).results[0].probability
+    p0 = _prob(d)
+    assert p0 != prior
+    d.sliders[("funds", "ecommerce")].value = 20.0
+    assert _prob(d) >= p0                                    # a lever still moves the same draws
+    assert d.sliders[("assumption", "tfp_shift")].disabled   # TFP growth is drawn from the posterior
+    status = d.status.value
+    assert "parameters given the published figures: 100 of the 400 posterior draws" in status
+    assert "plan &lt;img src=x onerror=alert(1)&gt;.nc" in status and "<img" not in status
+    plain = Dashboard("plan", debounce=0, chinese=False, posterior=posterior_file, plain=True)
+    assert ".nc" not in plain.status.value
+
+
+def test_dashboard_refuses_a_file_that_is_not_a_posterior_of_its_plan(tmp_path):
+    missing = tmp_path / "none.nc"
+    with pytest.raises(jd.ParameterError, match="dashboard: posterior .*none.nc: no such file"):
+        Dashboard("plan", debounce=0, chinese=False, posterior=missing)
+    results = tmp_path / "results.nc"
+    jd.simulate("plan", draws=3, seed=1, io=False).to_netcdf(results)
+    with pytest.raises(jd.ParameterError, match="not a posterior"):
+        Dashboard("plan", debounce=0, chinese=False, posterior=results)

@@ -187,3 +187,35 @@ def sampled_for(idata) -> dict[str, Any]:
     return {"scenario": str(attrs.get("scenario", "")), "plan": str(attrs.get("plan", "")),
             "parameters_sha256": str(attrs.get("parameters_sha256", "")), "seed": attrs.get("seed"),
             "chains": int(post.sizes["chain"]), "draws_per_chain": int(post.sizes["draw"])}
+
+
+def thin(idata, draws: int):
+    """``draws`` evenly spaced draws of a posterior (all of them when it has no more), as one chain.
+
+    The draws of a tempering SMC posterior are equally weighted, so every ``k``-th one is a smaller
+    sample of the same posterior; the choice is fixed, so the same file and count give the same draws.
+    Returns an object with ``posterior`` (the thinned group, carrying the sampler's attributes) and
+    ``attrs``, which :func:`jdmodel.expost.posterior.simulate_posterior` runs like the whole file.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from types import SimpleNamespace
+    >>> post = xr.Dataset({"a": (("chain", "draw"), np.arange(10.0).reshape(2, 5))}, attrs={"seed": 1})
+    >>> t = thin(SimpleNamespace(posterior=post, groups=lambda: ["posterior"]), 3)
+    >>> t.posterior["a"].values.tolist(), t.posterior.attrs["seed"]
+    ([[0.0, 4.0, 9.0]], 1)
+    """
+    from types import SimpleNamespace
+
+    import xarray as xr
+
+    post = idata.posterior
+    n = int(post.sizes["chain"]) * int(post.sizes["draw"])
+    take = np.unique(np.linspace(0, n - 1, max(1, min(int(draws), n))).round().astype(np.int64))
+    data = {}
+    for name, var in post.data_vars.items():
+        v = var.transpose("chain", "draw", ...)
+        data[name] = (v.dims, v.values.reshape(n, *v.shape[2:])[take][None], var.attrs)
+    attrs = {**attributes(idata), "thinned_from": n}
+    return SimpleNamespace(posterior=xr.Dataset(data, attrs=attrs), attrs=attrs)

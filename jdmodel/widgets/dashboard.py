@@ -67,6 +67,11 @@ class Dashboard:
     plain : bool, optional
         Words for readers who do not code: no commands or file paths in the page's messages. None
         (default) decides by where it runs: plain on a Voilà page (:func:`on_voila`).
+    posterior : path or InferenceData, optional
+        A posterior written by ``jdmodel infer`` for this plan: every run (and the reference) uses its
+        draws — the uncertain parameters given the published figures — instead of the prior's, with
+        the levers and assumptions of the sliders. "Draws" then picks how many evenly spaced posterior
+        draws are run (at least 20); a file of another plan, or not a posterior, is refused.
 
     Attributes
     ----------
@@ -86,7 +91,7 @@ class Dashboard:
 
     def __init__(self, scenario: Any = "plan", draws: int = 1, seed: int = 1, debounce: float = 0.3,
                  chinese: bool | None = None, save_dir: str | os.PathLike | None = None,
-                 server_save: bool = True, plain: bool | None = None) -> None:
+                 server_save: bool = True, plain: bool | None = None, posterior: Any = None) -> None:
         try:
             import ipywidgets as w
             import matplotlib  # noqa: F401
@@ -102,6 +107,9 @@ class Dashboard:
         self.debounce = float(debounce)
         self.base = scenario if isinstance(scenario, jd.Scenario) else jd.load_scenario(scenario)
         self.plan = self.base.plan
+        self.posterior, self.posterior_name = _posterior(posterior, self.plan)
+        if self.posterior is not None and int(draws) == 1:
+            draws = min(DRAW_CHOICES[-1], self.posterior_size)
         self.window = self.plan.years.plan_lever_slice
         self.labels = make_labels(chinese, plan=self.plan)
         self.colors = sector_colors(self.plan)
@@ -123,6 +131,8 @@ class Dashboard:
         self.scenario_picker = w.Dropdown(options=names, description="Scenario 情景",
                                           style={"description_width": "initial"})
         options = sorted({*DRAW_CHOICES, int(draws)})
+        if self.posterior is not None:     # posterior draws: no central run, never more than the file holds
+            options = sorted({min(c, self.posterior_size) for c in options if c > 1})
         self.draws_picker = w.Dropdown(options=options, value=int(draws), description="Draws 抽样",
                                        style={"description_width": "initial"},
                                        layout=w.Layout(width="170px"))
@@ -167,6 +177,12 @@ class Dashboard:
         tfp.add_class("jd-slider-assumption-tfp_shift")
         self.sliders[("assumption", "leverage")] = lev
         self.sliders[("assumption", "tfp_shift")] = tfp
+        if self.posterior is not None:     # what the published figures set is not a slider any more
+            drawn = set(self.posterior.posterior.data_vars)
+            for sl, name in ((lev, "leverage"), (tfp, "tfp_growth")):
+                if any(f"sectors.{s}.{name}" in drawn for s in self.plan.sector_ids):
+                    sl.disabled = True
+                    sl.tooltip = "drawn from the posterior given the published figures"
         tabs.append(w.VBox([w.HTML("<small>Leverage: the central value (mode) for every sector, inside its "
                                    "range. TFP shift: added to every sector's TFP growth (and its range).</small>"),
                             lev, tfp]))
@@ -317,7 +333,7 @@ class Dashboard:
             ov = self.overrides()
             sc = self.base.with_overrides(ov) if ov else self.base
             draws = int(self.draws_picker.value)
-            ds = jd.simulate(sc, draws=draws, seed=self.seed, io=False)
+            ds = self._simulate(sc, draws)
             rep = jd.assess(ds)
             self._run_reference(draws)
         except jd.JdmodelError as err:
@@ -335,14 +351,38 @@ class Dashboard:
         timing = "" if self.plain else f" · model {1000 * self.model_seconds:.0f} ms"
         self.status.value = (f"<small>starting scenario <b>{html.escape(self.base.name)}</b>"
                              f"{f' with {moved} setting(s) changed' if moved else ''} (dashed line) · "
-                             f"{'central values' if draws == 1 else f'{draws} draws, seed {self.seed}'}"
-                             f"{timing}</small>")
+                             f"{self._draws_text(draws)}{timing}</small>")
+
+    @property
+    def posterior_size(self) -> int:
+        """The number of draws in the posterior (0 without one)."""
+        if self.posterior is None:
+            return 0
+        return int(self.posterior.posterior.sizes["chain"] * self.posterior.posterior.sizes["draw"])
+
+    def _simulate(self, sc: jd.Scenario, draws: int):
+        """A run of ``sc``: the prior's draws (or central values), or ``draws`` of the posterior's."""
+        if self.posterior is None:
+            return jd.simulate(sc, draws=draws, seed=self.seed, io=False)
+        from jdmodel.expost.posterior import simulate_posterior
+        from jdmodel.expost.posterior_file import thin
+
+        return simulate_posterior(thin(self.posterior, draws), sc, io=False)
+
+    def _draws_text(self, draws: int) -> str:
+        """What the run's draws are, for the status line (the file's name only for readers who code)."""
+        if self.posterior is not None:
+            n = min(int(draws), self.posterior_size)
+            where = "" if self.plain else f" of {html.escape(self.posterior_name)}"
+            return (f"parameters given the published figures: {n:,} of the {self.posterior_size:,} posterior "
+                    f"draws{where}")
+        return "central values" if draws == 1 else f"{draws} draws, seed {self.seed}"
 
     def _run_reference(self, draws: int) -> None:
         """The starting scenario on the same draws, once per scenario and draw count."""
         key = (self.base.sha256, int(draws))
         if self._reference is None or self._reference[0] != key:
-            ds = jd.simulate(self.base, draws=draws, seed=self.seed, io=False)
+            ds = self._simulate(self.base, draws)
             self._reference = (key, ds, jd.assess(ds))
         _, self.reference_dataset, self.reference_report = self._reference
 
@@ -440,6 +480,23 @@ class Dashboard:
                             f"{html.escape(verdict.split(': ', 1)[-1])}. Run it with "
                             f"<code>jdmodel run {html.escape(str(path))}</code>.</small>"
                             f"<details><summary>file</summary><pre>{html.escape(self.toml())}</pre></details>")
+
+
+def _posterior(source: Any, plan) -> tuple[Any, str]:
+    """The InferenceData of a posterior for ``plan`` (checked) and a name for it; (None, "") without one."""
+    if source is None:
+        return None, ""
+    from jdmodel.expost.posterior import ScenarioPosterior
+    from jdmodel.expost.posterior_file import attributes, check_posterior
+
+    if isinstance(source, ScenarioPosterior):
+        source = source.idata
+    if hasattr(source, "posterior"):
+        plan_of = str(attributes(source).get("plan", plan.id))
+        if plan_of != plan.id:
+            raise jd.ParameterError(f"dashboard: posterior: a posterior of plan {plan_of!r}, not of plan {plan.id!r}")
+        return source, "a posterior in memory"
+    return check_posterior(source, plan=plan, what="dashboard: posterior"), Path(source).name
 
 
 def on_voila() -> bool:
