@@ -118,6 +118,13 @@ def test_baseline_report_sections_and_form(two_reports):
     assert len(t["parameters"]) - 1 == len(jd.load_scenario("baseline").records())
     assert t["sensitivity"][0] == ["rank", "parameter", "output", "enterprises", "projects", "scenarios", "key"]
     assert html.count("data:image/png;base64,") >= 3      # headline, Sobol' bars, fan charts embedded
+    # every chart says in words what it shows: the headline total over the plan's years, the target
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/png', html)
+    assert len(alts) == len(re.findall(r'<img [^>]*src="data:image/png', html)) >= 3, "a chart without alt text"
+    plan = jd.load_plan()
+    years = f"{plan.years.base}–{plan.years.horizon}"
+    assert plan.totals[0].en in alts[0] and years in alts[0] and "central values" in alts[0]
+    assert all(a.startswith("Chart. ") and len(a) > 20 for a in alts)
     assert "<script src=" not in html                     # standalone: nothing fetched
     assert "jd.simulate(" not in html and "B.brief(" not in html   # code hidden by default
     assert "<em>baseline</em> extends no other file" in html       # the baseline has no parent to differ from

@@ -152,10 +152,72 @@ def drawable(text: str) -> str:
 
 
 def show(fig: Any) -> None:
-    """Display a figure in the report and close it (no second copy at the end of the cell)."""
-    import matplotlib.pyplot as plt
+    """Display a figure in the report with its alt text (:class:`Picture`) and close it (no second copy)."""
     from IPython.display import display
 
     if fig is not None:
-        display(fig)
+        display(Picture(fig))
+
+
+def alt_text(fig: Any) -> str:
+    """What a figure shows, in words, from the figure itself: each panel's title, the quantity on its
+    y axis, the years it spans and what its legend names (for screen readers, and when an image is
+    not loaded).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([2020, 2030], [1, 2], label="median"); _ = ax.set_title("output"); _ = ax.set_ylabel("亿元")
+    >>> _ = ax.legend()
+    >>> alt_text(fig)
+    'Chart. output: 亿元, 2020–2030; shows median.'
+    >>> plt.close(fig)
+    """
+    parts = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or not (ax.lines or ax.collections or ax.patches):
+            continue
+        title = " ".join(ax.get_title().split()) or "a panel"
+        desc = title
+        ylabel = " ".join(ax.get_ylabel().split())
+        lo, hi = ax.get_xlim()
+        span = f"{int(np.ceil(lo))}–{int(np.floor(hi))}" if 1900 < lo < hi < 2200 else ""
+        extra = ", ".join(x for x in (ylabel, span) if x)
+        desc += f": {extra}" if extra else ""
+        legend = ax.get_legend()
+        names = [" ".join(t.get_text().split()) for t in legend.get_texts()] if legend is not None else []
+        if names:
+            desc += "; shows " + ", ".join(n for n in names if n)
+        parts.append(desc)
+    return ("Chart. " + ". ".join(parts) + ".") if parts else "Chart."
+
+
+class Picture:
+    """A figure as a PNG with alt text: ``<img alt=…>`` in HTML (escaped), the PNG for other front ends.
+
+    The figure is drawn once, when the object is made, and then closed.
+    """
+
+    def __init__(self, fig: Any, alt: str | None = None) -> None:
+        import io
+
+        import matplotlib.pyplot as plt
+
+        self.alt = alt if alt is not None else alt_text(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
         plt.close(fig)
+        self.png = buf.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        data = base64.b64encode(self.png).decode("ascii")
+        return (f'<img alt="{html.escape(self.alt, quote=True)}" src="data:image/png;base64,{data}" '
+                f'style="max-width: 100%; height: auto;"/>')

@@ -337,16 +337,10 @@ def posterior_sampler_table(b):
 
 
 def _image(fig):
-    """A figure as a PNG to display (closed, so it is not shown a second time)."""
-    import io
+    """A figure to display, with its alt text (closed, so it is not shown a second time)."""
+    from jdmodel.report.charts import Picture
 
-    import matplotlib.pyplot as plt
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return Image(data=buf.getvalue(), format="png")
+    return Picture(fig)
 
 
 def posterior_parts(b) -> list:
