@@ -19,8 +19,8 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from jdmodel import _jit
 from jdmodel.errors import ModelError
+from jdmodel.inputoutput.substitution import SMALL_SYSTEM, substitute
 
 FloatArray = NDArray[np.float64]
 LU = tuple[FloatArray, NDArray[np.int32]]
@@ -193,100 +193,10 @@ def solve_leontief(lu: LU, rhs: ArrayLike, transpose: bool = False) -> FloatArra
     rhs = np.asarray(rhs, dtype=float)
     n = lu[0].shape[0]
     if n <= SMALL_SYSTEM:
-        flat = np.ascontiguousarray(rhs.reshape(-1, n))
-        out = np.empty_like(flat)
-        factors, piv = np.ascontiguousarray(lu[0], dtype=float), np.ascontiguousarray(lu[1], dtype=np.int64)
-        solve = (_substitute if _jit.enabled() else _substitute_numpy)
-        solve(factors, piv, flat, out, bool(transpose))
-        return out.reshape(rhs.shape)
+        return substitute(lu, rhs, transpose)
     flat = rhs.reshape(-1, n).T
     out = scipy.linalg.lu_solve(lu, flat, trans=1 if transpose else 0, check_finite=False)
     return out.T.reshape(rhs.shape)
-
-
-#: Systems of at most this many sectors are solved by :func:`_substitute` (one right-hand side at a
-#: time, one thread, fixed order); larger ones by LAPACK (``scipy.linalg.lu_solve``).
-SMALL_SYSTEM = 128
-
-
-@_jit.jit
-def _substitute(lu, piv, b, out, transpose):
-    r"""Solve :math:`P L U x = b` (or its transpose) for each row of ``b`` by forward and back substitution.
-
-    ``lu``, ``piv``: LAPACK ``getrf`` factors (unit lower ``L`` below the diagonal, ``U`` on and
-    above it; row ``i`` was swapped with row ``piv[i]``, in order). Each right-hand side is
-    solved on its own, in the same order of operations, whatever the batch: a regional system
-    (some tens of sectors) over a handful of years costs microseconds here, while LAPACK's
-    threads, waking for a tiny system on a busy machine, cost milliseconds.
-    """
-    R, n = b.shape
-    x = np.empty(n)
-    for r in range(R):
-        for i in range(n):
-            x[i] = b[r, i]
-        if not transpose:
-            for i in range(n):                      # x ← P x, the swaps in order
-                k = piv[i]
-                if k != i:
-                    x[i], x[k] = x[k], x[i]
-            for i in range(n):                      # L y = x (unit diagonal)
-                acc = x[i]
-                for j in range(i):
-                    acc = acc - lu[i, j] * x[j]
-                x[i] = acc
-            for i in range(n - 1, -1, -1):          # U z = y
-                acc = x[i]
-                for j in range(i + 1, n):
-                    acc = acc - lu[i, j] * x[j]
-                x[i] = acc / lu[i, i]
-        else:
-            for i in range(n):                      # U^T y = b
-                acc = x[i]
-                for j in range(i):
-                    acc = acc - lu[j, i] * x[j]
-                x[i] = acc / lu[i, i]
-            for i in range(n - 1, -1, -1):          # L^T z = y (unit diagonal)
-                acc = x[i]
-                for j in range(i + 1, n):
-                    acc = acc - lu[j, i] * x[j]
-                x[i] = acc
-            for i in range(n - 1, -1, -1):          # x ← P^T z, the swaps in reverse order
-                k = piv[i]
-                if k != i:
-                    x[i], x[k] = x[k], x[i]
-        for i in range(n):
-            out[r, i] = x[i]
-
-
-def _substitute_numpy(lu, piv, b, out, transpose) -> None:
-    """:func:`_substitute` with every right-hand side at once: the same operations in the same order."""
-    n = b.shape[1]
-    x = b.T.copy()                                   # (n, R): row i is unknown i of every system
-    if not transpose:
-        for i in range(n):
-            k = piv[i]
-            if k != i:
-                x[[i, k]] = x[[k, i]]
-        for i in range(n):
-            for j in range(i):
-                x[i] = x[i] - lu[i, j] * x[j]
-        for i in range(n - 1, -1, -1):
-            for j in range(i + 1, n):
-                x[i] = x[i] - lu[i, j] * x[j]
-            x[i] = x[i] / lu[i, i]
-    else:
-        for i in range(n):
-            for j in range(i):
-                x[i] = x[i] - lu[j, i] * x[j]
-            x[i] = x[i] / lu[i, i]
-        for i in range(n - 1, -1, -1):
-            for j in range(i + 1, n):
-                x[i] = x[i] - lu[j, i] * x[j]
-        for i in range(n - 1, -1, -1):
-            k = piv[i]
-            if k != i:
-                x[[i, k]] = x[[k, i]]
-    out[:] = x.T
 
 
 def leontief_inverse(A: ArrayLike) -> FloatArray:
