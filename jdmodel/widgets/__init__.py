@@ -14,7 +14,8 @@ What a slider means
   with it.
 
 Modules: :mod:`~jdmodel.widgets.dashboard` (the widget), :mod:`~jdmodel.widgets.views` (figure
-and target panel), :mod:`~jdmodel.widgets.scenario_file` (saving the settings as TOML).
+and target panel), :mod:`~jdmodel.widgets.saving` (saving into one folder, the download link),
+:mod:`~jdmodel.widgets.scenario_file` (the settings as TOML).
 
 Example
 -------
