@@ -239,26 +239,27 @@ def assess(ds: xr.Dataset, targets: TargetSet | None = None) -> TargetReport:
 
 
 def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
-    """The report of a central run or an ensemble."""
+    """The report of a central run or an ensemble (numpy on each indicator's (draw, year) values)."""
     has_draws = "draw" in ds.dims
     n = int(ds.sizes.get("draw", 1))
+    years = ds["year"].values
     results, missing, reached_all = [], [], None
     for t in targets.targets:
         if t.indicator not in ds:
             missing.append(t.id)
             continue
-        series = ds[t.indicator]
-        ok = t.reached(series)                       # (draw?, year)
-        reached_by = ok  # first year over the whole horizon: "reached in 2026" says how late
-        value = series.sel(year=t.year)
-        hit = ok.sel(year=t.year)
+        arr = _draw_year(ds[t.indicator])            # (draw, year); one row for a central run
+        ok = np.asarray(t.reached(arr))
+        j = int(np.flatnonzero(years == t.year)[0]) if (years == t.year).any() else _no_year(t, years)
+        value, hit = arr[:, j], ok[:, j]
         reached_all = hit if reached_all is None else (reached_all & hit)
         gap = np.maximum(t.threshold - value, 0.0) if t.comparison in (">", ">=") else np.maximum(
             value - t.threshold, 0.0)
-        first = _first_year(reached_by)
+        first = np.where(ok.any(axis=-1), years.astype(float)[ok.argmax(axis=-1)], np.nan)
         if has_draws:
             p = float(hit.mean())
-            q = value.quantile([0.05, 0.5, 0.95], dim="draw", skipna=_skipna(value)).values
+            q = np.quantile(value, [0.05, 0.5, 0.95]) if not np.isnan(value).any() else np.nanquantile(
+                value, [0.05, 0.5, 0.95])
             dist = _first_year_distribution(first, n)
             finite = first[np.isfinite(first)]
             results.append(TargetResult(
@@ -267,8 +268,8 @@ def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
                 first_year=int(np.median(finite)) if finite.size > n / 2 else None,
                 first_year_dist=dist, shortfall=float(gap.mean())))
         else:
-            fy = first.item()
-            results.append(TargetResult(t, value=float(value), reached=bool(hit), shortfall=float(gap),
+            fy = first[0]
+            results.append(TargetResult(t, value=float(value[0]), reached=bool(hit[0]), shortfall=float(gap[0]),
                                         first_year=None if not np.isfinite(fy) else int(fy)))
     joint = joint_se = joint_all = None
     if reached_all is not None:
@@ -276,17 +277,42 @@ def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
             joint = float(reached_all.mean())
             joint_se = float(np.sqrt(joint * (1 - joint) / n))
         else:
-            joint_all = bool(reached_all)
+            joint_all = bool(reached_all[0])
     paths = [_path_result(p, ds) for p in targets.paths if p.indicator in ds]
     quant = None
     if has_draws:
         wanted = [*targets.total_of, *(t.indicator for t in targets.targets), *(p.indicator for p in targets.paths)]
         names = [v for v in dict.fromkeys(wanted) if v in ds and "draw" in ds[v].dims]
-        quant = (ds[names].quantile(list(QUANTILES), dim="draw", skipna=_skipna(*(ds[v] for v in names)))
-                 if names else None)
+        quant = _quantiles(ds, names) if names else None
     return TargetReport(scenario=str(ds.attrs.get("scenario", "?")), sha256=str(ds.attrs.get("parameters_sha256", "")),
                         draws=n, results=results, paths=paths, joint_probability=joint, joint_se=joint_se,
                         joint_all_targets=joint_all, missing=missing, quantiles=quant)
+
+
+def _draw_year(da: xr.DataArray) -> np.ndarray:
+    """An indicator's values as (draw, year) (a central run: one row)."""
+    if "draw" in da.dims:
+        return da.transpose("draw", "year").values
+    return da.transpose("year").values[None, :]
+
+
+def _no_year(t, years) -> int:
+    raise KeyError(f"target {t.id!r}: year {t.year} is not among the results' years {years[0]}–{years[-1]}")
+
+
+def _quantiles(ds: xr.Dataset, names: list[str]) -> xr.Dataset:
+    """:data:`QUANTILES` over the draws of each indicator: what ``ds[names].quantile(..., dim="draw")`` gives,
+    computed by numpy once per indicator (NaN-skipping only where a value is NaN)."""
+    q = list(QUANTILES)
+    out = {}
+    for v in names:
+        da = ds[v].transpose("draw", ...)
+        vals = da.values
+        res = np.nanquantile(vals, q, axis=0) if np.isnan(vals).any() else np.quantile(vals, q, axis=0)
+        rest = da.dims[1:]
+        out[v] = xr.DataArray(res, dims=("quantile", *rest), attrs=da.attrs,
+                              coords={"quantile": q, **{d: da.coords[d].variable for d in rest if d in da.coords}})
+    return xr.Dataset(out, attrs=ds.attrs)
 
 
 def _skipna(*arrays: xr.DataArray) -> bool | None:

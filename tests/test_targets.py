@@ -83,3 +83,18 @@ def test_count_targets_are_integers_in_every_draw():
     for name in ("enterprises_total", "projects", "scenarios"):
         v = ens[name].values
         assert np.all(v >= 0) and np.array_equal(v, np.round(v)), name
+
+
+def test_ensemble_report_equals_xarray_and_numpy_by_hand():
+    """The report's numbers, computed with numpy on each indicator, equal xarray's quantiles and plain counts."""
+    from jdmodel.targets import QUANTILES
+
+    ds = jd.simulate("plan", draws=101, seed=5, io=False)
+    rep = jd.assess(ds)
+    names = [v for v in rep.quantiles.data_vars]
+    xr.testing.assert_identical(rep.quantiles, ds[names].quantile(list(QUANTILES), dim="draw"))
+    for r in rep.results:
+        v = ds[r.target.indicator].sel(year=r.target.year)
+        hit = r.target.reached(v.values)
+        assert r.probability == hit.mean()
+        assert (r.low, r.value, r.high) == tuple(float(x) for x in v.quantile([0.05, 0.5, 0.95], dim="draw"))

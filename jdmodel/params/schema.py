@@ -17,6 +17,7 @@ generated from this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -186,20 +187,27 @@ def spec_for(key: str, plan) -> tuple[Spec | None, str | None]:
     """Find the spec of a concrete key of ``plan``; return ``(spec, sector)`` or ``(None, None)``."""
     if key in SCHEMA:
         return SCHEMA[key], None
-    domains = _domains(plan)
-    for pattern, spec in SCHEMA.items():
-        found = _match(pattern, key, domains)
-        if found is not None:
-            return spec, found.get("{sector}")
-    return None, None
+    pattern, sector = _fit(key, plan, len(SCHEMA))
+    return (SCHEMA[pattern], sector) if pattern is not None else (None, None)
 
 
 def pattern_of(key: str, plan) -> str | None:
     """The schema pattern a concrete key of ``plan`` fits (None when it fits none)."""
     if key in SCHEMA:
         return key
+    return _fit(key, plan, len(SCHEMA))[0]
+
+
+@lru_cache(maxsize=65536)
+def _fit(key: str, plan, n_patterns: int) -> tuple[str | None, str | None]:
+    """The first pattern ``key`` fits and the sector it names: remembered per key and plan (a plan is its
+    folder, read once), and per size of the schema, which only grows when a block registers its keys."""
     domains = _domains(plan)
-    return next((p for p in SCHEMA if _match(p, key, domains) is not None), None)
+    for pattern in SCHEMA:
+        found = _match(pattern, key, domains)
+        if found is not None:
+            return pattern, found.get("{sector}")
+    return None, None
 
 
 def unknown_name(key: str, plan) -> tuple[str, str] | None:
