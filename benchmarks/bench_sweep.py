@@ -24,7 +24,11 @@ benchmarks/README.md.
     ``jd.simulate`` with overrides (what a user of that tool would write), for the per-draw
     throughput ratio against (b) (needs ``pip install ema_workbench``).
 
-Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory] [--ema 200]``.
+With ``--breakdown N`` it prints only where the CPU time of a draw goes (inputs, growth, counting,
+reductions), in the engine (chunks of 4096 draws, one thread) and in the reference loop.
+
+Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory] [--ema 200]``
+or ``python benchmarks/bench_sweep.py --breakdown 100000``.
 """
 
 from __future__ import annotations
@@ -102,6 +106,58 @@ t = time.perf_counter()
 jd.sweep("plan", draws={n}, seed=1, progress=False)
 print(json.dumps({{"seconds": time.perf_counter() - t,
                   "peak_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+_BREAKDOWN = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {bench!r})
+import jdmodel as jd, reference
+from jdmodel import engine
+from jdmodel.params.scenario import options
+from jdmodel.pipeline.sampling import sample_values
+from jdmodel.pipeline.simulate import run_engine
+from jdmodel.uncertainty.rng import uniforms
+from jdmodel.uncertainty.sweep import DEFAULT_CHUNK, empty_reductions, indicators
+
+sc = jd.load_scenario("plan")
+n, seed = {n}, 1
+
+def engine_parts(n):
+    red = None
+    spent = dict(inputs=0.0, growth=0.0, counting=0.0, reductions=0.0)
+    for a in range(0, n, DEFAULT_CHUNK):
+        b = min(a + DEFAULT_CHUNK, n)
+        idx = np.arange(a, b, dtype=np.int64)
+        c = time.process_time()
+        values = sample_values(sc, n, seed, "lhs", a, b)[0]
+        c1 = time.process_time()
+        engine.run({{k: v for k, v in values.items() if not k.startswith("counting.")}}, plan=sc.plan,
+                   totals=sc.targets.total_of, options=options(sc))
+        c2 = time.process_time()
+        out = run_engine(sc, values, noise=lambda s, shape: uniforms(seed, f"counting.{{s}}", idx, shape))
+        c3 = time.process_time()
+        if red is None:
+            red = empty_reductions(out, sc.plan.years.all, sc.targets, n, indicators(sc.plan))
+        red.add(out, a)
+        c4 = time.process_time()
+        spent["inputs"] += c1 - c
+        spent["growth"] += c2 - c1
+        spent["counting"] += (c3 - c2) - (c2 - c1)      # the whole engine minus its growth block
+        spent["reductions"] += c4 - c3
+    return spent
+
+engine_parts(8192)                                        # warm-up
+eng = {{k: 1e6 * v / n for k, v in engine_parts(n).items()}}
+pr = reference.prepare(sc, n, seed)
+reference.run_range(pr, 0, 2000, reference._accumulators(pr))
+stage = []
+for k in (1, 2, 3, 4):
+    c = time.process_time()
+    reference.run_range(pr, 0, n, reference._accumulators(pr), stages=k)
+    stage.append(1e6 * (time.process_time() - c) / n)
+ref = dict(design=stage[0], growth=stage[1] - stage[0], counting=stage[2] - stage[1], reductions=stage[3] - stage[2])
+print(json.dumps({{"engine": eng, "reference": ref}}))
 """
 
 _INTERACTIVE = """
@@ -209,7 +265,16 @@ def main() -> None:
     ap.add_argument("--skip-old", action="store_true", help="do not time the previous release")
     ap.add_argument("--skip-memory", action="store_true", help="do not run the 10 N memory sweep")
     ap.add_argument("--ema", type=int, default=0, metavar="N", help="also time N draws through EMA Workbench")
+    ap.add_argument("--breakdown", type=int, default=0, metavar="N",
+                    help="only: CPU time per draw of each stage (inputs, growth, counting, reductions) over N draws, "
+                         "engine (4096-draw chunks, one thread) and reference loop")
     args = ap.parse_args()
+    if args.breakdown:
+        parts = child(_BREAKDOWN.format(bench=str(ROOT / "benchmarks"), n=args.breakdown))
+        for who, stages in parts.items():
+            print(f"{who:10s} " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+                  + f"  (µs of CPU per draw; total {sum(stages.values()):.2f})")
+        return
     n = args.draws
     cores = len(os.sched_getaffinity(0))
     print(f"python {platform.python_version()}, {cores} cores, machine idle {idle_fraction():.0%} before the run; "
