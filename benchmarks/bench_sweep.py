@@ -10,7 +10,7 @@ a small run first), one after the other in the same session on the same machine:
     threads);
 (c) the limit: ``benchmarks/reference.py``, the whole sweep as one fused compiled loop per draw,
     on one thread and on every core; its P(reach) is compared with the engine's (equal to the bit
-    when it computes the same model);
+    when it computes the same model; the script ends with an error when they differ);
 (d) peak resident memory of a sweep of 10 N draws;
 (e) one central ``jd.simulate`` with the input–output block, and a 500-draw dashboard update
     (``with_overrides`` + ``simulate`` + ``assess``), best of 20 after warm-up, this engine and (a).
@@ -336,6 +336,9 @@ def main() -> None:
             print(f"\nEMA Workbench, {args.ema} draws one at a time: {t_ema:.2f} s ({args.ema / t_ema:.0f} draws/s); "
                   f"per-draw throughput of the sweep (all cores) {n / new_all / (args.ema / t_ema):,.0f}x")
     print(f"\nmachine idle {idle_fraction():.0%} after the run")
+    if not same:
+        raise SystemExit("the reference loop's P(reach) differs from the engine's: benchmarks/reference.py no longer "
+                         "computes the engine's model (update it to jdmodel/engine.py and the counting kernel)")
 
 
 if __name__ == "__main__":
