@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 import tomllib
-from pathlib import Path
 
 import numpy as np
 from scipy import special, stats
@@ -27,8 +26,7 @@ from jdmodel.counting import (
     poisson_quantile,
     simulate_counts,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
+from jdmodel.params.plan import load_plan
 
 
 def best_of(fn, repeat: int = 3) -> float:
@@ -66,9 +64,11 @@ def bench_quantiles(n: int = 1_000_000, n_ref: int = 100_000) -> None:
 
 
 def bench_block(draws: int, chunk: int) -> None:
-    with open(ROOT / "parameters" / "counting.toml", "rb") as fh:
+    plan = load_plan()                      # the default plan: its counting parameters, sectors and years
+    with open(plan.folder / "baseline.toml", "rb") as fh:
         p = parameters_from_toml(tomllib.load(fh))
-    S, T, Y = 5, 10, 11
+    S, T = len(plan.sector_ids), len(plan.years.levers)
+    Y = T + 1
     lever = np.ones((1, S, T))
     inputs = dict(funds=2.0 * lever, talent=600.0 * lever, land=4.0 * lever,
                   output=np.linspace(1.0, 2.0, Y) * np.full((1, S, Y), 500.0),
@@ -88,7 +88,7 @@ def bench_block(draws: int, chunk: int) -> None:
     pre = []
     for start, size in chunks:
         fn = noise_for(start, size)
-        cache = {k: fn(k, v) for k, v in noise_shapes(5, 10).items()}
+        cache = {k: fn(k, v) for k, v in noise_shapes(S, T).items()}
         pre.append(lambda stream, tail, c=cache: c[stream])
     t0 = time.perf_counter()
     total = 0.0
@@ -99,7 +99,7 @@ def bench_block(draws: int, chunk: int) -> None:
     t0 = time.perf_counter()
     simulate_counts(p, noise=None, **inputs)
     mean_path = time.perf_counter() - t0
-    variates = sum(int(np.prod(v)) for v in noise_shapes(5, 10).values())
+    variates = sum(int(np.prod(v)) for v in noise_shapes(S, T).values())
     print(f"\ncounting block: {draws:,} draws in chunks of {chunk:,}: {elapsed:.2f} s "
           f"({elapsed / draws * 1e6:.2f} µs per draw, {variates} uniforms per draw, "
           f"{elapsed / (draws * variates) * 1e9:.1f} ns per uniform); mean path alone {mean_path * 1e3:.1f} ms")
@@ -108,7 +108,7 @@ def bench_block(draws: int, chunk: int) -> None:
     ref = best_of(lambda: stats.poisson.ppf(u[:100_000], mu[:100_000]), 1) / 100_000
     print(f"the same number of uniforms through scipy.stats.poisson.ppf would take ≈ "
           f"{ref * draws * variates:.0f} s (ratio {ref * draws * variates / elapsed:.0f}x)")
-    print(f"(check: mean 2025 enterprise total {total / len(pre):.1f})")
+    print(f"(check: mean enterprise total in lever year 5 ({plan.years.base + 5}) {total / len(pre):.1f})")
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ import numpy as np
 
 def latent_loglik(name: str = "plan"):
     import jdmodel as jd
-    from jdmodel.expost.likelihood import ScenarioLikelihood, discrepancy_prior
     from jdmodel.expost.latent import LatentPrior
+    from jdmodel.expost.likelihood import ScenarioLikelihood, discrepancy_prior
     from jdmodel.expost.operator import load_error_model
     from jdmodel.pipeline.simulate import regional_io
 

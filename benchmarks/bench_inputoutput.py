@@ -3,8 +3,8 @@
 1. Total output for a new final demand and output multipliers of a random productive table,
    n = 500, 2000, 4000: jdmodel (one LU factorisation, two solves) against pymrio's iomath
    functions (explicit inverse) on the same table in the same run.
-2. The engine link: a batched mixed-model solve over 10 000 draws x 11 years at 42 sectors
-   (goal < 1 s).
+2. The engine link: a batched mixed-model solve over 10 000 draws x the default plan's years at
+   its IO table's sectors (Jiading: 11 years, 42 sectors; goal < 1 s).
 
 Run: ``python benchmarks/bench_inputoutput.py [--sizes 500 2000 4000] [--repeat 3]``.
 """
@@ -65,20 +65,26 @@ def bench_table(n: int, repeat: int) -> None:
           f"   (max relative difference {err:.1e})")
 
 
-def bench_link(draws: int, years: int, repeat: int) -> None:
-    io = load_regional()
+def bench_link(draws: int, repeat: int) -> None:
+    from jdmodel.params.scenario import central_values, load_scenario
+    from jdmodel.pipeline.simulate import rederive
+
+    sc = load_scenario("baseline")                 # the default plan: its sectors, years and IO table
+    io = load_regional(plan=sc.plan)
+    values = rederive(sc, central_values(sc))
+    base = np.array([[float(values[f"sectors.{s}.base_output"][0]) for s in sc.plan.sector_ids]])
+    years, S, n = len(sc.plan.years.all), base.shape[1], io.A.shape[0]
     rng = np.random.default_rng(1)
-    base = np.array([[47.5, 164.7, 2222.0, 50.0, 118.4]])
-    y = base[:, :, None] * np.linspace(1, 2, years) * rng.uniform(0.8, 1.2, (draws, 5, 1))
+    y = base[:, :, None] * np.linspace(1, 2, years) * rng.uniform(0.8, 1.2, (draws, S, 1))
     t_link, out = best_of(lambda: economy_wide(io, y, base), repeat)
     k = io.exogenous.size
     # the same solve written as a Python loop over draws, to show what batching saves
-    endo = np.setdiff1d(np.arange(42), io.exogenous)
+    endo = np.setdiff1d(np.arange(n), io.exogenous)
     x_exo = out["io_output"][..., io.exogenous]
     sub = min(draws, 500)
     t_loop, _ = best_of(lambda: [alg.mixed_model(io.A, io.exogenous, x_exo[d], io.f_base[endo])
                                  for d in range(sub)], 1)
-    print(f"mixed model, {draws} draws x {years} years x 42 sectors ({k} exogenous): {t_link:.3f} s "
+    print(f"mixed model, {draws} draws x {years} years x {n} sectors ({k} exogenous): {t_link:.3f} s "
           f"(goal < 1 s); loop over draws would take ~{t_loop * draws / sub:.2f} s "
           f"(ratio {t_loop * draws / sub / t_link:.0f}x)")
 
@@ -92,7 +98,7 @@ def main() -> None:
           f"best of {args.repeat}")
     for n in args.sizes:
         bench_table(n, args.repeat)
-    bench_link(10_000, 11, args.repeat)
+    bench_link(10_000, args.repeat)
 
 
 if __name__ == "__main__":

@@ -8,22 +8,27 @@ a small run first), one after the other in the same session on the same machine:
 (b) this engine: ``jd.sweep("plan", draws=N, workers=1)`` and with every core (the default, threads),
     and the same chunks on a pool of forked processes, merged in the parent (the alternative to
     threads);
-(c) the same with :mod:`jdmodel.kernels` standing in for the engine's year loop (the wiring its
-    docstring describes, done here by replacing ``jdmodel.engine.run`` for the run);
-(d) the limit: ``benchmarks/reference.py``, the whole sweep as one fused compiled loop per draw,
-    on one thread and on every core;
-(e) peak resident memory of a sweep of 10 N draws;
-(f) one central ``jd.simulate`` with the input–output block, and a 500-draw dashboard update
+(c) the limit: ``benchmarks/reference.py``, the whole sweep as one fused compiled loop per draw,
+    on one thread and on every core; its P(reach) is compared with the engine's (equal to the bit
+    when it computes the same model; the script ends with an error when they differ);
+(d) peak resident memory of a sweep of 10 N draws;
+(e) one central ``jd.simulate`` with the input–output block, and a 500-draw dashboard update
     (``with_overrides`` + ``simulate`` + ``assess``), best of 20 after warm-up, this engine and (a).
 
-The full 2020–2030 chain (growth + counting), ``plan`` scenario, LHS design, seed 1, input–output
-block off, as ``jdmodel run --draws``. Nothing is asserted; the figures go into benchmarks/README.md.
+The full chain over the plan's years (growth + counting), ``plan`` scenario of the default plan,
+LHS design, seed 1, input–output block off, as ``jdmodel run --draws``. Sectors, years and
+indicators come from the scenario's plan. Nothing is asserted; the figures go into
+benchmarks/README.md.
 
-(g) with ``--ema N``: N draws one at a time through EMA Workbench's SequentialEvaluator calling
+(f) with ``--ema N``: N draws one at a time through EMA Workbench's SequentialEvaluator calling
     ``jd.simulate`` with overrides (what a user of that tool would write), for the per-draw
     throughput ratio against (b) (needs ``pip install ema_workbench``).
 
-Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory] [--ema 200]``.
+With ``--breakdown N`` it prints only where the CPU time of a draw goes (inputs, growth, counting,
+reductions), in the engine (chunks of 4096 draws, one thread) and in the reference loop.
+
+Usage: ``python benchmarks/bench_sweep.py [--draws 1000000] [--skip-old] [--skip-memory] [--ema 200]``
+or ``python benchmarks/bench_sweep.py --breakdown 100000``.
 """
 
 from __future__ import annotations
@@ -56,14 +61,14 @@ _PROCESSES = """
 import json, multiprocessing as mp, time
 from concurrent.futures import ProcessPoolExecutor
 import jdmodel as jd
-from jdmodel.params.schema import YEARS
 from jdmodel.uncertainty.sweep import _chunk, default_chunk
 
 sc = jd.load_scenario("plan")
+years = sc.plan.years.all
 
 def part(bounds):
     c = time.process_time()
-    red = _chunk(sc, {n}, 1, "lhs", *bounds, False, False, YEARS)[0]
+    red = _chunk(sc, {n}, 1, "lhs", *bounds, False, False, years)[0]
     return red, time.process_time() - c            # the worker's CPU time for this chunk
 
 def run(n_draws, pool):
@@ -83,21 +88,6 @@ pool.shutdown(wait=True)
 print(json.dumps({{"seconds": dt, "cpu": spent + time.process_time() - c}}))
 """
 
-_WIRED = """
-import numpy as np
-from jdmodel import engine, kernels
-from jdmodel.params.schema import SECTORS
-
-def run(values, *, composition, noise=None, io=None):
-    x = engine.gather(values)
-    counting = {k: v for k, v in values.items() if k.startswith("counting.")}
-    return kernels.chain(x.sector, x.levers["funds"], x.levers["talent"], x.levers["land"], x.infrastructure,
-                         x.environment, x.land_budget, x.sales_base, x.sales_elasticity, composition=composition,
-                         ecommerce=SECTORS.index("ecommerce"), counting=counting, noise=noise)
-
-engine.run = run
-"""
-
 _REFERENCE = """
 import json, sys, time
 sys.path.insert(0, {bench!r})
@@ -106,7 +96,8 @@ sc = jd.load_scenario("plan")
 reference.run(sc, 2000, 0, {threads})
 c, t = time.process_time(), time.perf_counter()
 r = reference.run(sc, {n}, 1, {threads})
-print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "p_reach": r["p_reach"]}}))
+print(json.dumps({{"seconds": time.perf_counter() - t, "cpu": time.process_time() - c, "p_reach": r["p_reach"],
+                  "undecided": r["undecided"]}}))
 """
 
 _MEMORY = """
@@ -115,6 +106,58 @@ t = time.perf_counter()
 jd.sweep("plan", draws={n}, seed=1, progress=False)
 print(json.dumps({{"seconds": time.perf_counter() - t,
                   "peak_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+_BREAKDOWN = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {bench!r})
+import jdmodel as jd, reference
+from jdmodel import engine
+from jdmodel.params.scenario import options
+from jdmodel.pipeline.sampling import sample_values
+from jdmodel.pipeline.simulate import run_engine
+from jdmodel.uncertainty.rng import uniforms
+from jdmodel.uncertainty.sweep import DEFAULT_CHUNK, empty_reductions, indicators
+
+sc = jd.load_scenario("plan")
+n, seed = {n}, 1
+
+def engine_parts(n):
+    red = None
+    spent = dict(inputs=0.0, growth=0.0, counting=0.0, reductions=0.0)
+    for a in range(0, n, DEFAULT_CHUNK):
+        b = min(a + DEFAULT_CHUNK, n)
+        idx = np.arange(a, b, dtype=np.int64)
+        c = time.process_time()
+        values = sample_values(sc, n, seed, "lhs", a, b)[0]
+        c1 = time.process_time()
+        engine.run({{k: v for k, v in values.items() if not k.startswith("counting.")}}, plan=sc.plan,
+                   totals=sc.targets.total_of, options=options(sc))
+        c2 = time.process_time()
+        out = run_engine(sc, values, noise=lambda s, shape: uniforms(seed, f"counting.{{s}}", idx, shape))
+        c3 = time.process_time()
+        if red is None:
+            red = empty_reductions(out, sc.plan.years.all, sc.targets, n, indicators(sc.plan))
+        red.add(out, a)
+        c4 = time.process_time()
+        spent["inputs"] += c1 - c
+        spent["growth"] += c2 - c1
+        spent["counting"] += (c3 - c2) - (c2 - c1)      # the whole engine minus its growth block
+        spent["reductions"] += c4 - c3
+    return spent
+
+engine_parts(8192)                                        # warm-up
+eng = {{k: 1e6 * v / n for k, v in engine_parts(n).items()}}
+pr = reference.prepare(sc, n, seed)
+reference.run_range(pr, 0, 2000, reference._accumulators(pr))
+stage = []
+for k in (1, 2, 3, 4):
+    c = time.process_time()
+    reference.run_range(pr, 0, n, reference._accumulators(pr), stages=k)
+    stage.append(1e6 * (time.process_time() - c) / n)
+ref = dict(design=stage[0], growth=stage[1] - stage[0], counting=stage[2] - stage[1], reductions=stage[3] - stage[2])
+print(json.dumps({{"engine": eng, "reference": ref}}))
 """
 
 _INTERACTIVE = """
@@ -152,7 +195,6 @@ def bench_ema(n: int) -> float | None:
             from ema_workbench.util import ema_logging
     except ImportError:
         return None
-    import logging
 
     import jdmodel as jd
     from jdmodel.pipeline.sampling import uncertain_parameters
@@ -223,7 +265,16 @@ def main() -> None:
     ap.add_argument("--skip-old", action="store_true", help="do not time the previous release")
     ap.add_argument("--skip-memory", action="store_true", help="do not run the 10 N memory sweep")
     ap.add_argument("--ema", type=int, default=0, metavar="N", help="also time N draws through EMA Workbench")
+    ap.add_argument("--breakdown", type=int, default=0, metavar="N",
+                    help="only: CPU time per draw of each stage (inputs, growth, counting, reductions) over N draws, "
+                         "engine (4096-draw chunks, one thread) and reference loop")
     args = ap.parse_args()
+    if args.breakdown:
+        parts = child(_BREAKDOWN.format(bench=str(ROOT / "benchmarks"), n=args.breakdown))
+        for who, stages in parts.items():
+            print(f"{who:10s} " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+                  + f"  (µs of CPU per draw; total {sum(stages.values()):.2f})")
+        return
     n = args.draws
     cores = len(os.sched_getaffinity(0))
     print(f"python {platform.python_version()}, {cores} cores, machine idle {idle_fraction():.0%} before the run; "
@@ -233,7 +284,6 @@ def main() -> None:
     runs = [("new, 1 worker", _SWEEP.format(n=n, extra='{"workers": 1}'), None),
             (f"new, {cores} workers", _SWEEP.format(n=n, extra="{}"), None),
             (f"new, {cores} processes (fork)", _PROCESSES.format(n=n, cores=cores), None),
-            (f"new + kernels wired, {cores} workers", _WIRED + _SWEEP.format(n=n, extra="{}"), None),
             ("reference, 1 thread", _REFERENCE.format(bench=str(ROOT / "benchmarks"), n=n, threads=1), None),
             (f"reference, {cores} threads", _REFERENCE.format(bench=str(ROOT / "benchmarks"), n=n, threads=cores), None)]
     if old:
@@ -246,26 +296,23 @@ def main() -> None:
               flush=True)
     t = {k: v["seconds"] for k, v in res.items()}
     new1, new_all = t["new, 1 worker"], t[f"new, {cores} workers"]
-    wired, ref1, ref_all = t[f"new + kernels wired, {cores} workers"], t["reference, 1 thread"], t[f"reference, {cores} threads"]
+    ref1, ref_all = t["reference, 1 thread"], t[f"reference, {cores} threads"]
     ratios = {
         "second core(s): new 1 worker / all": new1 / new_all,
         "threads against processes: processes / threads": t[f"new, {cores} processes (fork)"] / new_all,
         "new (all cores) / reference (all cores)": new_all / ref_all,
         "new (1 worker) / reference (1 thread)": new1 / ref1,
-        "new + kernels (all cores) / reference (all cores)": wired / ref_all,
     }
     if old:
         t_old = t[f"9e58651 (previous release), {n:,} draws"]
         ratios["9e58651 / new (all cores)"] = t_old / new_all
-        ratios["9e58651 / new + kernels (all cores)"] = t_old / wired
     c = {k: v["cpu"] for k, v in res.items()}
     cpu_ratios = {"CPU time: new (1 worker) / reference (1 thread)": c["new, 1 worker"] / c["reference, 1 thread"]}
     if old:
         cpu_ratios["CPU time: 9e58651 / new (1 worker)"] = c[f"9e58651 (previous release), {n:,} draws"] / c["new, 1 worker"]
-        cpu_ratios["CPU time: 9e58651 / new + kernels"] = (c[f"9e58651 (previous release), {n:,} draws"]
-                                                            / c[f"new + kernels wired, {cores} workers"])
     same = res["reference, 1 thread"]["p_reach"] == res["new, 1 worker"]["p_reach"]
-    print(f"\nreference and engine give the same P(reach) to the bit: {same}")
+    print(f"\nreference and engine give the same P(reach) to the bit: {same} "
+          f"(draws with a quantile left to scipy in the reference: {res['reference, 1 thread']['undecided']})")
     for k, v in {**ratios, **cpu_ratios}.items():
         print(f"{k:52s} {v:6.2f}x")
     if not args.skip_memory:
@@ -289,6 +336,9 @@ def main() -> None:
             print(f"\nEMA Workbench, {args.ema} draws one at a time: {t_ema:.2f} s ({args.ema / t_ema:.0f} draws/s); "
                   f"per-draw throughput of the sweep (all cores) {n / new_all / (args.ema / t_ema):,.0f}x")
     print(f"\nmachine idle {idle_fraction():.0%} after the run")
+    if not same:
+        raise SystemExit("the reference loop's P(reach) differs from the engine's: benchmarks/reference.py no longer "
+                         "computes the engine's model (update it to jdmodel/engine.py and the counting kernel)")
 
 
 if __name__ == "__main__":

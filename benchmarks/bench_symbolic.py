@@ -1,9 +1,9 @@
 """Benchmark of jdmodel.symbolic (a script, not a test): the lambdified update against the hand code.
 
-1. One year's update of the growth block for D draws x 5 sectors: the sympy-lambdified
+1. One year's update of the growth block for D draws x the default plan's sectors: the sympy-lambdified
    ``jdmodel.symbolic.kernel.update`` against the engine's hand-written ``jdmodel.growth``
    functions, same inputs, same run; D = 1 (a widget), 1 000, 100 000.
-2. The whole growth chain 2020–2030: ``kernel.run_growth`` against ``engine.run`` (growth block
+2. The whole growth chain over the plan's years: ``kernel.run_growth`` against ``engine.run`` (growth block
    only), baseline central values broadcast to D draws.
 3. One-off costs: building and lambdifying the sympy expressions (first call), ``import sympy``.
 
@@ -86,7 +86,7 @@ def main() -> None:
     print(f"one-off: import sympy {t_import:.3f} s (fresh process); "
           f"build + lambdify the update {t_build:.3f} s")
 
-    print("\n1. one year's update, D draws x 5 sectors (best of repeats)")
+    print(f"\n1. one year's update, D draws x {len(SECTORS)} sectors (best of repeats)")
     for d in (1, 1_000, 100_000):
         state, inputs, params = step_inputs(d)
         t_hand = best_of(lambda s=state, i=inputs, p=params: hand_step(s, i, p), args.repeat)
@@ -94,8 +94,9 @@ def main() -> None:
         print(f"   D = {d:7d}: hand {t_hand * 1e3:8.3f} ms, lambdified {t_sym * 1e3:8.3f} ms, "
               f"ratio lambdified/hand {t_sym / t_hand:5.2f}")
 
-    print("\n2. growth chain 2020–2030 (baseline, central values broadcast to D draws)")
     sc = load_scenario("baseline")
+    print(f"\n2. growth chain {sc.plan.years.base}–{sc.plan.years.horizon} (baseline, central values broadcast to D "
+          "draws)")
     base = {k: v for k, v in central_values(sc).items() if not k.startswith("counting.")}
     for d in (1, 10_000):
         values = {k: np.repeat(v, d, axis=0) for k, v in base.items()}
