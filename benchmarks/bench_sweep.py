@@ -259,6 +259,19 @@ def idle_fraction(seconds: float = 2.0) -> float:
     return (i1 - i0) / max(t1 - t0, 1)
 
 
+def interactive(old: str | None) -> None:
+    """Print one central simulate with IO and one 500-draw dashboard update, this tree and (given) the old one."""
+    inter = child(_INTERACTIVE.format())
+    line = (f"\ncentral simulate with IO: {inter['central_io_ms']:.1f} ms; "
+            f"500-draw dashboard update (model time): {inter['dashboard_500_ms']:.1f} ms")
+    if old:
+        before = child(_INTERACTIVE.format(), old)
+        line += (f"\n  9e58651: {before['central_io_ms']:.1f} ms and {before['dashboard_500_ms']:.1f} ms "
+                 f"(ratios {before['central_io_ms'] / inter['central_io_ms']:.1f}x, "
+                 f"{before['dashboard_500_ms'] / inter['dashboard_500_ms']:.1f}x)")
+    print(line, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=1_000_000)
@@ -268,7 +281,16 @@ def main() -> None:
     ap.add_argument("--breakdown", type=int, default=0, metavar="N",
                     help="only: CPU time per draw of each stage (inputs, growth, counting, reductions) over N draws, "
                          "engine (4096-draw chunks, one thread) and reference loop")
+    ap.add_argument("--interactive", action="store_true",
+                    help="only: a central simulate with IO and a 500-draw dashboard update, this tree and the "
+                         "previous release, each best of 20 in a fresh interpreter")
     args = ap.parse_args()
+    if args.interactive:
+        print(f"machine idle {idle_fraction():.0%} before the run", flush=True)
+        for _ in range(2):
+            interactive(None if args.skip_old else old_tree())
+        print(f"machine idle {idle_fraction():.0%} after the run")
+        return
     if args.breakdown:
         parts = child(_BREAKDOWN.format(bench=str(ROOT / "benchmarks"), n=args.breakdown))
         for who, stages in parts.items():
@@ -319,15 +341,7 @@ def main() -> None:
         mem = child(_MEMORY.format(n=10 * n))
         print(f"\nsweep of {10 * n:,} draws (fresh process, all cores): {mem['seconds']:.1f} s, "
               f"peak RSS {mem['peak_MiB']:.0f} MiB")
-    inter = child(_INTERACTIVE.format())
-    line = (f"\ncentral simulate with IO: {inter['central_io_ms']:.1f} ms; "
-            f"500-draw dashboard update (model time): {inter['dashboard_500_ms']:.1f} ms")
-    if old:
-        before = child(_INTERACTIVE.format(), old)
-        line += (f"\n  9e58651: {before['central_io_ms']:.1f} ms and {before['dashboard_500_ms']:.1f} ms "
-                 f"(ratios {before['central_io_ms'] / inter['central_io_ms']:.1f}x, "
-                 f"{before['dashboard_500_ms'] / inter['dashboard_500_ms']:.1f}x)")
-    print(line)
+    interactive(old)
     if args.ema:
         t_ema = bench_ema(args.ema)
         if t_ema is None:
