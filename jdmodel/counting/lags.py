@@ -11,8 +11,12 @@ Poisson variables with the means :func:`matured` returns.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
+
+from jdmodel import _jit
 
 Array = NDArray[np.float64]
 
@@ -50,6 +54,8 @@ def matured(stream: Array, lag: Array) -> Array:
     array([1. , 1.5, 2.5])
     """
     T = stream.shape[-1] - 1
+    if _jit.enabled():
+        return _rows(_matured_rows, stream, lag, T)
     f, phi = _split(stream, lag)
     first = np.clip(np.arange(1, T + 1) - f, 0, T)
     second = np.maximum(first - 1, 0)
@@ -82,6 +88,8 @@ def pending(stream: Array, lag: Array) -> Array:
     array([3., 3., 5.])
     """
     T = stream.shape[-1] - 1
+    if _jit.enabled():
+        return _rows(_pending_rows, stream, lag, T + 1)
     f, phi = _split(stream, lag)
     tau = np.arange(T + 1)
     # summed term by term in the order of j, so a draw's value never depends on the other draws'
@@ -96,3 +104,44 @@ def _at(stream: Array, years: NDArray[np.intp]) -> Array:
     """``a(t)`` at year positions ``years`` (``a(t) = a(0)`` for ``t <= 0``)."""
     idx = np.broadcast_to(np.clip(years, 0, stream.shape[-1] - 1), stream.shape[:-1] + (np.shape(years)[-1],))
     return np.take_along_axis(stream, idx, axis=-1)
+
+
+# --- the same, compiled: one stream at a time, the operations of the numpy code in their order ------
+
+def _rows(kernel, stream: Array, lag: Array, width: int) -> Array:
+    """Run a compiled row loop over every stream of ``stream`` (..., T + 1); ``width`` values per row out."""
+    stream = np.asarray(stream, dtype=np.float64)
+    lead = stream.shape[:-1]
+    rows = np.ascontiguousarray(stream.reshape(-1, stream.shape[-1]))
+    lags = np.ascontiguousarray(np.broadcast_to(np.asarray(lag, dtype=np.float64), lead).reshape(-1))
+    out = np.empty((rows.shape[0], width))
+    kernel(rows, lags, out)
+    return out.reshape(*lead, width)
+
+
+@_jit.jit
+def _matured_rows(stream, lag, out):
+    """:func:`matured` row by row: ``(1 - φ) a(τ - f) + φ a(τ - f - 1)``, as the numpy code computes it."""
+    T = out.shape[1]
+    for r in range(stream.shape[0]):
+        f = math.floor(lag[r])
+        phi = lag[r] - f
+        fi = int(f)
+        for t in range(T):
+            first = min(max(t + 1 - fi, 0), T)
+            second = max(first - 1, 0)
+            out[r, t] = (1.0 - phi) * stream[r, first] + phi * stream[r, second]
+
+
+@_jit.jit
+def _pending_rows(stream, lag, out):
+    """:func:`pending` row by row: the terms added in the order of ``j``, as the numpy code adds them."""
+    for r in range(stream.shape[0]):
+        f = math.floor(lag[r])
+        phi = lag[r] - f
+        fi = int(f)
+        for tau in range(out.shape[1]):
+            w = 0.0
+            for j in range(fi):
+                w = w + stream[r, max(tau - j, 0)]
+            out[r, tau] = w + phi * stream[r, max(tau - fi, 0)]
