@@ -88,3 +88,13 @@ def test_every_shipped_parameter_file_passes_check():
     assert len(files) >= 11
     for f in files:
         assert "OK" in check_file(f), f
+
+
+def test_a_seed_on_a_central_run_is_said_to_have_no_effect(capsys):
+    from jdmodel.cli import main
+
+    assert main(["run", "--seed", "5", "--no-io"]) == 0
+    err = capsys.readouterr().err
+    assert "--seed 5 has no effect on a central run" in err and "--draws N" in err
+    assert main(["run", "--no-io"]) == 0
+    assert "has no effect" not in capsys.readouterr().err

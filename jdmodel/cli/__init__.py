@@ -157,6 +157,9 @@ def cmd_run(args) -> int:
         if out is not None:
             print(f"\n{'tables' if tables else 'per-draw results'} written to {out}")
         return 0
+    if args.seed is not None:
+        print(f"note: --seed {args.seed} has no effect on a central run (one draw, the central values); "
+              "add --draws N to sample", file=sys.stderr)
     ds = jd.simulate(sc, io=not args.no_io)
     rep = jd.assess(ds)
     print(rep.table())
