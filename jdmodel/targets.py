@@ -250,7 +250,10 @@ def _assess_run(ds: xr.Dataset, targets: TargetSet) -> TargetReport:
             continue
         arr = _draw_year(ds[t.indicator])            # (draw, year); one row for a central run
         ok = np.asarray(t.reached(arr))
-        j = int(np.flatnonzero(years == t.year)[0]) if (years == t.year).any() else _no_year(t, years)
+        at = np.flatnonzero(years == t.year)
+        if at.size == 0:
+            raise KeyError(f"target {t.id!r}: year {t.year} is not among the results' years {years[0]}–{years[-1]}")
+        j = int(at[0])
         value, hit = arr[:, j], ok[:, j]
         reached_all = hit if reached_all is None else (reached_all & hit)
         gap = np.maximum(t.threshold - value, 0.0) if t.comparison in (">", ">=") else np.maximum(
@@ -294,10 +297,6 @@ def _draw_year(da: xr.DataArray) -> np.ndarray:
     if "draw" in da.dims:
         return da.transpose("draw", "year").values
     return da.transpose("year").values[None, :]
-
-
-def _no_year(t, years) -> int:
-    raise KeyError(f"target {t.id!r}: year {t.year} is not among the results' years {years[0]}–{years[-1]}")
 
 
 def _quantiles(ds: xr.Dataset, names: list[str]) -> xr.Dataset:

@@ -499,3 +499,15 @@ def test_dashboard_refuses_a_file_that_is_not_a_posterior_of_its_plan(tmp_path):
     jd.simulate("plan", draws=3, seed=1, io=False).to_netcdf(results)
     with pytest.raises(jd.ParameterError, match="not a posterior"):
         Dashboard("plan", debounce=0, chinese=False, posterior=results)
+
+
+def test_dashboard_refuses_an_in_memory_posterior_of_another_plan(posterior_file):
+    from jdmodel.expost.posterior_file import check_posterior
+
+    idata = check_posterior(posterior_file)
+    # the sampler's attributes: on the InferenceData, or on its groups once read back from a file
+    for attrs in (getattr(idata, "attrs", None) or {}, *(getattr(idata, g).attrs for g in idata.groups())):
+        if "plan" in attrs:
+            attrs["plan"] = "yangpu"
+    with pytest.raises(jd.ParameterError, match="dashboard: posterior: a posterior of plan 'yangpu'"):
+        Dashboard("plan", debounce=0, chinese=False, posterior=idata)

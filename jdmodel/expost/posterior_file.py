@@ -95,11 +95,18 @@ def check_posterior(path, *, plan=None, what: str = "posterior file"):
     if lacking:
         raise ParameterError(f"{what} {path}: not a posterior written by jdmodel infer (it does not say its "
                              f"{', '.join(lacking)})")
-    if plan is not None and str(attrs["plan"]) != plan.id:
-        raise ParameterError(f"{what} {path}: a posterior of plan {str(attrs['plan'])!r} (scenario "
-                             f"{str(attrs['scenario'])!r}), not of plan {plan.id!r}; sample one with "
-                             f"jdmodel infer on a scenario of {plan.id}")
+    if plan is not None:
+        check_plan(idata, plan, f"{what} {path}")
     return idata
+
+
+def check_plan(idata, plan, where: str) -> None:
+    """Refuse a posterior sampled for another plan than ``plan`` (``where`` names it in the message)."""
+    attrs = attributes(idata)
+    sampled = str(attrs.get("plan", plan.id))
+    if sampled != plan.id:
+        raise ParameterError(f"{where}: a posterior of plan {sampled!r} (scenario {str(attrs.get('scenario', '?'))!r}), "
+                             f"not of plan {plan.id!r}; sample one with jdmodel infer on a scenario of {plan.id}")
 
 
 def read_posterior(source, scenario=None, *, what: str = "posterior file"):

@@ -110,7 +110,7 @@ def counterfactual(sc: Scenario, reference: str | None = None) -> Scenario:
     return replace(sc, name=f"{sc.name}→{reference}", params={**sc.params, **_policy_of(reference, sc.plan)})
 
 
-#: (plan, reference) → (the files read with their size and modification time, the policy parameters)
+#: (plan, reference) → (the files read, their size and modification time, the policy parameters)
 _POLICY_CACHE: dict = {}
 
 
@@ -123,26 +123,25 @@ def _policy_of(reference: str, plan) -> dict:
     """
     key = (plan, str(reference))
     hit = _POLICY_CACHE.get(key)
-    if hit is not None and hit[0] == _stamp(hit[0]):
-        return hit[1]
+    if hit is not None and hit[1] == _stamp(hit[0]):
+        return hit[2]
     ref = load_scenario(reference, plan=plan)
     swapped = {k: p for k, p in ref.params.items() if k.startswith(_POLICY_KEYS)}
-    _POLICY_CACHE[key] = (_stamp(ref.files), swapped)
+    _POLICY_CACHE[key] = (ref.files, _stamp(ref.files), swapped)
     return swapped
 
 
 def _stamp(files) -> tuple:
-    """(path, size, mtime in ns) of each file; a missing file stamps as (path, -1, -1)."""
+    """(size, mtime in ns) of each file; a missing file stamps as (-1, -1)."""
     import os
 
     out = []
     for f in files:
-        f = f[0] if isinstance(f, tuple) else f
         try:
             st = os.stat(f)
-            out.append((f, st.st_size, st.st_mtime_ns))
+            out.append((st.st_size, st.st_mtime_ns))
         except OSError:
-            out.append((f, -1, -1))
+            out.append((-1, -1))
     return tuple(out)
 
 

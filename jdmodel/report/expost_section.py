@@ -16,6 +16,7 @@ import html
 
 import numpy as np
 
+from jdmodel.report.charts import Picture
 from jdmodel.report.sections import markdown_text
 from jdmodel.report.table import _pct, _table, fmt
 
@@ -336,13 +337,6 @@ def posterior_sampler_table(b):
                   "How the posterior was sampled (jdmodel infer), read from its file and not sampled again")
 
 
-def _image(fig):
-    """A figure to display, with its alt text (closed, so it is not shown a second time)."""
-    from jdmodel.report.charts import Picture
-
-    return Picture(fig)
-
-
 def posterior_parts(b) -> list:
     """"Given the published figures": the sentence, a warning when the posterior is of other parameters, the
     targets before and given the figures, what rests on data, the headline indicator's bands, the sampler's facts.
@@ -365,7 +359,7 @@ def posterior_parts(b) -> list:
     lab = labels(plan=b.plan)
     with plt.rc_context(lab.rc()):          # the plan's Chinese names and units where a font draws them
         fig = posterior_figure(b, lab)
-        image = _image(fig) if fig is not None else None
+        image = Picture(fig) if fig is not None else None
     if image is not None:
         items += [image, Markdown("The bands hold 90 % of the draws before the figures (grey) and given them "
                                         "(blue), the lines are their medians; the squares are the published "

@@ -400,14 +400,12 @@ def _posterior(source: Any, plan) -> tuple[Any, str]:
     if source is None:
         return None, ""
     from jdmodel.expost.posterior import ScenarioPosterior
-    from jdmodel.expost.posterior_file import attributes, check_posterior
+    from jdmodel.expost.posterior_file import check_plan, check_posterior
 
     if isinstance(source, ScenarioPosterior):
         source = source.idata
     if hasattr(source, "posterior"):
-        plan_of = str(attributes(source).get("plan", plan.id))
-        if plan_of != plan.id:
-            raise jd.ParameterError(f"dashboard: posterior: a posterior of plan {plan_of!r}, not of plan {plan.id!r}")
+        check_plan(source, plan, "dashboard: posterior")
         return source, "a posterior in memory"
     return check_posterior(source, plan=plan, what="dashboard: posterior"), Path(source).name
 
