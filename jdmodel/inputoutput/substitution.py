@@ -1,12 +1,12 @@
-"""Small input–output systems solved by forward and back substitution, one right-hand side at a time.
+"""Small input–output systems solved by forward and back substitution, each right-hand side as if alone.
 
 :func:`jdmodel.inputoutput.algebra.solve_leontief` sends a system of at most :data:`SMALL_SYSTEM`
-sectors (every regional table) here and larger ones to LAPACK. Each right-hand side is solved on its
-own, in a fixed order of operations, so a draw's result has the same bits alone or in any batch, and
-the numpy fallback (no numba) gives the same bits as the compiled loop. A central run's handful of
+sectors (every regional table) here and larger ones to LAPACK. Every right-hand side gets the same
+operations in the same order, so a draw's result has the same bits alone or in any batch, and the
+numpy fallback (no numba) gives the same bits as the compiled loop. A central run's handful of
 right-hand sides costs microseconds here, while LAPACK's threads, waking for a tiny system on a busy
-machine, took milliseconds; on very large batches LAPACK is faster, and sweeps spread that work over
-their worker threads instead.
+machine, took milliseconds; on a large batch the compiled loop, taking :data:`BLOCK` right-hand sides
+at a time, is as fast as LAPACK (``docs/inputoutput.md``).
 """
 
 from __future__ import annotations
@@ -37,9 +37,13 @@ def substitute(lu, rhs: NDArray[np.float64], transpose: bool = False) -> NDArray
     return out.reshape(np.shape(rhs))
 
 
-#: Systems of at most this many sectors are solved by :func:`_substitute` (one right-hand side at a
-#: time, one thread, fixed order); larger ones by LAPACK (``scipy.linalg.lu_solve``).
+#: Systems of at most this many sectors are solved by :func:`_substitute` (one thread, the same order of
+#: operations for every right-hand side); larger ones by LAPACK (``scipy.linalg.lu_solve``).
 SMALL_SYSTEM = 128
+
+
+#: right-hand sides solved together by the compiled loop: a block of (n, BLOCK) stays in cache
+BLOCK = 256
 
 
 @_jit.jit
@@ -47,48 +51,60 @@ def _substitute(lu, piv, b, out, transpose):
     r"""Solve :math:`P L U x = b` (or its transpose) for each row of ``b`` by forward and back substitution.
 
     ``lu``, ``piv``: LAPACK ``getrf`` factors (unit lower ``L`` below the diagonal, ``U`` on and
-    above it; row ``i`` was swapped with row ``piv[i]``, in order). Each right-hand side is
-    solved on its own, in the same order of operations, whatever the batch: a regional system
-    (some tens of sectors) over a handful of years costs microseconds here, while LAPACK's
-    threads, waking for a tiny system on a busy machine, cost milliseconds.
+    above it; row ``i`` was swapped with row ``piv[i]``, in order). The right-hand sides are taken
+    :data:`BLOCK` at a time, the innermost loop running over them (so it vectorises), but every
+    right-hand side gets the same operations in the same order as alone (those of
+    :func:`_substitute_numpy`): a regional system over a handful of years costs microseconds here,
+    while LAPACK's threads, waking for a tiny system on a busy machine, cost milliseconds.
     """
     R, n = b.shape
-    x = np.empty(n)
-    for r in range(R):
+    x = np.empty((n, BLOCK))
+    for start in range(0, R, BLOCK):
+        m = min(BLOCK, R - start)
         for i in range(n):
-            x[i] = b[r, i]
+            for r in range(m):
+                x[i, r] = b[start + r, i]
         if not transpose:
             for i in range(n):                      # x ← P x, the swaps in order
                 k = piv[i]
                 if k != i:
-                    x[i], x[k] = x[k], x[i]
+                    for r in range(m):
+                        x[i, r], x[k, r] = x[k, r], x[i, r]
             for i in range(n):                      # L y = x (unit diagonal)
-                acc = x[i]
                 for j in range(i):
-                    acc = acc - lu[i, j] * x[j]
-                x[i] = acc
+                    c = lu[i, j]
+                    for r in range(m):
+                        x[i, r] = x[i, r] - c * x[j, r]
             for i in range(n - 1, -1, -1):          # U z = y
-                acc = x[i]
                 for j in range(i + 1, n):
-                    acc = acc - lu[i, j] * x[j]
-                x[i] = acc / lu[i, i]
+                    c = lu[i, j]
+                    for r in range(m):
+                        x[i, r] = x[i, r] - c * x[j, r]
+                d = lu[i, i]
+                for r in range(m):
+                    x[i, r] = x[i, r] / d
         else:
             for i in range(n):                      # U^T y = b
-                acc = x[i]
                 for j in range(i):
-                    acc = acc - lu[j, i] * x[j]
-                x[i] = acc / lu[i, i]
+                    c = lu[j, i]
+                    for r in range(m):
+                        x[i, r] = x[i, r] - c * x[j, r]
+                d = lu[i, i]
+                for r in range(m):
+                    x[i, r] = x[i, r] / d
             for i in range(n - 1, -1, -1):          # L^T z = y (unit diagonal)
-                acc = x[i]
                 for j in range(i + 1, n):
-                    acc = acc - lu[j, i] * x[j]
-                x[i] = acc
+                    c = lu[j, i]
+                    for r in range(m):
+                        x[i, r] = x[i, r] - c * x[j, r]
             for i in range(n - 1, -1, -1):          # x ← P^T z, the swaps in reverse order
                 k = piv[i]
                 if k != i:
-                    x[i], x[k] = x[k], x[i]
-        for i in range(n):
-            out[r, i] = x[i]
+                    for r in range(m):
+                        x[i, r], x[k, r] = x[k, r], x[i, r]
+        for r in range(m):
+            for i in range(n):
+                out[start + r, i] = x[i, r]
 
 
 def _substitute_numpy(lu, piv, b, out, transpose) -> None:
