@@ -27,6 +27,8 @@ SECTOR_PARAMS = ("base_output", "margin", "va_share", "pre_growth", "depreciatio
 #: per-sector parameters that default to zero when a plan declares no shock
 OPTIONAL_SECTOR_PARAMS = ("shock", "rebound")
 LEVERS = ("funds", "talent", "land")
+#: the growth block's results, checked to be finite and non-negative as soon as they are computed
+_CHECKED = ("capital", "talent", "land", "tfp", "value_added", "output")
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,22 @@ def gather(values: Mapping[str, Array], sectors: tuple[str, ...], n_lever_years:
     """
     n = max(np.shape(v)[0] for v in values.values())
 
-    def stack(keys: list[str]) -> Array:
+    def stack(keys: list[str], shared: bool = False) -> Array:
+        """``(n, S, ...)`` with ``values[keys[j]]`` at ``[:, j]``: a new C-ordered array, or, with ``shared``,
+        a read-only view of one row when no input varies by draw (lever paths: no copy per draw)."""
         arrays = [np.asarray(values[k], dtype=float) for k in keys]
-        arrays = [np.broadcast_to(a, (n, *a.shape[1:])) for a in arrays]
-        return np.stack(arrays, axis=1)
+        tail = np.broadcast_shapes(*(a.shape[1:] for a in arrays))
+        one = shared and all(a.shape[0] == 1 or a.strides[0] == 0 for a in arrays)
+        out = np.empty((1 if one else n, len(keys), *tail))
+        for j, a in enumerate(arrays):
+            out[:, j] = a[:1] if one else a
+        return np.broadcast_to(out, (n, *out.shape[1:])) if one else out
 
     sector = {name: stack([f"sectors.{s}.{name}" for s in sectors]) for name in SECTOR_PARAMS}
     for name in OPTIONAL_SECTOR_PARAMS:
         keys = [f"sectors.{s}.{name}" for s in sectors]
         sector[name] = stack(keys) if all(k in values for k in keys) else np.zeros((n, len(sectors)))
-    levers = {lv: stack([f"levers.{lv}.{s}" for s in sectors]) for lv in LEVERS}
+    levers = {lv: stack([f"levers.{lv}.{s}" for s in sectors], shared=True) for lv in LEVERS}
     ones = np.ones((n, 1))
 
     def path(key: str) -> Array:
@@ -146,9 +154,14 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
     remaining = x.land_budget.astype(float).copy()
     d_infra = np.diff(x.infrastructure, axis=1)
     d_env = np.diff(x.environment, axis=1)
-    granted_path = np.zeros_like(x.levers["land"])
+    granted_path = np.zeros((x.n_draws, *x.levers["land"].shape[1:]))
 
-    path = {"value_added": [V], "capital": [K], "talent": [H], "land": [L], "tfp": [A]}
+    # the state stays in C-ordered (D, S) arrays, on which numpy's vectorised power runs; the paths are
+    # stored year-major, (Y, D, S), so that a year is one contiguous copy, and returned as (D, Y, S) views
+    names = ("value_added", "capital", "talent", "land", "tfp")
+    out = {name: np.moveaxis(np.empty((len(years), x.n_draws, len(sectors))), 0, 1) for name in names}
+    for name, arr in zip(names, (V, K, H, L, A), strict=True):
+        out[name][:, 0] = arr
     for t in range(n_lever_years):
         K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
                                 x.levers["funds"][:, :, t])
@@ -161,10 +174,10 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
         V = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
         if market is not None:
             V = market.value_added(V, K, H, L, t + 1)
-        for name, arr in zip(("value_added", "capital", "talent", "land", "tfp"), (V, K, H, L, A), strict=True):
-            path[name].append(arr)
-    out = {name: np.stack(arrs, axis=1) for name, arrs in path.items()}
-    out["value_added"] = out["value_added"] * (1.0 + dev)                  # the measured year, shock included
+        for name, arr in zip(names, (V, K, H, L, A), strict=True):
+            out[name][:, t + 1] = arr
+    for t in _shock_years(plan, len(years)):      # the measured year, shock included (d = 0 elsewhere)
+        out["value_added"][:, t] *= 1.0 + dev[:, t]
     out["output"] = out["value_added"] / ratio[:, None, :]
     if market is not None:
         out["market"] = market.levels
@@ -174,10 +187,9 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
         eta = _per_draw(values[f"linked.{linked.id}.elasticity"], x.n_draws)
         out[linked.id] = growth.linked_indicator(base[:, None], out["output"][:, :, j], M0[:, j, None], eta[:, None])
     for tid, members in (totals or {t.id: t.sectors for t in plan.totals}).items():
-        mask = np.array([s in members for s in sectors])
-        out[tid] = out["output"][:, :, mask].sum(axis=-1)
+        out[tid] = growth.sector_sum(out["output"][:, :, [j for j, s in enumerate(sectors) if s in members]])
     out["land_granted"] = granted_path
-    if not diagnose.all_finite(out, ("capital", "talent", "land", "tfp", "value_added", "output"), non_negative=True):
+    if not diagnose.all_finite(out, _CHECKED, non_negative=True):
         raise diagnose.growth_error(out, values, plan)
     implausible = diagnose.implausible_error(out, values, plan)
     if implausible is not None:
@@ -190,7 +202,7 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
         out.update(economy_wide(io, np.moveaxis(out["output"], 1, 2), M0,
                                 np.broadcast_to(np.asarray(growth_rest, dtype=float).reshape(-1), (x.n_draws,)),
                                 margin=p["margin"]))
-    if not diagnose.all_finite(out):
+    if not diagnose.all_finite(out, [k for k in out if k not in _CHECKED]):
         raise diagnose.result_error(out, values, plan)
     return out
 
@@ -229,6 +241,14 @@ def _market(plan, options, values, n, years, sectors, M_trend0, K, H, L, p) -> _
                          p["margin"][:, j] * p["va_share"][:, j], a, b, c)
 
 
+def _shock_years(plan, n_years: int) -> list[int]:
+    """Indices of the years in which the plan's shock deviation can be non-zero."""
+    if plan.shock is None:
+        return []
+    start = plan.shock[0] - plan.years.all[0]
+    return [t for t in (start, start + 1) if 0 <= t < n_years]
+
+
 def _per_draw(value, n: int) -> Array:
     return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
 
@@ -253,5 +273,5 @@ def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise 
             arr = np.moveaxis(arr, 1, 2)  # (D, S, Y) -> (D, Y, S)
         res[name] = arr
     if "enterprises" in res:
-        res["enterprises_total"] = res["enterprises"].sum(axis=-1)
+        res["enterprises_total"] = growth.sector_sum(res["enterprises"])
     return res

@@ -95,12 +95,32 @@ def land_grant(requested: Array, remaining: Array) -> tuple[Array, Array]:
     >>> g.tolist(), r.tolist()
     ([[3.0, 1.0]], [0.0])
     """
-    total = requested.sum(axis=-1)
+    total = sector_sum(requested)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(total > remaining, remaining / np.where(total > 0, total, 1.0), 1.0)
     granted = requested * scale[..., None]
     # clip: once the budget is used up, rounding must not leave a tiny negative remainder
-    return granted, np.maximum(remaining - granted.sum(axis=-1), 0.0)
+    return granted, np.maximum(remaining - sector_sum(granted), 0.0)
+
+
+def sector_sum(a: Array) -> Array:
+    """Sum over the last (sector) axis, sector by sector from the first.
+
+    Whole-column additions, which numpy does several times faster than a reduction along a short
+    axis, in one order whatever the number of sectors (``sum(axis=-1)`` changes its order with the
+    length of the axis).
+
+    Examples
+    --------
+    >>> sector_sum(np.array([[1.0, 2.0, 3.0], [0.5, 0.25, 0.125]])).tolist()
+    [6.0, 0.875]
+    """
+    if a.shape[-1] == 0:
+        return np.zeros(a.shape[:-1])
+    total = np.array(a[..., 0], dtype=float)
+    for j in range(1, a.shape[-1]):
+        total += a[..., j]
+    return total
 
 
 def tfp_step(A: Array, growth: Array, infra_effect: Array, d_infra: Array,

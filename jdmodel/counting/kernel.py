@@ -225,7 +225,7 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
     # enterprises: rates and entries sector by sector, then the stocks year by year across sectors
     # (the sectors' binomial table reads are independent, so their cache misses overlap)
     for s in range(S):
-        p = pe[d, :, s]
+        p = pe[:, d, s]
         base = p[0] * share[d, s] / total_share
         for t in range(T + 1):
             ceil[d, s, t] = p[12] * base * growth[d, s, t]
@@ -249,7 +249,7 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         exit_log[s, 0], exit_log[s, 1] = math.log1p(-p[11]), math.log(p[11])
     for t in range(T):
         for s in range(S):
-            x = pe[d, 11, s]
+            x = pe[11, d, s]
             b = binomial_q(ue_out[d, s, t], stock[s], x, exit_log[s, 0], exit_log[s, 1], BG, BF)
             ok = ok and b >= 0.0
             stock[s] = stock[s] - b + entries[s, t]
@@ -302,10 +302,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
         # into draw-major order costs more than it saves); inputs shared by every draw broadcast
         return np.broadcast_to(np.asarray(a, dtype=np.float64), shape)
 
-    pe = np.empty((d, len(ENTERPRISE), S))
+    pe = np.empty((len(ENTERPRISE), d, S))         # parameter-major: each row is one contiguous copy
     for i, name in enumerate(ENTERPRISE):
         a = q[f"enterprises.{name}"]
-        pe[:, i, :] = a[:, None] if name == "base" else a
+        pe[i] = a[:, None] if name == "base" else a
     share = full(q["enterprises.base_share"], (d, S))
     pd = np.empty((d, len(DISTRICT)))
     for i, name in enumerate(DISTRICT):
@@ -319,7 +319,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
            "enterprise_ceiling": np.empty((d, S, T + 1)), "projects_pipeline_mean": np.empty((d, T + 1))}
     # the transcendental functions run vectorised in numpy (SIMD), with exactly the expressions of
     # enterprise_rates and scenario_rates, so the loop's floating-point results equal theirs bit for bit
-    growth = full((output / output[..., :1]) ** q["enterprises.output_elasticity"][..., None], (d, S, T + 1))
+    # draw-major (C-ordered) whatever the order of ``output``: the loop reads a draw's growth together
+    elasticity = q["enterprises.output_elasticity"][..., None]
+    growth = np.divide(output, output[..., :1], out=np.empty(np.broadcast_shapes(output.shape, elasticity.shape)))
+    growth = full(np.power(growth, elasticity, out=growth), (d, S, T + 1))
     graduation = np.expm1(-funds / q["enterprises.graduation_funds_scale"][..., None])
     graduation = full(np.negative(graduation, out=graduation), (d, S, T))
     infra_term = full(infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None], (d, T))
