@@ -241,6 +241,72 @@ def test_calibrate_rejects_bad_free_parameters(baseline):
         calibrate(baseline, free=[key], bounds={key: (0.1, 0.1)})
 
 
+def test_calibrate_refuses_a_search_range_outside_the_key_bounds_before_any_run(baseline, monkeypatch):
+    import jdmodel.pipeline.simulate as pipeline
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("calibrate ran the model before checking its search ranges")
+
+    monkeypatch.setattr(pipeline, "simulate", no_run)
+    tfp, share = "sectors.ecommerce.tfp_growth", "within_year.jan_oct.2020"
+
+    def problems(free, bounds):
+        with pytest.raises(ParameterError, match="calibrate: invalid free parameters") as err:
+            calibrate(baseline, free=free, bounds=bounds)
+        return err.value.problems
+
+    assert problems([tfp], {tfp: (-2.0, 2.0)}) == [
+        f"{tfp}: the search range [-2, 2] (from bounds=) leaves the bounds of this key: low -2 must be ≥ -0.5; "
+        "high 2 must be ≤ 0.5 (bounds: ≥ -0.5 and ≤ 0.5 1/yr; docs/parameters.md)"]
+    assert problems([tfp], {tfp: (0.0, 0.6)}) == [
+        f"{tfp}: the search range [0, 0.6] (from bounds=) leaves the bounds of this key: high 0.6 must be ≤ 0.5 "
+        "(bounds: ≥ -0.5 and ≤ 0.5 1/yr; docs/parameters.md)"]
+    # an open bound is exclusive, as for low/high in a file: a within-year share is below 1
+    assert problems([share], {share: (0.5, 1.0)}) == [
+        f"{share}: the search range [0.5, 1] (from bounds=) leaves the bounds of this key: high 1 must be < 1 "
+        "(bounds: ≥ 0.05 and < 1; docs/parameters.md)"]
+    assert problems([tfp], {share: (0.7, 0.8)}) == [
+        f"bounds={{{share!r}: ...}}: {share!r} is not a free parameter (free: {tfp})"]
+    assert "needs a range low < high of finite numbers" in problems([tfp], {tfp: ("0", 0.1)})[0]
+    assert "needs a range low < high of finite numbers" in problems([tfp], {tfp: (True, 0.1)})[0]
+    assert "needs a range low < high of finite numbers" in problems([tfp], {tfp: (0.0, math.inf)})[0]
+    assert problems([tfp], {tfp: 0.1}) == [f"{tfp}: bounds= gives 0.1; expected a pair (low, high)"]
+
+
+def test_calibrate_stops_on_the_key_bound_when_the_figures_want_more(baseline, tmp_path):
+    """Figures growing ~90 %/yr would need TFP growth beyond 0.5: the estimate ends on the bound, flagged."""
+    from jdmodel.cli.expost import write_scenario
+
+    key = "sectors.ecommerce.tfp_growth"
+    ds = jd.simulate(baseline, io=False)
+    fast = [obs(f"e-{y}", "output.ecommerce", Period(y),
+                float(ds["output"].sel(sector="ecommerce", year=y)) * math.exp(0.9 * (y - 2020)), "OS")
+            for y in range(2021, 2026)]
+    cal = calibrate(baseline, observed=fast, free=[key], bounds={key: (-0.5, 0.5)})
+    assert 0.5 - 1e-9 < cal.estimates[key] <= 0.5 and cal.at_bound[key]
+    p = cal.scenario.params[key]
+    assert (p.low, p.high) == (-0.5, 0.5) and p.value <= 0.5
+    write_scenario(cal, "baseline", tmp_path / "cal.toml")
+    back = jd.load_scenario(tmp_path / "cal.toml")           # the written file passes the checks of any file
+    assert back[key] == pytest.approx(cal.estimates[key]) and back[key] <= 0.5
+
+
+def test_calibrate_refuses_an_estimate_outside_its_bounds_before_using_it(baseline, monkeypatch):
+    """The guard after the fit: were the optimiser to return a value outside the bounds, nothing is used."""
+    import importlib
+    from types import SimpleNamespace
+
+    module = importlib.import_module("jdmodel.expost.calibrate")    # the package exports the function by that name
+    key = "sectors.ecommerce.tfp_growth"
+    for x, words in ((0.7, f"{key}: estimate 0.7 must be ≤ 0.5 (bounds: ≥ -0.5 and ≤ 0.5 1/yr)"),
+                     (0.3, f"{key}: estimate 0.3 lies outside its search range [-0.01, 0.05]"),
+                     (math.nan, f"{key}: estimate nan must be finite")):
+        monkeypatch.setattr(module, "least_squares", lambda *a, x=x, **k: SimpleNamespace(x=np.array([x])))
+        with pytest.raises(ParameterError, match="outside their bounds; nothing was used or written") as err:
+            calibrate(baseline, free=[key])
+        assert err.value.problems[0].startswith(words)
+
+
 # --- condition ----------------------------------------------------------------------------------
 MU0, TAU, SIGMA, T_OBS, G_OBS, Y0 = 0.08, 0.03, 0.10, 4, 0.06, 2500.0
 

@@ -1,12 +1,12 @@
 """The rules every file goes through: bounds, and random corrupt files that never give a traceback or an inf.
 
-A scenario file is built from the schema (every key of the Jiading plan, with a value drawn within
-its bounds or the baseline's, some with a range or a distribution), then corrupted at random: a
+A scenario file is built from the schema (every key of a shipped plan, Jiading or Yangpu, with a
+value drawn within its bounds or the baseline's, some with a range or a distribution), then corrupted at random: a
 wrong type, NaN or inf, a huge or tiny number, a value out of bounds, a bad unit or distribution, a
 missing field, an unknown key or field, a list of the wrong length. Loading it may only raise a
 ParameterError; when it is accepted, a run may only raise a ModelError, and otherwise gives finite
-numbers everywhere. Files of the other kinds are corrupted the same way and must give a
-ParameterError or be accepted, never a traceback.
+numbers everywhere. Files of the other kinds of both plans are corrupted the same way and must
+give a ParameterError or be accepted, never a traceback. Yangpu runs fewer examples than Jiading.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
@@ -38,6 +39,33 @@ BASE = jd.load_scenario("baseline")
 KEYS = [k for k in concrete_keys(PLAN) if k in BASE.params]
 SAFE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.function_scoped_fixture])
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A shipped plan, its baseline and the schema keys the baseline sets."""
+
+    plan: object
+    base: object
+    keys: tuple[str, ...]
+
+
+def _shipped(plan_id: str) -> Shipped:
+    plan = load_plan(plan_id)
+    base = jd.load_scenario("baseline", plan=plan)
+    return Shipped(plan, base, tuple(k for k in concrete_keys(plan) if k in base.params))
+
+
+#: the shipped plans the corrupt-file tests run on, each with its number of examples (Yangpu fewer: a second
+#: plan's files add coverage of its own keys and sectors, not of the rules, which Jiading's examples cover)
+SHIPPED = {"jiading": (Shipped(PLAN, BASE, tuple(KEYS)), 30), "yangpu": (_shipped("yangpu"), 20)}
+
+
+def test_both_shipped_plans_are_fuzzed():
+    assert sorted(SHIPPED) == sorted(p.name for p in plans_dir().iterdir() if (p / "plan.toml").is_file())
+    ctx = SHIPPED["yangpu"][0]
+    assert ctx.plan.id == "yangpu" and ctx.base.plan.id == "yangpu"
+    assert "sectors.cloud_software.tfp_growth" in ctx.keys and "sectors.ecommerce.tfp_growth" not in ctx.keys
 
 
 # --- the bounds ---------------------------------------------------------------------------------
@@ -93,9 +121,9 @@ def dumps(tree: Mapping) -> str:
                    for k, v in tree.items())
 
 
-def _draw_value(draw, key: str, anywhere: bool):
+def _draw_value(draw, ctx: Shipped, key: str, anywhere: bool):
     """A central value for ``key``: the baseline's, or (``anywhere``) one drawn within the key's bounds."""
-    p, spec = BASE.params[key], SCHEMA[pattern_of(key, PLAN)]
+    p, spec = ctx.base.params[key], SCHEMA[pattern_of(key, ctx.plan)]
     if isinstance(p.value, bool | str):
         return p.value
     central = np.asarray(p.value, dtype=float)
@@ -106,8 +134,8 @@ def _draw_value(draw, key: str, anywhere: bool):
     return central.tolist() if central.ndim else float(central)
 
 
-def _table(draw, key: str, anywhere: bool) -> dict:
-    spec, value = SCHEMA[pattern_of(key, PLAN)], _draw_value(draw, key, anywhere)
+def _table(draw, ctx: Shipped, key: str, anywhere: bool) -> dict:
+    spec, value = SCHEMA[pattern_of(key, ctx.plan)], _draw_value(draw, ctx, key, anywhere)
     table = {"value": value, "source": "test"}
     if spec.dimension not in ("bool", "choice"):
         table["unit"] = canonical_unit(spec.dimension)
@@ -128,13 +156,13 @@ BAD_VALUES = st.sampled_from(["text", True, [1, 2], {"a": 1}, float("nan"), floa
 
 
 @st.composite
-def corrupted_scenario(draw):
+def corrupted_scenario(draw, ctx: Shipped):
     tree = {"name": "random"}
-    anywhere = set(draw(st.lists(st.sampled_from(KEYS), max_size=8)))     # the others keep the baseline's value
-    for key in KEYS:
-        tree[key] = _table(draw, key, key in anywhere)
+    anywhere = set(draw(st.lists(st.sampled_from(ctx.keys), max_size=8)))   # the others keep the baseline's value
+    for key in ctx.keys:
+        tree[key] = _table(draw, ctx, key, key in anywhere)
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2, 3]))):
-        key = draw(st.sampled_from(KEYS))
+        key = draw(st.sampled_from(ctx.keys))
         table = tree[key]
         how = draw(st.sampled_from(["value", "unit", "dist", "drop", "unknown_key", "unknown_field", "length",
                                     "years", "range"]))
@@ -167,20 +195,27 @@ def _finite(ds) -> bool:
 
 
 @pytest.mark.slow
-@SAFE
-@given(tree=corrupted_scenario(), draws=st.sampled_from([1, 1, 4]))
-def test_a_corrupt_scenario_is_refused_or_runs_to_finite_numbers(tmp_path_factory, tree, draws):
-    f = tmp_path_factory.mktemp("fuzz") / "random.toml"
-    f.write_text(dumps(tree), encoding="utf-8")
-    try:
-        sc = jd.load_scenario(f)
-    except ParameterError:
-        return
-    try:
-        ds = jd.simulate(sc, draws=draws, seed=1, io=draws == 1)
-    except ModelError:
-        return
-    assert _finite(ds)
+@pytest.mark.parametrize("plan_id", sorted(SHIPPED))
+def test_a_corrupt_scenario_is_refused_or_runs_to_finite_numbers(tmp_path_factory, plan_id):
+    ctx, examples = SHIPPED[plan_id]
+
+    @settings(SAFE, max_examples=examples)
+    @given(tree=corrupted_scenario(ctx), draws=st.sampled_from([1, 1, 4]))
+    def check(tree, draws):
+        f = tmp_path_factory.mktemp("fuzz") / "random.toml"
+        f.write_text(dumps(tree), encoding="utf-8")
+        try:
+            sc = jd.load_scenario(f, plan=ctx.plan)
+        except ParameterError:
+            return
+        assert sc.plan.id == plan_id
+        try:
+            ds = jd.simulate(sc, draws=draws, seed=1, io=draws == 1)
+        except ModelError:
+            return
+        assert _finite(ds)
+
+    check()
 
 
 # --- the other kinds of file, corrupted at a random place -----------------------------------------
@@ -199,10 +234,15 @@ def _paths(tree, prefix=()):
             yield from _paths(v, (*prefix, k))
 
 
+def _kinds(plan_id: str) -> list[str]:
+    """The kinds of file of :data:`_FILES` the plan has (Yangpu has no market.toml)."""
+    return sorted(k for k, name in _FILES.items() if (plans_dir() / plan_id / name).is_file())
+
+
 @st.composite
-def corrupted_file(draw):
-    kind = draw(st.sampled_from(sorted(_FILES)))
-    tree = read_toml(plans_dir() / "jiading" / _FILES[kind])
+def corrupted_file(draw, plan_id: str):
+    kind = draw(st.sampled_from(_kinds(plan_id)))
+    tree = read_toml(plans_dir() / plan_id / _FILES[kind])
     places = [p for p, _ in _paths(tree)]
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(places))
@@ -222,33 +262,54 @@ def corrupted_file(draw):
     return kind, tree
 
 
-@pytest.mark.slow
-@SAFE
-@given(case=corrupted_file())
-def test_a_corrupt_file_of_any_kind_is_refused_or_accepted_never_a_traceback(tmp_path_factory, case):
-    kind, tree = case
-    folder = tmp_path_factory.mktemp("plan") / f"p{next(_COPIES)}"
-    shutil.copytree(plans_dir() / "jiading", folder)
-    target = folder / _FILES[kind]
-    target.write_text(dumps(tree), encoding="utf-8")
-    try:
-        check_file(target, kind)
-    except (ParameterError, ModelError):
-        pass
+def test_the_shipped_files_pass_the_check_the_fuzzing_uses():
+    """Without corruption every kind of file of both plans is accepted: a refusal in the fuzzing is the corruption's."""
+    assert "market" not in _kinds("yangpu") and "market" in _kinds("jiading")
+    for plan_id in SHIPPED:
+        for kind in _kinds(plan_id):
+            assert "OK" in check_file(plans_dir() / plan_id / _FILES[kind], kind)
 
 
 @pytest.mark.slow
-@SAFE
-@given(rows=st.lists(st.tuples(st.sampled_from([*PLAN.sector_ids, "robots", ""]),
-                               st.sampled_from(["31", "28", "99", ""]),
-                               st.sampled_from(["0.5", "1", "nan", "inf", "-1", "x", "", "1e308"]),
-                               st.sampled_from(["0", "0.2", "nan", ""]), st.sampled_from(["1", "1.5", "inf"]),
-                               st.sampled_from(["1", "%", ""]), st.sampled_from(["s", ""])), max_size=12))
-def test_a_corrupt_concordance_is_refused_or_accepted_never_a_traceback(tmp_path_factory, rows):
-    f: Path = tmp_path_factory.mktemp("conc") / "concordance.csv"
-    f.write_text("focus_sector,io_code,share,low,high,unit,source\n" + "".join(",".join(r) + "\n" for r in rows),
-                 encoding="utf-8")
-    try:
-        check_file(f, "concordance")
-    except ParameterError:
-        pass
+@pytest.mark.parametrize("plan_id", sorted(SHIPPED))
+def test_a_corrupt_file_of_any_kind_is_refused_or_accepted_never_a_traceback(tmp_path_factory, plan_id):
+    @settings(SAFE, max_examples=SHIPPED[plan_id][1])
+    @given(case=corrupted_file(plan_id))
+    def check(case):
+        kind, tree = case
+        folder = tmp_path_factory.mktemp("plan") / f"p{next(_COPIES)}"
+        shutil.copytree(plans_dir() / plan_id, folder)
+        target = folder / _FILES[kind]
+        target.write_text(dumps(tree), encoding="utf-8")
+        try:
+            check_file(target, kind)
+        except (ParameterError, ModelError):
+            pass
+
+    check()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("plan_id", sorted(SHIPPED))
+def test_a_corrupt_concordance_is_refused_or_accepted_never_a_traceback(tmp_path_factory, plan_id):
+    ctx, examples = SHIPPED[plan_id]
+
+    @settings(SAFE, max_examples=examples)
+    @given(rows=st.lists(st.tuples(st.sampled_from([*ctx.plan.sector_ids, "robots", ""]),
+                                   st.sampled_from(["31", "28", "99", ""]),
+                                   st.sampled_from(["0.5", "1", "nan", "inf", "-1", "x", "", "1e308"]),
+                                   st.sampled_from(["0", "0.2", "nan", ""]), st.sampled_from(["1", "1.5", "inf"]),
+                                   st.sampled_from(["1", "%", ""]), st.sampled_from(["s", ""])), max_size=12))
+    def check(rows):
+        folder = tmp_path_factory.mktemp("conc") / f"p{next(_COPIES)}"
+        shutil.copytree(plans_dir() / plan_id, folder)
+        f: Path = folder / "io" / "concordance.csv"           # inside a copy of the plan: its sectors apply
+        f.write_text("focus_sector,io_code,share,low,high,unit,source\n"
+                     + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+        try:
+            summary = check_file(f, "concordance")
+        except ParameterError:
+            return
+        assert f"plan {plan_id!r}" in summary
+
+    check()

@@ -3,7 +3,10 @@
 The residual of observation *i* is its log error standardised by its class scale,
 :math:`r_i(\\theta) = \\ln(m_i(\\theta)/y_i)/\\sigma_i` (a censored figure contributes
 :math:`\\sqrt{-2\\ln\\Phi(z_i)}`), and :math:`\\hat\\theta = \\arg\\min \\sum_i r_i^2` within the
-parameters' ``low``/``high`` (``scipy.optimize.least_squares``, trust-region reflective).
+parameters' ``low``/``high`` (``scipy.optimize.least_squares``, trust-region reflective). The search
+range must lie within the bounds of each key (:mod:`jdmodel.params.schema`, the bounds every file is
+checked against): a range that leaves them is refused before any run, so an estimate outside them
+cannot come out, and each estimate is checked again before it is used or written.
 Standard errors come from the Jacobian at the optimum,
 :math:`\\mathrm{Cov}(\\hat\\theta) = s^2 (J^\\top J)^{-1}` with :math:`s^2 = \\sum r_i^2/(m - n)`
 The class scales are the stated error model, so by default :math:`s^2 = 1` (``absolute_sigma=True``,
@@ -16,7 +19,6 @@ errors when the model fits worse than the class scales allow.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from jdmodel.expost.operator import (
     observations,
     scenario_shares,
 )
+from jdmodel.params.rules import Bounds, finite
 from jdmodel.params.scenario import Scenario, load_scenario
 
 
@@ -131,14 +134,16 @@ def calibrate(scenario: Scenario | str = "baseline", observed=None, free: Sequen
     observed : str, path or sequence of Observation
     free : sequence of str
         Dotted keys of scalar parameters to estimate (default :func:`default_free`); each needs
-        ``low``/``high`` in its file, or an entry in ``bounds``.
+        ``low``/``high`` in its file, or an entry in ``bounds``. The search stays within that range.
     errors : ErrorModel, optional
         Class scales and shares (default ``parameters/expost.toml``).
     io : bool
         Simulate with the input–output block, so that GDP figures enter the fit (off by default:
         the free parameters rarely govern the rest of the district economy).
     bounds : mapping, optional
-        ``key → (low, high)`` replacing a parameter's own range.
+        ``key → (low, high)`` replacing a free parameter's own range (canonical units); the range must
+        lie within the key's bounds (docs/parameters.md; open bounds exclusive), as ``low``/``high`` in
+        a file must.
     absolute_sigma : bool
         True (default): covariance (JᵀJ)⁻¹ of the standardised residuals, trusting the class scales;
         False: rescaled by Σr²/(m − n) over the terms that depend on the free parameters.
@@ -148,6 +153,16 @@ def calibrate(scenario: Scenario | str = "baseline", observed=None, free: Sequen
     Returns
     -------
     CalibrationResult
+        Every estimate lies within its search range, hence within its key's bounds.
+
+    Raises
+    ------
+    ParameterError
+        Before any run: a free key that is unknown, not a scalar, listed twice or without a range;
+        a ``bounds=`` entry for a key that is not free, or a range that is not ``low < high`` of
+        finite numbers or leaves the key's bounds (the message names the key, the range and the
+        bounds). After the fit: an estimate outside its range or bounds (which the bounded search
+        does not give), before it is used or written.
 
     Examples
     --------
@@ -181,6 +196,7 @@ def calibrate(scenario: Scenario | str = "baseline", observed=None, free: Sequen
     x0 = np.clip([float(sc[k]) for k in free], lo, hi)
     fit = least_squares(residuals, x0, bounds=(lo, hi), x_scale=hi - lo, diff_step=1e-6, method="trf")
     est = dict(zip(free, map(float, fit.x), strict=True))
+    _check_estimates(sc, est, lo, hi)           # before the estimates are used or written
     # a term whose derivative is rounding noise (e.g. a January–October figure when only the share is
     # free: the share cancels through the base year) carries no information on the free parameters
     jac = np.asarray(fit.jac)
@@ -208,12 +224,31 @@ def calibrate(scenario: Scenario | str = "baseline", observed=None, free: Sequen
         message=str(fit.message), matched=final, projections=_projections(sc, calibrated))
 
 
+def _key_bounds(sc: Scenario, key: str) -> Bounds:
+    """The schema bounds of a parameter of ``sc`` (canonical units), as every file is checked against."""
+    from jdmodel.params.leaf import bounds_of
+    from jdmodel.params.schema import spec_for
+
+    spec, _ = spec_for(key, sc.plan)
+    return bounds_of(spec) if spec is not None else Bounds()
+
+
 def _bounds(sc: Scenario, free: tuple[str, ...], given: Mapping[str, tuple[float, float]]):
+    """The search range of each free parameter: ``bounds=`` or its ``low``/``high``, within the key's bounds.
+
+    A range that leaves the bounds of its key (docs/parameters.md) is refused before any run, so the
+    bounded search can never return a value a parameter file could not hold.
+    """
     if not free:
         raise ParameterError("calibrate: give at least one free parameter (--free KEY)")
     if len(set(free)) != len(free):
         raise ParameterError(f"calibrate: a free parameter is listed twice: {list(free)}")
+    if not isinstance(given, Mapping):
+        raise ParameterError(f"calibrate: bounds= must be a mapping key -> (low, high), got {given!r}")
     lo, hi, probs = [], [], []
+    for k in given:
+        if k not in free:
+            probs.append(f"bounds={{{k!r}: ...}}: {k!r} is not a free parameter (free: {', '.join(free)})")
     for k in free:
         p = sc.params.get(k)
         if p is None:
@@ -223,16 +258,46 @@ def _bounds(sc: Scenario, free: tuple[str, ...], given: Mapping[str, tuple[float
             probs.append(f"{k}: only a scalar parameter can be calibrated (this one is a "
                          f"{'switch' if isinstance(p.value, bool) else 'per-year path'})")
             continue
-        a, b = given.get(k, (p.low, p.high))
-        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)) or a >= b:
-            probs.append(f"{k}: needs a range low < high to search in (got low={a}, high={b}); "
-                         "give one in the parameter file or in bounds=")
+        pair = given.get(k, (p.low, p.high))
+        where = "bounds=" if k in given else "its low/high"
+        if isinstance(pair, np.ndarray) and pair.ndim == 1:
+            pair = tuple(pair.tolist())
+        if not (isinstance(pair, Sequence) and not isinstance(pair, str) and len(pair) == 2):
+            probs.append(f"{k}: bounds= gives {pair!r}; expected a pair (low, high)")
+            continue
+        a, b = pair
+        if not (finite(a) and finite(b)) or a >= b:
+            probs.append(f"{k}: needs a range low < high of finite numbers to search in (got low={a!r}, "
+                         f"high={b!r} from {where}); give one in the parameter file or in bounds=")
+            continue
+        key_bounds = _key_bounds(sc, k)
+        outside = [f"{name} {v:g} must be {bad}" for name, v in (("low", a), ("high", b))
+                   if (bad := key_bounds.violation(float(v))) is not None]
+        if outside:
+            probs.append(f"{k}: the search range [{a:g}, {b:g}] (from {where}) leaves the bounds of this key: "
+                         f"{'; '.join(outside)} (bounds: {key_bounds.text(p.unit)}; docs/parameters.md)")
             continue
         lo.append(float(a))
         hi.append(float(b))
     if probs:
         raise ParameterError("calibrate: invalid free parameters", probs)
     return np.array(lo), np.array(hi)
+
+
+def _check_estimates(sc: Scenario, est: Mapping[str, float], lo: np.ndarray, hi: np.ndarray) -> None:
+    """Refuse an estimate outside its search range or its key's bounds (the bounded search never gives one)."""
+    probs = []
+    for (k, x), a, b in zip(est.items(), lo, hi, strict=True):
+        key_bounds = _key_bounds(sc, k)
+        bad = None if finite(x) else "finite"
+        bad = bad or key_bounds.violation(x)
+        if bad is not None:
+            probs.append(f"{k}: estimate {x!r} must be {bad} (bounds: {key_bounds.text(sc.params[k].unit)})")
+        elif not a <= x <= b:
+            probs.append(f"{k}: estimate {x:g} lies outside its search range [{a:g}, {b:g}]")
+    if probs:
+        raise ParameterError("calibrate: the optimiser returned values outside their bounds; nothing was used or "
+                             "written", probs)
 
 
 def _covariance(jac: np.ndarray, fun: np.ndarray, absolute_sigma: bool, n: int) -> tuple[np.ndarray, bool]:

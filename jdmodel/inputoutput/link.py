@@ -74,18 +74,55 @@ class RegionalIO:
             object.__setattr__(self, "output_ratio", np.ones(self.concordance.shape[0]))
 
 
-_SETTING_KEYS = ("method", "delta", "output_ratio")
+def _checked_settings(settings: Any, folder: str) -> tuple[tuple[str, Any], ...]:
+    """The settings checked like the same keys in the plan's files, as a hashable key of canonical values.
 
+    Keys of ``io/region.toml`` (and ``method``, ``delta``) go through the file's rules
+    (:func:`jdmodel.params.iofiles.check_overrides`); each ratio of ``output_ratio`` through the
+    bounds of ``sectors.<s>.margin`` (the parameter the engine passes in its place). Every problem
+    is reported together in one :class:`ParameterError` naming the setting, the value and what was
+    expected.
+    """
+    if settings is None:
+        return ()
+    if not isinstance(settings, Mapping):
+        raise ParameterError(f"load_regional: settings must be a mapping of setting -> value, e.g. {{'delta': 0.15}}, "
+                             f"got {settings!r}")
+    if not settings:
+        return ()
+    from jdmodel.params.iofiles import check_overrides
+    from jdmodel.params.leaf import bounds_of
+    from jdmodel.params.loader import Problems
+    from jdmodel.params.plan import load_plan
+    from jdmodel.params.rules import number
+    from jdmodel.params.schema import SCHEMA
 
-def _frozen(settings: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
-    items = []
-    for k, v in sorted((settings or {}).items()):
-        if isinstance(v, Mapping):
-            v = tuple(sorted(v.items()))
-        elif isinstance(v, (list, np.ndarray)):
-            v = tuple(np.asarray(v).tolist())
-        items.append((k, v))
-    return tuple(items)
+    plan = load_plan(folder)
+    probs = Problems(f"load_regional settings on {plan.id}/io/region.toml")
+    items: list[tuple[str, Any]] = []
+    if "output_ratio" in settings:
+        spec = settings["output_ratio"]
+        bounds = bounds_of(SCHEMA["sectors.{sector}.margin"])
+        if not isinstance(spec, Mapping):
+            probs.add("output_ratio", f"{spec!r}: expected a mapping sector -> IO gross output per unit of measured "
+                                      f"output ({bounds.text()}), e.g. {{{plan.sector_ids[0]!r}: 1.0}}")
+        else:
+            ratios = {}
+            for s, r in spec.items():
+                if s not in plan.sector_ids:
+                    probs.add(f"output_ratio.{s}", f"not a sector of plan {plan.id!r} (expected some of "
+                                                   f"{', '.join(plan.sector_ids)})")
+                    continue
+                got = number(r, f"output_ratio.{s}", probs, bounds)     # the bounds of sectors.<s>.margin
+                if got is not None:
+                    ratios[s] = got
+            items.append(("output_ratio", tuple((s, ratios[s]) for s in plan.sector_ids if s in ratios)))
+    region = {k: v for k, v in settings.items() if k != "output_ratio"}
+    values = check_overrides(region, data.regional_inputs(plan=plan), "", also=("output_ratio",),
+                             probs=probs) if region else {}
+    probs.raise_if_any("invalid settings")
+    items += [(k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()]
+    return tuple(sorted(items))
 
 
 def regional_table(settings: Mapping[str, Any] | None = None, plan=None) -> IOTable:
@@ -96,7 +133,8 @@ def regional_table(settings: Mapping[str, Any] | None = None, plan=None) -> IOTa
     >>> regional_table().source[:25]
     'regionalised (FLQ, delta='
     """
-    return _regional_cached(_frozen(settings), _plan_folder(plan))[0]
+    folder = _plan_folder(plan)
+    return _regional_cached(_checked_settings(settings, folder), folder)[0]
 
 
 def _plan_folder(plan) -> str:
@@ -118,51 +156,61 @@ def load_regional(settings: Mapping[str, Any] | None = None, plan=None) -> Regio
         Overrides: ``"method"`` ("slq", "cilq", "flq", "aflq"), ``"delta"``, any dotted key of
         ``io/region.toml`` (e.g. ``"assumptions.industry_share.18": 0.65``) and
         ``"output_ratio"``: a mapping sector -> IO gross output per unit of measured output (default ones;
-        the engine passes the scenario's margins to :func:`economy_wide` instead).
+        the engine passes the scenario's margins to :func:`economy_wide` instead). Each value is
+        checked like the same key in the plan's files: a key of ``region.toml`` by the file's rules
+        (its kind, its bounds, the rules between keys; a bare number is in the key's canonical unit,
+        a table ``{value, unit, source, low, high}`` is read as in the file), a ratio of
+        ``output_ratio`` by the bounds of ``sectors.<s>.margin``. The file's own ``low``/``high`` of a
+        key do not bound an override (a sensitivity run may leave them).
     plan : str, Path or Plan, optional
         The plan (default: the default plan).
+
+    Raises
+    ------
+    ParameterError
+        An unknown setting, a value of the wrong type or out of its key's bounds, or values that do
+        not hold together; every problem is listed with the setting, the value and what was expected.
 
     Examples
     --------
     >>> io = load_regional()
     >>> io.A.shape, io.concordance.shape, [io.codes[j] for j in io.exogenous]
     ((42, 42), (5, 42), ['18', '20', '28', '29', '31', '34', '41'])
+    >>> load_regional({"delta": 1.5})
+    Traceback (most recent call last):
+    ...
+    jdmodel.errors.ParameterError: invalid settings
+      - load_regional settings on jiading/io/region.toml: delta: value 1.5 must be < 1 (bounds: ≥ 0 and < 1)
     """
-    return _regional_cached(_frozen(settings), _plan_folder(plan))[1]
+    folder = _plan_folder(plan)
+    return _regional_cached(_checked_settings(settings, folder), folder)[1]
 
 
 @lru_cache(maxsize=32)
 def _regional_cached(key: tuple[tuple[str, Any], ...], folder: str) -> tuple[IOTable, RegionalIO]:
+    """Build the table for settings already checked (:func:`_checked_settings`)."""
     from jdmodel.params.plan import load_plan
 
     plan = load_plan(folder)
-    settings = {k: dict(v) if isinstance(v, tuple) and v and isinstance(v[0], tuple) else v for k, v in key}
+    settings = dict(key)
     inputs = data.regional_inputs(plan=plan)
-    unknown = [k for k in settings if k not in _SETTING_KEYS and k not in inputs]
-    if unknown:
-        raise ParameterError(f"load_regional: unknown setting(s) {unknown}; expected 'method', 'delta', "
-                             f"'output_ratio' or a key of {plan.id}/io/region.toml, e.g. "
-                             "'assumptions.industry_share.18'")
     values = {k: e["value"] for k, e in inputs.items()}
-    values.update({k: v for k, v in settings.items() if k in inputs})
-    method = settings.get("method", values["regionalisation.method"])
-    delta = float(settings.get("delta", values["regionalisation.delta"]))
+    values.update({k: v for k, v in settings.items() if k != "output_ratio"})
+    method = values["regionalisation.method"]
+    delta = float(values["regionalisation.delta"])
     table_name = str(values.get("regionalisation.table", data.DEFAULT_TABLE))
     national = data.load_national(table_name)
     try:
         x_region = data.regional_output(national, values, data.national_groups(table_name))
         table, _ = regionalise(national, x_region, method=method, delta=delta)
     except ParameterError as err:   # inputs valid one by one that do not hold together: name the file
-        raise ParameterError(f"{plan.file('io') / 'region.toml'}: {err}") from None
+        given = {k: v for k, v in settings.items() if k != "output_ratio"}
+        with_settings = f" with the settings {given}" if given else ""
+        raise ParameterError(f"{plan.file('io') / 'region.toml'}{with_settings}: {err}") from None
     C = data.load_concordance(table.codes, plan=plan)
     sectors = plan.sector_ids
-    ratio = np.ones(len(sectors))
-    spec = settings.get("output_ratio", True)
-    if isinstance(spec, Mapping):
-        bad = [s for s in spec if s not in sectors]
-        if bad:
-            raise ParameterError(f"load_regional: output_ratio names sectors {bad} that plan {plan.id!r} lacks")
-        ratio = np.array([float(spec.get(s, r)) for s, r in zip(sectors, ratio, strict=True)])
+    given_ratio = dict(settings.get("output_ratio", ()))
+    ratio = np.array([given_ratio.get(s, 1.0) for s in sectors])
     va_coef = np.where(table.x > 0, np.divide(table.v, table.x, out=np.zeros(table.n), where=table.x > 0),
                        national.v / national.x)
     arrays = [table.A.copy(), table.x.copy(), table.f.copy(), va_coef, C, np.flatnonzero(C.sum(axis=0) > 0), ratio]

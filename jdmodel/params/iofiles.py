@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,92 @@ def read_region(path: Path) -> dict[str, dict[str, Any]]:
     probs.raise_if_any("invalid regional inputs")
     _cross(out, probs)
     probs.raise_if_any("invalid regional inputs")
+    return out
+
+
+#: Short names :func:`jdmodel.inputoutput.load_regional` accepts for two keys of ``region.toml``.
+SHORT_NAMES = {"method": "regionalisation.method", "delta": "regionalisation.delta"}
+#: The published aggregates the regional size vector reads (other ``published.*`` keys are informational).
+_READ_PUBLISHED = ("published.gdp", "published.industrial_output", "published.merchandise_sales",
+                   "published.services_revenue")
+
+
+def check_overrides(overrides: Mapping[str, Any], inputs: Mapping[str, dict[str, Any]],
+                    where: str, also: tuple[str, ...] = (), probs: Problems | None = None) -> dict[str, Any]:
+    """Overrides of ``region.toml`` keys checked by the rules the file's values go through: key → canonical value.
+
+    A bare value is in the key's canonical unit (亿元 for money, 1 for ratios) and needs no source or
+    range; a table ``{ value, unit, source, low, high }`` is read exactly as in the file. Each value
+    must be of the key's kind (a number, one of the choices, text, a list of codes) and within the
+    key's bounds (:data:`REGION`); the rules between keys (:func:`_cross`) then hold for the file's
+    values with the overrides in place. A key must be a key of :data:`REGION` (``method`` and
+    ``delta`` stand for ``regionalisation.method`` and ``regionalisation.delta``); a ``published.*``
+    key the file lacks and the size vector does not read would change nothing and is refused as unknown.
+
+    Parameters
+    ----------
+    overrides : mapping
+        Dotted key (or short name) → bare value or table.
+    inputs : mapping
+        The file's entries (:func:`read_region`).
+    where : str
+        What the messages name as the place of the problem.
+    also : tuple of str
+        Other names the caller accepts (said in the message on an unknown key).
+    probs : Problems, optional
+        Problems the caller found already, reported with these (its place replaces ``where``).
+
+    Raises
+    ------
+    ParameterError
+        Listing every problem, each naming the key, the value and what was expected.
+
+    Examples
+    --------
+    >>> from jdmodel.inputoutput.data import regional_inputs
+    >>> check_overrides({"delta": 0.15}, regional_inputs(), "settings")
+    {'regionalisation.delta': 0.15}
+    >>> check_overrides({"delta": 1.5}, regional_inputs(), "settings")
+    Traceback (most recent call last):
+    ...
+    jdmodel.errors.ParameterError: invalid settings
+      - settings: delta: value 1.5 must be < 1 (bounds: ≥ 0 and < 1)
+    """
+    probs = probs if probs is not None else Problems(where)
+    out: dict[str, Any] = {}
+    named: dict[str, str] = {}
+    for name, raw in overrides.items():
+        key = SHORT_NAMES.get(name, name)
+        entry, _ = _entry_for(key) if isinstance(key, str) else (None, None)
+        if entry is not None and key.startswith("published.") and key not in REGION and key not in inputs \
+                and key not in _READ_PUBLISHED:
+            entry = None
+        if entry is None:
+            import difflib
+
+            known = [*SHORT_NAMES, *also, *inputs, *(k for k in REGION if "{" not in k), *_READ_PUBLISHED]
+            close = difflib.get_close_matches(str(name), known, n=1)
+            probs.add(str(name), "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
+                      + f"; expected {', '.join(map(repr, (*SHORT_NAMES, *also)))} or a key of region.toml: "
+                      + ", ".join(k for k in REGION if k != "published.{name}") + " or another published.* "
+                      "key of the file")
+            continue
+        if key in named:
+            probs.add(str(name), f"given twice, as {named[key]!r} and as {name!r}: give one")
+            continue
+        named[key] = name
+        if isinstance(raw, Mapping):
+            table = dict(raw)
+        else:
+            table = {"value": list(raw) if isinstance(raw, tuple) else raw, "source": "override"}
+            if entry.kind == "number":
+                table["unit"] = canonical_unit(entry.dimension)
+        got = _region_value(str(name), table, entry, probs)
+        if got is not None:
+            out[key] = got["value"]
+    probs.raise_if_any("invalid settings")
+    _cross({**inputs, **{k: {"value": v} for k, v in out.items()}}, probs)
+    probs.raise_if_any("invalid settings")
     return out
 
 
