@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from jdmodel import diagnose, growth
+from jdmodel import _jit, diagnose, growth
 
 Array = NDArray[np.float64]
 Noise = Callable[[str, tuple[int, ...]], Array]
@@ -27,6 +27,9 @@ SECTOR_PARAMS = ("base_output", "margin", "va_share", "pre_growth", "depreciatio
 #: per-sector parameters that default to zero when a plan declares no shock
 OPTIONAL_SECTOR_PARAMS = ("shock", "rebound")
 LEVERS = ("funds", "talent", "land")
+#: the per-sector parameters of a lever year's state update, in the order ``growth.year_into`` takes them
+_STEP_PARAMS = ("depreciation", "investment_rate", "leverage", "talent_attrition", "talent_organic", "tfp_growth",
+                "infra_effect", "environment_effect")
 #: the growth block's results, checked to be finite and non-negative as soon as they are computed
 _CHECKED = ("capital", "talent", "land", "tfp", "value_added", "output")
 
@@ -159,23 +162,31 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
     # the state stays in C-ordered (D, S) arrays, on which numpy's vectorised power runs; the paths are
     # stored year-major, (Y, D, S), so that a year is one contiguous copy, and returned as (D, Y, S) views
     names = ("value_added", "capital", "talent", "land", "tfp")
-    out = {name: np.moveaxis(np.empty((len(years), x.n_draws, len(sectors))), 0, 1) for name in names}
+    store = {name: np.empty((len(years), x.n_draws, len(sectors))) for name in names}
+    out = {name: np.moveaxis(arr, 0, 1) for name, arr in store.items()}
     for name, arr in zip(names, (V, K, H, L, A), strict=True):
-        out[name][:, 0] = arr
+        store[name][0] = arr
+    compiled = _jit.enabled()
     for t in range(n_lever_years):
-        K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
-                                x.levers["funds"][:, :, t])
-        H = growth.talent_step(H, p["talent_attrition"], p["talent_organic"], x.levers["talent"][:, :, t])
-        granted, remaining = growth.land_grant(x.levers["land"][:, :, t], remaining)
-        granted_path[:, :, t] = granted
-        L = L + granted
-        A = growth.tfp_step(A, p["tfp_growth"], p["infra_effect"], d_infra[:, t, None],
-                            p["environment_effect"], d_env[:, t, None])
+        if compiled:            # capital, talent, land and TFP in one pass over the draws, the same bits
+            growth.year_into(t, K, H, L, A, V, *(p[k] for k in _STEP_PARAMS), x.levers["funds"], x.levers["talent"],
+                             x.levers["land"], d_infra, d_env, remaining, granted_path, store["capital"],
+                             store["talent"], store["land"], store["tfp"])
+        else:
+            K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
+                                    x.levers["funds"][:, :, t])
+            H = growth.talent_step(H, p["talent_attrition"], p["talent_organic"], x.levers["talent"][:, :, t])
+            granted, remaining = growth.land_grant(x.levers["land"][:, :, t], remaining)
+            granted_path[:, :, t] = granted
+            L = L + granted
+            A = growth.tfp_step(A, p["tfp_growth"], p["infra_effect"], d_infra[:, t, None],
+                                p["environment_effect"], d_env[:, t, None])
+            for name, arr in zip(names[1:], (K, H, L, A), strict=True):
+                store[name][t + 1] = arr
         V = growth.cobb_douglas(A, K, H, L, p["alpha"], p["beta"], p["gamma"])
         if market is not None:
             V = market.value_added(V, K, H, L, t + 1)
-        for name, arr in zip(names, (V, K, H, L, A), strict=True):
-            out[name][:, t + 1] = arr
+        store["value_added"][t + 1] = V
     for t in _shock_years(plan, len(years)):      # the measured year, shock included (d = 0 elsewhere)
         out["value_added"][:, t] *= 1.0 + dev[:, t]
     out["output"] = out["value_added"] / ratio[:, None, :]
@@ -215,11 +226,22 @@ class _MarketSector:
         self.ratio, self.alpha, self.beta, self.gamma = ratio, alpha, beta, gamma
 
     def value_added(self, V, K, H, L, t):
-        j = self.j
-        q = K[:, j] ** self.alpha * H[:, j] ** self.beta * L[:, j] ** self.gamma
+        q = _inputs_index(self.j, K, H, L, self.alpha, self.beta, self.gamma)
         out = V.copy()
-        out[:, j] = growth.market_share_output(self.share0, q / self.q0, self.eps, self.levels[:, t]) * self.ratio
+        out[:, self.j] = growth.market_share_output(self.share0, q / self.q0, self.eps, self.levels[:, t]) * self.ratio
         return out
+
+
+def _inputs_index(j: int, K: Array, H: Array, L: Array, alpha: Array, beta: Array, gamma: Array) -> Array:
+    """:math:`K^\\alpha H^\\beta L^\\gamma` of sector ``j``, on contiguous copies of its columns.
+
+    numpy's vectorised ``power`` takes a strided input only when the memory it spans does not reach
+    the result's, and otherwise falls back to the C library's, which can differ in the last bit: on a
+    column of a (draw, sector) array that depends on where the allocator puts the result, so the
+    same draw could give different bits from one call to the next.
+    """
+    k, h, l_ = (np.ascontiguousarray(a[:, j]) for a in (K, H, L))
+    return k ** alpha * h ** beta * l_ ** gamma
 
 
 def _market(plan, options, values, n, years, sectors, M_trend0, K, H, L, p) -> _MarketSector | None:
@@ -234,8 +256,8 @@ def _market(plan, options, values, n, years, sectors, M_trend0, K, H, L, p) -> _
     j = sectors.index(plan.market.sector)
     g = _per_draw(values["market.growth"], n)
     levels = np.broadcast_to(plan.market.path(years, g), (n, len(years)))
-    a, b, c = (p[k][:, j] for k in ("alpha", "beta", "gamma"))
-    q0 = K[:, j] ** a * H[:, j] ** b * L[:, j] ** c
+    a, b, c = (np.ascontiguousarray(p[k][:, j]) for k in ("alpha", "beta", "gamma"))
+    q0 = _inputs_index(j, K, H, L, a, b, c)
     share0 = M_trend0[:, j] / levels[:, 0]
     return _MarketSector(j, levels, share0, q0, _per_draw(values["market.share_elasticity"], n),
                          p["margin"][:, j] * p["va_share"][:, j], a, b, c)
@@ -250,7 +272,8 @@ def _shock_years(plan, n_years: int) -> list[int]:
 
 
 def _per_draw(value, n: int) -> Array:
-    return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n,))
+    """``value`` as (n,): a view of one number, or the draws' values, contiguous (see :func:`_inputs_index`)."""
+    return np.broadcast_to(np.ascontiguousarray(np.asarray(value, dtype=float).reshape(-1)), (n,))
 
 
 def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None, sectors: tuple[str, ...],

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from jdmodel._jit import jit
+
 Array = NDArray[np.float64]
 
 
@@ -232,3 +234,43 @@ def linked_indicator(base_value: Array, output: Array, base_output: Array, elast
     110.0
     """
     return base_value * (output / base_output) ** elasticity
+
+
+@jit
+def year_into(t, K, H, L, A, V, depreciation, investment_rate, leverage, attrition, organic, tfp_growth, infra_effect,
+              environment_effect, funds, talent, land, d_infra, d_environment, remaining, granted, path_K, path_H,
+              path_L, path_A):
+    """Lever year ``t`` of the growth block, before output, for every draw in one pass (compiled).
+
+    Updates the state ``K``, ``H``, ``L``, ``A`` (draw, sector) and ``remaining`` (draw,) in place,
+    writes the land granted into ``granted[:, :, t]`` and the new state into ``path_*[t + 1]`` (paths
+    stored year-major). Every number is what :func:`capital_step` (with investment ``s V``),
+    :func:`talent_step`, :func:`land_grant` and :func:`tfp_step` return, operation by operation in
+    the same order (strict IEEE arithmetic, no fused multiply–add), so the two give the same bits;
+    this walks each draw's state once instead of some forty whole-array passes. ``funds``,
+    ``talent``, ``land``: lever paths (draw, sector, lever year); ``d_infra``, ``d_environment``:
+    (draw, lever year).
+    """
+    D, S = K.shape
+    for d in range(D):
+        total = land[d, 0, t]                      # requests, summed as sector_sum does
+        for s in range(1, S):
+            total += land[d, s, t]
+        rem = remaining[d]
+        scale = rem / (total if total > 0 else 1.0) if total > rem else 1.0
+        used = 0.0
+        for s in range(S):
+            g = land[d, s, t] * scale
+            granted[d, s, t] = g
+            used = g if s == 0 else used + g
+            K[d, s] = (1.0 - depreciation[d, s]) * K[d, s] + investment_rate[d, s] * V[d, s] + leverage[d, s] * funds[d, s, t]
+            H[d, s] = (1.0 - attrition[d, s]) * H[d, s] + organic[d, s] + talent[d, s, t]
+            L[d, s] = L[d, s] + g
+            A[d, s] = A[d, s] * (1.0 + tfp_growth[d, s] + infra_effect[d, s] * d_infra[d, t]
+                                 + environment_effect[d, s] * d_environment[d, t])
+            path_K[t + 1, d, s] = K[d, s]
+            path_H[t + 1, d, s] = H[d, s]
+            path_L[t + 1, d, s] = L[d, s]
+            path_A[t + 1, d, s] = A[d, s]
+        left = rem - used
+        remaining[d] = 0.0 if left < 0.0 else left     # np.maximum(left, 0.0), NaN kept

@@ -107,3 +107,57 @@ def test_land_budget_binds_pro_rata():
     granted, remaining = growth.land_grant(np.array([[4.0, 6.0], [1.0, 1.0]]), np.array([5.0, 10.0]))
     np.testing.assert_allclose(granted, [[2.0, 3.0], [1.0, 1.0]])
     np.testing.assert_allclose(remaining, [0.0, 8.0])
+
+
+def _numpy_year(t, K, H, L, A, V, prm, funds, talent, land, d_infra, d_env, remaining):
+    """One lever year with the documented numpy functions, as the engine runs them without numba."""
+    K = growth.capital_step(K, prm["depreciation"], prm["investment_rate"] * V, prm["leverage"], funds[:, :, t])
+    H = growth.talent_step(H, prm["talent_attrition"], prm["talent_organic"], talent[:, :, t])
+    granted, remaining = growth.land_grant(land[:, :, t], remaining)
+    A = growth.tfp_step(A, prm["tfp_growth"], prm["infra_effect"], d_infra[:, t, None], prm["environment_effect"],
+                        d_env[:, t, None])
+    return K, H, L + granted, A, granted, remaining
+
+
+@pytest.mark.parametrize("S", [1, 5, 9])
+def test_compiled_lever_year_gives_the_numpy_bits(S):
+    """``year_into`` against the numpy functions: equal to the bit, with the land budget binding in some
+    draws and not in others, zero requests, lever paths shared by every draw, and NaN carried through."""
+    from jdmodel import _jit
+    from jdmodel.engine import _STEP_PARAMS
+
+    if not _jit.enabled():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(S)
+    D, T = 600, 4
+    prm = {k: rng.uniform(0.0, 0.3, (D, S)) for k in _STEP_PARAMS}
+    prm["talent_organic"] = rng.uniform(0, 500, (D, S))
+    prm["leverage"] = rng.uniform(0.5, 3.0, (D, S))
+    K, H, L, A, V = (rng.uniform(1.0, 1e3, (D, S)) for _ in range(5))
+    funds, talent = rng.uniform(0, 5, (D, S, T)), np.broadcast_to(rng.uniform(0, 300, (1, S, T)), (D, S, T))
+    land = rng.uniform(0, 10, (D, S, T))
+    land[::7] = 0.0                                       # nothing requested
+    remaining = rng.uniform(0, 40, D)                     # binds in some draws, not in others
+    K[3, 0] = np.nan
+    d_infra, d_env = rng.normal(0, 0.05, (D, T)), rng.normal(0, 0.05, (D, T))
+    state = [a.copy() for a in (K, H, L, A)]
+    left, granted = remaining.copy(), np.zeros((D, S, T))
+    paths = [np.zeros((T + 1, D, S)) for _ in range(4)]
+    ref = (K, H, L, A, remaining)
+    for t in range(T):
+        growth.year_into(t, *state, V, *(prm[k] for k in _STEP_PARAMS), funds, talent, land, d_infra, d_env, left,
+                         granted, *paths)
+        *new, g, rem = _numpy_year(t, *ref[:4], V, prm, funds, talent, land, d_infra, d_env, ref[4])
+        ref = (*new, rem)
+        for got, want in zip(state + [left, granted[:, :, t]], new + [rem, g], strict=True):
+            assert np.array_equal(got, want, equal_nan=True)
+        for path, want in zip(paths, new, strict=True):
+            assert np.array_equal(path[t + 1], want, equal_nan=True)
+    assert (left == 0).any() and (left > 0).any()         # the budget bound in some draws only
+    assert np.isnan(state[0][3, 0]) and not np.isnan(state[0][4, 0])
+
+
+def test_sector_sum_adds_sectors_in_order():
+    a = np.array([[1e16, 1.0, 1.0, -1e16]])
+    assert growth.sector_sum(a)[0] == ((1e16 + 1.0) + 1.0) - 1e16          # 0.0, not 2.0: the order is fixed
+    assert growth.sector_sum(np.zeros((3, 0))).tolist() == [0.0, 0.0, 0.0]

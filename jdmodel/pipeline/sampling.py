@@ -52,7 +52,7 @@ def sample_values(sc: Scenario, draws: int, seed: int, design: str, start: int =
     """
     from jdmodel.pipeline.simulate import rederive
     from jdmodel.uncertainty.designs import unit_sample
-    from jdmodel.uncertainty.distributions import ppf
+    from jdmodel.uncertainty.distributions import ppf_columns
 
     stop = draws if stop is None else stop
     specs = [(k, t) for k, t in uncertain_parameters(sc) if not (fixed and k in fixed)]
@@ -65,9 +65,9 @@ def sample_values(sc: Scenario, draws: int, seed: int, design: str, start: int =
             from jdmodel.uncertainty.correlation import correlate
 
             u = correlate(u, corr)
-        sampled = np.empty((stop - start, len(specs)))
-        for j, (key, table) in enumerate(specs):
-            sampled[:, j] = ppf(table, u[:, j], default=DEFAULT_DIST, where=key)
+        sampled = np.empty((stop - start, len(specs)), order="F")      # a parameter's draws side by side
+        ppf_columns(specs, u, sampled, default=DEFAULT_DIST)
+        for j, key in enumerate(keys):
             values[key] = sampled[:, j]
     else:
         sampled = np.empty((stop - start, 0))

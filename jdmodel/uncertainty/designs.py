@@ -303,4 +303,6 @@ def unit_sample(design: str, n_total: int, k: int, seed: int, start: int = 0,
         u = uniforms(seed, "design:mc", np.arange(start, stop, dtype=np.int64), (k,))
     else:
         u = _lhs(n_total, k, seed, start, stop)
+        if _jit.enabled():
+            return u                  # the compiled columns are clipped as they are made
     return np.clip(u, U_MIN, U_MAX, out=u)
