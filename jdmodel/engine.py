@@ -91,7 +91,8 @@ def gather(values: Mapping[str, Array], sectors: tuple[str, ...], n_lever_years:
 
 
 def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ...]] | None = None,
-        options: Mapping[str, object] | None = None, noise: Noise | None = None, io=None) -> dict[str, Array]:
+        options: Mapping[str, object] | None = None, noise: Noise | None = None, io=None,
+        detail: bool = True) -> dict[str, Array]:
     r"""Run the model chain from the plan's base year to its horizon for every draw at once.
 
     Per sector (``jdmodel.growth``): value added :math:`V = A K^\alpha H^\beta L^\gamma` on capital
@@ -118,12 +119,16 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
         randomness, keyed by draw index; ``None`` gives their deterministic mean paths.
     io : RegionalIO, optional
         Regional input–output system; when given, economy-wide output follows.
+    detail : bool
+        False: leave out what a sweep does not reduce — the paths of capital, talent, land and TFP and
+        the counting models' expected paths — which the compiled loops then neither store nor read
+        (every other result is the same to the bit; without numba the paths are computed and dropped).
 
     Returns
     -------
     dict of arrays
         ``output`` (what the statistics measure), ``value_added``, ``capital``, ``talent``, ``land``,
-        ``tfp`` with dims (draw, year, sector); each total and linked indicator of the plan (draw,
+        ``tfp`` with dims (draw, year, sector) (the middle four only with ``detail``); each total and linked indicator of the plan (draw,
         year); ``market`` (draw, year) under the market-share variant; counting and IO results when
         those blocks run.
 
@@ -135,10 +140,10 @@ def run(values: Mapping[str, Array], *, plan, totals: Mapping[str, tuple[str, ..
     """
     # overflow and invalid operations are not warned about: every result is checked and named instead
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _run(values, plan, totals, options, noise, io)
+        return _run(values, plan, totals, options, noise, io, detail)
 
 
-def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
+def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[str, Array]:
     sectors = plan.sector_ids
     years = plan.years.all
     n_lever_years = len(plan.years.levers)
@@ -161,17 +166,23 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
 
     # the state stays in C-ordered (D, S) arrays, on which numpy's vectorised power runs; the paths are
     # stored year-major, (Y, D, S), so that a year is one contiguous copy, and returned as (D, Y, S) views
-    names = ("value_added", "capital", "talent", "land", "tfp")
+    compiled = _jit.enabled()
+    # without detail the compiled pass flags a bad state instead of storing the state paths
+    lean = compiled and not detail
+    names = ("value_added",) if lean else ("value_added", "capital", "talent", "land", "tfp")
     store = {name: np.empty((len(years), x.n_draws, len(sectors))) for name in names}
     out = {name: np.moveaxis(arr, 0, 1) for name, arr in store.items()}
-    for name, arr in zip(names, (V, K, H, L, A), strict=True):
+    for name, arr in zip(names, (V, K, H, L, A), strict=False):
         store[name][0] = arr
-    compiled = _jit.enabled()
+    bad = np.zeros(x.n_draws, dtype=np.bool_)
+    if lean and not diagnose.all_finite({"K": K, "H": H, "L": L, "A": A}, non_negative=True):
+        bad[:] = True
     for t in range(n_lever_years):
         if compiled:            # capital, talent, land and TFP in one pass over the draws, the same bits
             growth.year_into(t, K, H, L, A, V, *(p[k] for k in _STEP_PARAMS), x.levers["funds"], x.levers["talent"],
-                             x.levers["land"], d_infra, d_env, remaining, granted_path, store["capital"],
-                             store["talent"], store["land"], store["tfp"])
+                             x.levers["land"], d_infra, d_env, remaining, granted_path,
+                             *(store.get(k, store["value_added"]) for k in ("capital", "talent", "land", "tfp")),
+                             not lean, bad)
         else:
             K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
                                     x.levers["funds"][:, :, t])
@@ -200,12 +211,14 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
     for tid, members in (totals or {t.id: t.sectors for t in plan.totals}).items():
         out[tid] = growth.sector_sum(out["output"][:, :, [j for j, s in enumerate(sectors) if s in members]])
     out["land_granted"] = granted_path
-    if not diagnose.all_finite(out, _CHECKED, non_negative=True):
+    if not diagnose.all_finite(out, _CHECKED, non_negative=True) or bad.any():
+        if lean:                 # the paths name the cause
+            return _run(values, plan, totals, options, noise, io, detail=True)
         raise diagnose.growth_error(out, values, plan)
     implausible = diagnose.implausible_error(out, values, plan)
     if implausible is not None:
         raise implausible
-    out.update(_counting(x, out, granted_path, noise, sectors, len(years)))
+    out.update(_counting(x, out, granted_path, noise, sectors, len(years), detail))
     if io is not None:
         from jdmodel.inputoutput.link import economy_wide
 
@@ -215,6 +228,9 @@ def _run(values, plan, totals, options, noise, io) -> dict[str, Array]:
                                 margin=p["margin"]))
     if not diagnose.all_finite(out, [k for k in out if k not in _CHECKED]):
         raise diagnose.result_error(out, values, plan)
+    if not detail:
+        for name in ("capital", "talent", "land", "tfp"):
+            out.pop(name, None)
     return out
 
 
@@ -277,7 +293,7 @@ def _per_draw(value, n: int) -> Array:
 
 
 def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise | None, sectors: tuple[str, ...],
-              n_years: int) -> dict[str, Array]:
+              n_years: int, detail: bool) -> dict[str, Array]:
     """Run the counting models when they and their parameters are present."""
     if not any(k.startswith("counting.") for k in x.values):
         return {}
@@ -288,7 +304,7 @@ def _counting(x: Inputs, out: Mapping[str, Array], granted: Array, noise: Noise 
         {k: np.broadcast_to(np.asarray(v), (n, *np.shape(v)[1:])) for k, v in x.values.items()
          if k.startswith("counting.")},
         funds=x.levers["funds"], talent=x.levers["talent"], land=granted,
-        output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise, sectors=sectors)
+        output=np.moveaxis(out["output"], 1, 2), infra=x.infrastructure, noise=noise, sectors=sectors, detail=detail)
     res = {}
     for name, arr in counts.items():
         arr = np.asarray(arr)

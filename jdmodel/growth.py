@@ -25,6 +25,8 @@ outside it).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -239,12 +241,14 @@ def linked_indicator(base_value: Array, output: Array, base_output: Array, elast
 @jit
 def year_into(t, K, H, L, A, V, depreciation, investment_rate, leverage, attrition, organic, tfp_growth, infra_effect,
               environment_effect, funds, talent, land, d_infra, d_environment, remaining, granted, path_K, path_H,
-              path_L, path_A):
+              path_L, path_A, keep, bad):
     """Lever year ``t`` of the growth block, before output, for every draw in one pass (compiled).
 
     Updates the state ``K``, ``H``, ``L``, ``A`` (draw, sector) and ``remaining`` (draw,) in place,
-    writes the land granted into ``granted[:, :, t]`` and the new state into ``path_*[t + 1]`` (paths
-    stored year-major). Every number is what :func:`capital_step` (with investment ``s V``),
+    writes the land granted into ``granted[:, :, t]`` and, with ``keep``, the new state into
+    ``path_*[t + 1]`` (paths stored year-major); without ``keep`` it sets ``bad[d]`` for a draw whose
+    state is not a finite number ≥ 0 instead (the engine then runs again with the paths, to name the
+    cause). Every number is what :func:`capital_step` (with investment ``s V``),
     :func:`talent_step`, :func:`land_grant` and :func:`tfp_step` return, operation by operation in
     the same order (strict IEEE arithmetic, no fused multiply–add), so the two give the same bits;
     this walks each draw's state once instead of some forty whole-array passes. ``funds``,
@@ -268,9 +272,13 @@ def year_into(t, K, H, L, A, V, depreciation, investment_rate, leverage, attriti
             L[d, s] = L[d, s] + g
             A[d, s] = A[d, s] * (1.0 + tfp_growth[d, s] + infra_effect[d, s] * d_infra[d, t]
                                  + environment_effect[d, s] * d_environment[d, t])
-            path_K[t + 1, d, s] = K[d, s]
-            path_H[t + 1, d, s] = H[d, s]
-            path_L[t + 1, d, s] = L[d, s]
-            path_A[t + 1, d, s] = A[d, s]
+            if keep:
+                path_K[t + 1, d, s] = K[d, s]
+                path_H[t + 1, d, s] = H[d, s]
+                path_L[t + 1, d, s] = L[d, s]
+                path_A[t + 1, d, s] = A[d, s]
+            elif not (0.0 <= K[d, s] < math.inf and 0.0 <= H[d, s] < math.inf and 0.0 <= L[d, s] < math.inf
+                      and 0.0 <= A[d, s] < math.inf):
+                bad[d] = True
         left = rem - used
         remaining[d] = 0.0 if left < 0.0 else left     # np.maximum(left, 0.0), NaN kept

@@ -25,10 +25,12 @@ def _values(sc, **changes):
     ("sectors.ecommerce.tfp_growth", -3.0, ["a negative value", "tfp of sector ecommerce in 2021",
                                             "sectors.ecommerce.tfp_growth = -3"]),
 ])
-def test_a_non_finite_or_negative_state_names_its_equation(baseline, key, value, words):
-    """Values no file could give (validation refuses them) reach the engine directly: it still names them."""
+@pytest.mark.parametrize("detail", [True, False])
+def test_a_non_finite_or_negative_state_names_its_equation(baseline, key, value, words, detail):
+    """Values no file could give (validation refuses them) reach the engine directly: it still names them,
+    also when it does not keep the state paths (a sweep's chunks), where it runs again with them to say."""
     with pytest.raises(ModelError) as info:
-        run_engine(baseline, _values(baseline, **{key.replace(".", "__"): value}))
+        run_engine(baseline, _values(baseline, **{key.replace(".", "__"): value}), detail=detail)
     for w in words:
         assert w in str(info.value), str(info.value)
 

@@ -113,3 +113,21 @@ def test_market_share_draws_give_the_same_bits_call_after_call():
         again = run_draws(sc, draws=3000, seed=4, start=1000, stop=2500)
         for k in ("value_added", "capital", "output", "online_economy_output"):
             assert np.array_equal(again[k], first[k]), (i, k)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_without_detail_the_same_bits_less_output(compiled, monkeypatch):
+    """``detail=False`` (a sweep's chunks) leaves out the state paths and the expected counting paths and
+    changes no other number, compiled or not."""
+    from jdmodel import _jit
+    from jdmodel.pipeline.sampling import run_draws
+
+    monkeypatch.setattr(_jit, "ENABLED", compiled)
+    sc = jd.load_scenario("land_constrained")
+    full = run_draws(sc, draws=2000, seed=9, start=300, stop=1700)
+    lean = run_draws(sc, draws=2000, seed=9, start=300, stop=1700, detail=False)
+    left_out = {"capital", "talent", "land", "tfp", "candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"}
+    assert set(full) - set(lean) == left_out and set(lean) <= set(full)
+    for k, v in lean.items():
+        if isinstance(v, np.ndarray):
+            assert np.array_equal(v, full[k]), k

@@ -144,9 +144,16 @@ def test_compiled_lever_year_gives_the_numpy_bits(S):
     left, granted = remaining.copy(), np.zeros((D, S, T))
     paths = [np.zeros((T + 1, D, S)) for _ in range(4)]
     ref = (K, H, L, A, remaining)
+    lean_state, lean_left, lean_granted = [a.copy() for a in (K, H, L, A)], remaining.copy(), np.zeros((D, S, T))
+    bad, untouched = np.zeros(D, dtype=np.bool_), np.full((T + 1, D, S), 7.0)
     for t in range(T):
         growth.year_into(t, *state, V, *(prm[k] for k in _STEP_PARAMS), funds, talent, land, d_infra, d_env, left,
-                         granted, *paths)
+                         granted, *paths, True, bad)
+        # without keep: the same state, no path written, the draws whose state is not a finite number ≥ 0 flagged
+        growth.year_into(t, *lean_state, V, *(prm[k] for k in _STEP_PARAMS), funds, talent, land, d_infra, d_env,
+                         lean_left, lean_granted, *([untouched] * 4), False, bad)
+        for got, want in zip(lean_state + [lean_left], state + [left], strict=True):
+            assert np.array_equal(got, want, equal_nan=True)
         *new, g, rem = _numpy_year(t, *ref[:4], V, prm, funds, talent, land, d_infra, d_env, ref[4])
         ref = (*new, rem)
         for got, want in zip(state + [left, granted[:, :, t]], new + [rem, g], strict=True):
@@ -154,6 +161,8 @@ def test_compiled_lever_year_gives_the_numpy_bits(S):
         for path, want in zip(paths, new, strict=True):
             assert np.array_equal(path[t + 1], want, equal_nan=True)
     assert (left == 0).any() and (left > 0).any()         # the budget bound in some draws only
+    assert (untouched == 7.0).all() and np.array_equal(lean_granted, granted)
+    assert np.flatnonzero(bad).tolist() == [3]               # the NaN capital, and nothing else
     assert np.isnan(state[0][3, 0]) and not np.isnan(state[0][4, 0])
 
 

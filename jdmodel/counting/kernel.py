@@ -179,9 +179,15 @@ def _pending(stream, lag, out):
 
 @jit
 def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log):
-    """One draw of the three counting models; returns False when a quantile needs scipy."""
+          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log,
+          detail):
+    """One draw of the three counting models; returns False when a quantile needs scipy.
+
+    Without ``detail`` the expected paths (``cand``, ``pipe``) are not computed and ``ceil`` has one
+    row, reused by every draw as scratch.
+    """
     S, T = funds.shape[1], funds.shape[2]
+    r = d if detail else 0
     ok = True
     total_share = 0.0
     for s in range(S):
@@ -200,9 +206,10 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
     passed = pd[d, 5] * pd[d, 6]
     plag = pd[d, 7] + pd[d, 8]
     _matured(stream, plag, mat)
-    _pending(stream, plag, pipe[d])
-    for t in range(T + 1):
-        pipe[d, t] = passed * pipe[d, t]
+    if detail:
+        _pending(stream, plag, pipe[d])
+        for t in range(T + 1):
+            pipe[d, t] = passed * pipe[d, t]
     base_p = math.floor(pd[d, 0] + up_base[d])
     proj[d, 0] = base_p
     landed[0] = passed * rate
@@ -228,7 +235,7 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         p = pe[:, d, s]
         base = p[0] * share[d, s] / total_share
         for t in range(T + 1):
-            ceil[d, s, t] = p[12] * base * growth[d, s, t]
+            ceil[r, s, t] = p[12] * base * growth[d, s, t]
         before = p[1] * base
         scale = before / (1.0 + p[6])
         stream[0] = before
@@ -236,10 +243,11 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
             support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
             stream[t + 1] = scale * growth[d, s, t + 1] * support
         _matured(stream, p[7], mat)
-        _pending(stream, p[7], cand[d, s])
+        if detail:
+            _pending(stream, p[7], cand[d, s])
         for t in range(T):
             raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
-            room = p[11] * ceil[d, s, t + 1]
+            room = p[11] * ceil[r, s, t + 1]
             total = raw + room
             k = poisson_q(ue_in[d, s, t], raw * room / total if total > 0.0 else 0.0, PG)
             ok = ok and k >= 0.0
@@ -259,14 +267,14 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
 
 @jit
 def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-               up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok):
+               up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok, detail):
     S, T = funds.shape[1], funds.shape[2]
     stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
     entries, stock, exit_log = np.empty((S, T)), np.empty(S), np.empty((S, 2))
     for d in range(ok.shape[0]):
         ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out,
                       up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat,
-                      landed, entries, stock, exit_log)
+                      landed, entries, stock, exit_log, detail)
 
 
 @cache
@@ -276,7 +284,7 @@ def _bound_table() -> NDArray[np.uint8]:
 
 
 def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, output: Array, infra: Array,
-             u: Mapping[str, Array], d: int) -> tuple[dict[str, Array], NDArray[np.bool_]]:
+             u: Mapping[str, Array], d: int, detail: bool = True) -> tuple[dict[str, Array], NDArray[np.bool_]]:
     """Run the compiled loop over ``d`` draws.
 
     Parameters
@@ -288,6 +296,9 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
         Uniforms by noise stream, leading axis D or 1.
     d : int
         Number of draws.
+    detail : bool
+        False: the counts only, without the expected paths (``candidates_mean``,
+        ``enterprise_ceiling``, ``projects_pipeline_mean``), which a sweep does not reduce.
 
     Returns
     -------
@@ -314,9 +325,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
         ("counting.enterprises.base", (S,)), ("counting.enterprises.entries", (S, T)),
         ("counting.enterprises.exits", (S, T)), ("counting.projects.base", ()), ("counting.projects.landed", (T,)),
         ("counting.scenarios.base", ()), ("counting.scenarios.new", (T,)))]
+    rows = d if detail else 1                      # without detail: one row of scratch for the ceiling
     out = {"enterprises": np.empty((d, S, T + 1)), "projects": np.empty((d, T + 1)),
-           "scenarios": np.empty((d, T + 1)), "candidates_mean": np.empty((d, S, T + 1)),
-           "enterprise_ceiling": np.empty((d, S, T + 1)), "projects_pipeline_mean": np.empty((d, T + 1))}
+           "scenarios": np.empty((d, T + 1)), "candidates_mean": np.empty((rows, S, T + 1)),
+           "enterprise_ceiling": np.empty((rows, S, T + 1)), "projects_pipeline_mean": np.empty((rows, T + 1))}
     # the transcendental functions run vectorised in numpy (SIMD), with exactly the expressions of
     # enterprise_rates and scenario_rates, so the loop's floating-point results equal theirs bit for bit
     # draw-major (C-ordered) whatever the order of ``output``: the loop reads a draw's growth together
@@ -330,5 +342,9 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     _all_draws(pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)),
                growth, graduation, infra_term, *streams,
                out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
-               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok)
+               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok,
+               detail)
+    if not detail:
+        for name in ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"):
+            del out[name]
     return out, ok

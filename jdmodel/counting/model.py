@@ -252,7 +252,7 @@ def _round(value: Array, u: Array) -> Array:
 
 def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray, land: NDArray,
                     output: NDArray, infra: NDArray, noise: Noise | None,
-                    sectors: Sequence[str] | None = None) -> dict[str, NDArray]:
+                    sectors: Sequence[str] | None = None, detail: bool = True) -> dict[str, NDArray]:
     r"""Simulate the three counting targets over a plan's years: enterprises, projects, scenarios.
 
     Enterprises (per sector): candidates arrive (births and attracted firms; funds, talent,
@@ -282,6 +282,10 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
         streams in :data:`NOISE_STREAMS`; ``None`` returns the expected paths.
     sectors : sequence of str, optional
         The plan's sector ids, to name a sector in an error message.
+    detail : bool
+        False leaves out the expected paths (``candidates_mean``, ``enterprise_ceiling``,
+        ``projects_pipeline_mean``): a sweep reduces the counts only, and the compiled loop then skips
+        computing and storing them.
 
     Returns
     -------
@@ -315,14 +319,14 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     d = _draw_count(_check_inputs(funds, talent, land, output, infra, sectors), q)
     funds, talent, land = (a if a.size == 0 or a.min() >= 0.0 else np.maximum(a, 0.0) for a in (funds, talent, land))
     if noise is None:
-        return _expected(q, funds, talent, land, output, infra, d)
+        return _without_detail(_expected(q, funds, talent, land, output, infra, d), detail)
     u = {k: _uniforms(noise, k, d, tail) for k, tail in noise_shapes(*funds.shape[1:]).items()}
     d = max(a.shape[0] for a in u.values())            # the noise may supply the draws
     if not _jit.enabled():
-        return _stochastic(q, funds, talent, land, output, infra, u, d)
+        return _without_detail(_stochastic(q, funds, talent, land, output, infra, u, d), detail)
     from jdmodel.counting import kernel
 
-    out, ok = kernel.simulate(q, funds, talent, land, output, infra, u, d)
+    out, ok = kernel.simulate(q, funds, talent, land, output, infra, u, d, detail)
     if not ok.all():                  # a quantile too close to call from the tables: scipy decides
         redo = np.flatnonzero(~ok)
 
@@ -331,9 +335,18 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
 
         again = _stochastic({k: rows(v) for k, v in q.items()}, *(rows(a) for a in (funds, talent, land, output, infra)),
                             {k: rows(v) for k, v in u.items()}, redo.size)
-        for k, v in again.items():
-            out[k][redo] = v
+        for k in out:
+            out[k][redo] = again[k]
     return out
+
+
+def _without_detail(out: dict[str, Array], detail: bool) -> dict[str, Array]:
+    """``out`` without the expected paths unless ``detail``."""
+    return out if detail else {k: v for k, v in out.items() if k not in _DETAIL}
+
+
+#: the expected paths returned beside the counts (left out when ``detail`` is False)
+_DETAIL = ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean")
 
 
 def _full(out: dict[str, Array], d: int) -> dict[str, Array]:

@@ -89,8 +89,9 @@ def _correlation(sc: Scenario, keys: list[str]):
 
 
 def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None, start: int = 0,
-              stop: int | None = None) -> dict[str, np.ndarray]:
-    """Engine outputs for draws ``[start, stop)`` of an N-draw ensemble (one engine call)."""
+              stop: int | None = None, detail: bool = True) -> dict[str, np.ndarray]:
+    """Engine outputs for draws ``[start, stop)`` of an N-draw ensemble (one engine call; ``detail``:
+    :func:`jdmodel.engine.run`)."""
     from jdmodel.pipeline.simulate import run_engine
     from jdmodel.uncertainty.rng import uniforms
 
@@ -101,7 +102,7 @@ def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None,
     def noise(stream: str, shape: tuple[int, ...]) -> np.ndarray:
         return uniforms(seed, f"counting.{stream}", draw_index, shape)
 
-    out = run_engine(sc, values, noise=noise, io=io)
+    out = run_engine(sc, values, noise=noise, io=io, detail=detail)
     out["inputs"] = sampled
     out["_input_keys"] = keys
     return out

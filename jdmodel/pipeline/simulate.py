@@ -12,9 +12,11 @@ from jdmodel.params.scenario import Scenario, central_values, load_scenario, opt
 from jdmodel.pipeline.results import to_dataset
 
 
-def run_engine(sc: Scenario, values: dict[str, np.ndarray], *, noise=None, io=None) -> dict[str, np.ndarray]:
+def run_engine(sc: Scenario, values: dict[str, np.ndarray], *, noise=None, io=None,
+               detail: bool = True) -> dict[str, np.ndarray]:
     """The engine on a scenario's values: its plan's sectors, years and indicators, its targets' totals."""
-    return engine.run(values, plan=sc.plan, totals=sc.targets.total_of, options=options(sc), noise=noise, io=io)
+    return engine.run(values, plan=sc.plan, totals=sc.targets.total_of, options=options(sc), noise=noise, io=io,
+                      detail=detail)
 
 
 def rederive(sc: Scenario, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

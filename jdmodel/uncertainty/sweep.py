@@ -145,7 +145,8 @@ def _chunk(sc, draws: int, seed: int, design: str, start: int, stop: int, io: bo
     from jdmodel.pipeline.simulate import regional_io
 
     regional = regional_io(sc) if io else None
-    out = run_draws(sc, draws=draws, seed=seed, design=design, io=regional, start=start, stop=stop)
+    # a chunk whose draws are not kept is reduced only: the engine leaves out the paths no reduction reads
+    out = run_draws(sc, draws=draws, seed=seed, design=design, io=regional, start=start, stop=stop, detail=keep)
     if red is None:
         red = empty_reductions(out, years, sc.targets, draws, indicators(sc.plan))
     red.add(out, start)
