@@ -449,12 +449,25 @@ def _random_inputs(central, d: int, seed: int, extreme: bool):
 
 @pytest.mark.parametrize("extreme", [False, True])
 def test_compiled_counting_equals_the_numpy_models_to_the_bit(central, monkeypatch, extreme):
+    """The compiled loop, reading uniforms from arrays or drawing them itself from their keys (a sweep's
+    ``KeyedNoise``), against the numpy models; with extreme inputs some draws go to scipy."""
     pytest.importorskip("numba")
     from jdmodel import _jit
+    from jdmodel.uncertainty.rng import KeyedNoise
 
     p, lv = _random_inputs(central, 3000, 5, extreme)
+    keyed_noise = KeyedNoise(9, np.arange(500, 3500), prefix="t.")
+    keyed = simulate_counts(p, noise=keyed_noise, **lv)
+    lean = simulate_counts(p, noise=keyed_noise, detail=False, **lv)
+    as_arrays = simulate_counts(p, noise=lambda stream, shape: keyed_noise(stream, shape), **lv)
+    assert keyed.keys() == as_arrays.keys() and set(keyed) - set(lean) == {
+        "candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"}
+    for k in keyed:
+        assert np.array_equal(keyed[k], as_arrays[k]), k
+        assert k not in lean or np.array_equal(lean[k], keyed[k]), k
     compiled = simulate_counts(p, noise=noise_for(9, 3000), **lv)
     monkeypatch.setattr(_jit, "ENABLED", False)
+    assert all(np.array_equal(keyed[k], v) for k, v in simulate_counts(p, noise=keyed_noise, **lv).items())
     reference = simulate_counts(p, noise=noise_for(9, 3000), **lv)
     assert compiled.keys() == reference.keys()
     for k in reference:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from jdmodel._jit import jit
 from jdmodel.counting import quantiles as qt
+from jdmodel.uncertainty.rng import draw_hash, uniform_at
 
 Array = NDArray[np.float64]
 
@@ -183,7 +184,8 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
           detail):
     """One draw of the three counting models; returns False when a quantile needs scipy.
 
-    Without ``detail`` the expected paths (``cand``, ``pipe``) are not computed and ``ceil`` has one
+    The uniforms are the draw's own: ``ue_base`` (S,), ``ue_in``, ``ue_out`` (S, T), ``up_base``,
+    ``us_base`` numbers, ``up_land``, ``us_new`` (T,). Without ``detail`` the expected paths (``cand``, ``pipe``) are not computed and ``ceil`` has one
     row, reused by every draw as scratch.
     """
     S, T = funds.shape[1], funds.shape[2]
@@ -210,22 +212,22 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         _pending(stream, plag, pipe[d])
         for t in range(T + 1):
             pipe[d, t] = passed * pipe[d, t]
-    base_p = math.floor(pd[d, 0] + up_base[d])
+    base_p = math.floor(pd[d, 0] + up_base)
     proj[d, 0] = base_p
     landed[0] = passed * rate
     cum = 0.0
     for t in range(T):
-        k = poisson_q(up_land[d, t], passed * mat[t], PG)
+        k = poisson_q(up_land[t], passed * mat[t], PG)
         ok = ok and k >= 0.0
         landed[t + 1] = k
         cum += k
         proj[d, t + 1] = base_p + cum
     _matured(landed, pd[d, 11], mat)
-    scen[d, 0] = math.floor(pd[d, 9] + us_base[d])
+    scen[d, 0] = math.floor(pd[d, 9] + us_base)
     cum = 0.0
     for t in range(T):
         z = pd[d, 10] * mat[t] + pd[d, 12] * infra_term[d, t]
-        k = poisson_q(us_new[d, t], z, PG)
+        k = poisson_q(us_new[t], z, PG)
         ok = ok and k >= 0.0
         cum += k
         scen[d, t + 1] = scen[d, 0] + cum
@@ -249,16 +251,16 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
             raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
             room = p[11] * ceil[r, s, t + 1]
             total = raw + room
-            k = poisson_q(ue_in[d, s, t], raw * room / total if total > 0.0 else 0.0, PG)
+            k = poisson_q(ue_in[s, t], raw * room / total if total > 0.0 else 0.0, PG)
             ok = ok and k >= 0.0
             entries[s, t] = k
-        stock[s] = math.floor(base + ue_base[d, s])
+        stock[s] = math.floor(base + ue_base[s])
         ent[d, s, 0] = stock[s]
         exit_log[s, 0], exit_log[s, 1] = math.log1p(-p[11]), math.log(p[11])
     for t in range(T):
         for s in range(S):
             x = pe[11, d, s]
-            b = binomial_q(ue_out[d, s, t], stock[s], x, exit_log[s, 0], exit_log[s, 1], BG, BF)
+            b = binomial_q(ue_out[s, t], stock[s], x, exit_log[s, 0], exit_log[s, 1], BG, BF)
             ok = ok and b >= 0.0
             stock[s] = stock[s] - b + entries[s, t]
             ent[d, s, t + 1] = stock[s]
@@ -272,6 +274,39 @@ def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_ter
     stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
     entries, stock, exit_log = np.empty((S, T)), np.empty(S), np.empty((S, 2))
     for d in range(ok.shape[0]):
+        ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base[d], ue_in[d],
+                      ue_out[d], up_base[d], up_land[d], us_base[d], us_new[d], ent, proj, scen, cand, ceil, pipe, PG,
+                      BG, BF, stream, mat, landed, entries, stock, exit_log, detail)
+
+
+@jit
+def _all_draws_keyed(pe, share, pd, funds, talent, land, growth, graduation, infra_term, draw_index, keys, ent, proj,
+                     scen, cand, ceil, pipe, PG, BG, BF, ok, detail):
+    """:func:`_all_draws` drawing each draw's uniforms itself, as ``rng.uniforms`` would give them.
+
+    ``keys`` (7, 2): the (k0, k1) of the streams in the order of ``_STREAMS``; ``draw_index``: the
+    draws' absolute indices. The uniforms of a draw are made into a few small rows just before its
+    counts, instead of being written for the whole chunk and read back.
+    """
+    S, T = funds.shape[1], funds.shape[2]
+    stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
+    entries, stock, exit_log = np.empty((S, T)), np.empty(S), np.empty((S, 2))
+    ue_base, ue_in, ue_out = np.empty(S), np.empty((S, T)), np.empty((S, T))
+    up_land, us_new = np.empty(T), np.empty(T)
+    for d in range(ok.shape[0]):
+        di = draw_index[d]
+        h0, h1, h2 = draw_hash(di, keys[0, 0]), draw_hash(di, keys[1, 0]), draw_hash(di, keys[2, 0])
+        for s in range(S):
+            ue_base[s] = uniform_at(h0, s, keys[0, 1])
+            for t in range(T):
+                ue_in[s, t] = uniform_at(h1, s * T + t, keys[1, 1])
+                ue_out[s, t] = uniform_at(h2, s * T + t, keys[2, 1])
+        h4, h6 = draw_hash(di, keys[4, 0]), draw_hash(di, keys[6, 0])
+        for t in range(T):
+            up_land[t] = uniform_at(h4, t, keys[4, 1])
+            us_new[t] = uniform_at(h6, t, keys[6, 1])
+        up_base = uniform_at(draw_hash(di, keys[3, 0]), 0, keys[3, 1])
+        us_base = uniform_at(draw_hash(di, keys[5, 0]), 0, keys[5, 1])
         ok[d] = _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out,
                       up_base, up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat,
                       landed, entries, stock, exit_log, detail)
@@ -283,8 +318,14 @@ def _bound_table() -> NDArray[np.uint8]:
     return qt._poisson_tables()[1].astype(np.uint8)
 
 
+#: the noise streams in the order the loops read them, with their shapes after the draw axis
+_STREAMS = ("counting.enterprises.base", "counting.enterprises.entries", "counting.enterprises.exits",
+            "counting.projects.base", "counting.projects.landed", "counting.scenarios.base", "counting.scenarios.new")
+
+
 def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, output: Array, infra: Array,
-             u: Mapping[str, Array], d: int, detail: bool = True) -> tuple[dict[str, Array], NDArray[np.bool_]]:
+             u: Mapping[str, Array] | tuple[NDArray[np.int64], NDArray[np.uint64]], d: int,
+             detail: bool = True) -> tuple[dict[str, Array], NDArray[np.bool_]]:
     """Run the compiled loop over ``d`` draws.
 
     Parameters
@@ -292,8 +333,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     q : mapping
         Parameters as ``model._read`` returns them.
     funds, talent, land : array (D or 1, S, T); output : array (D or 1, S, Y); infra : array (D or 1, Y)
-    u : mapping
-        Uniforms by noise stream, leading axis D or 1.
+    u : mapping or (draw_index, keys)
+        Uniforms by noise stream, leading axis D or 1; or the draws' absolute indices (D,) and the
+        streams' keys (7, 2) in the order of ``_STREAMS``, from which the loop draws the same uniforms
+        as ``rng.uniforms`` itself.
     d : int
         Number of draws.
     detail : bool
@@ -321,10 +364,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     pd = np.empty((d, len(DISTRICT)))
     for i, name in enumerate(DISTRICT):
         pd[:, i] = q[name]
-    streams = [full(u[k], (d, *shape)) for k, shape in (
-        ("counting.enterprises.base", (S,)), ("counting.enterprises.entries", (S, T)),
-        ("counting.enterprises.exits", (S, T)), ("counting.projects.base", ()), ("counting.projects.landed", (T,)),
-        ("counting.scenarios.base", ()), ("counting.scenarios.new", (T,)))]
+    keyed = not isinstance(u, Mapping)
+    if not keyed:
+        streams = [full(u[k], (d, *shape)) for k, shape in zip(_STREAMS, ((S,), (S, T), (S, T), (), (T,), (), (T,)),
+                                                                strict=True)]
     rows = d if detail else 1                      # without detail: one row of scratch for the ceiling
     out = {"enterprises": np.empty((d, S, T + 1)), "projects": np.empty((d, T + 1)),
            "scenarios": np.empty((d, T + 1)), "candidates_mean": np.empty((rows, S, T + 1)),
@@ -339,11 +382,15 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     graduation = full(np.negative(graduation, out=graduation), (d, S, T))
     infra_term = full(infra[:, 1:] ** q["scenarios.infra_elasticity"][:, None], (d, T))
     ok = np.empty(d, dtype=np.bool_)
-    _all_draws(pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)),
-               growth, graduation, infra_term, *streams,
-               out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
-               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok,
-               detail)
+    common = (pe, share, pd, full(funds, (d, S, T)), full(talent, (d, S, T)), full(land, (d, S, T)), growth,
+              graduation, infra_term)
+    counts = (out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
+              out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok,
+              detail)
+    if keyed:
+        _all_draws_keyed(*common, *u, *counts)
+    else:
+        _all_draws(*common, *streams, *counts)
     if not detail:
         for name in ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"):
             del out[name]

@@ -320,14 +320,24 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     funds, talent, land = (a if a.size == 0 or a.min() >= 0.0 else np.maximum(a, 0.0) for a in (funds, talent, land))
     if noise is None:
         return _without_detail(_expected(q, funds, talent, land, output, infra, d), detail)
-    u = {k: _uniforms(noise, k, d, tail) for k, tail in noise_shapes(*funds.shape[1:]).items()}
-    d = max(a.shape[0] for a in u.values())            # the noise may supply the draws
-    if not _jit.enabled():
-        return _without_detail(_stochastic(q, funds, talent, land, output, infra, u, d), detail)
     from jdmodel.counting import kernel
+    from jdmodel.uncertainty.rng import KeyedNoise
 
-    out, ok = kernel.simulate(q, funds, talent, land, output, infra, u, d, detail)
+    shapes = noise_shapes(*funds.shape[1:])
+    if _jit.enabled() and isinstance(noise, KeyedNoise):      # the loop draws the same uniforms itself
+        d = noise.draw_index.shape[0]
+        out, ok = kernel.simulate(q, funds, talent, land, output, infra, (noise.draw_index, noise.keys(kernel._STREAMS)),
+                                  d, detail)
+        u = None
+    else:
+        u = {k: _uniforms(noise, k, d, tail) for k, tail in shapes.items()}
+        d = max(a.shape[0] for a in u.values())            # the noise may supply the draws
+        if not _jit.enabled():
+            return _without_detail(_stochastic(q, funds, talent, land, output, infra, u, d), detail)
+        out, ok = kernel.simulate(q, funds, talent, land, output, infra, u, d, detail)
     if not ok.all():                  # a quantile too close to call from the tables: scipy decides
+        if u is None:
+            u = {k: _uniforms(noise, k, d, tail) for k, tail in shapes.items()}
         redo = np.flatnonzero(~ok)
 
         def rows(a: Array) -> Array:

@@ -93,15 +93,11 @@ def run_draws(sc: Scenario, draws: int, seed: int, design: str = "lhs", io=None,
     """Engine outputs for draws ``[start, stop)`` of an N-draw ensemble (one engine call; ``detail``:
     :func:`jdmodel.engine.run`)."""
     from jdmodel.pipeline.simulate import run_engine
-    from jdmodel.uncertainty.rng import uniforms
+    from jdmodel.uncertainty.rng import KeyedNoise
 
     stop = draws if stop is None else stop
     values, keys, sampled = sample_values(sc, draws, seed, design, start, stop)
-    draw_index = np.arange(start, stop, dtype=np.int64)
-
-    def noise(stream: str, shape: tuple[int, ...]) -> np.ndarray:
-        return uniforms(seed, f"counting.{stream}", draw_index, shape)
-
+    noise = KeyedNoise(seed, np.arange(start, stop, dtype=np.int64), prefix="counting.")
     out = run_engine(sc, values, noise=noise, io=io, detail=detail)
     out["inputs"] = sampled
     out["_input_keys"] = keys

@@ -199,6 +199,31 @@ def uniforms(seed: int, stream: int | str, draw_index: ArrayLike,
     return ((h >> _S12).astype(np.float64) + 0.5) * _TWO_M52
 
 
+class KeyedNoise:
+    """``noise(stream, shape)`` = :func:`uniforms` of (``seed``, ``prefix + stream``) at ``draw_index``.
+
+    The counting models' randomness in a draw-indexed run. Its keys are at hand
+    (:meth:`keys`), so a compiled loop can draw the same numbers itself, draw by draw, instead of
+    reading them from arrays made for the whole chunk.
+
+    Examples
+    --------
+    >>> noise = KeyedNoise(3, np.arange(10, 14), prefix="counting.")
+    >>> bool(np.array_equal(noise("x", (2,)), uniforms(3, "counting.x", np.arange(10, 14), (2,))))
+    True
+    """
+
+    def __init__(self, seed: int, draw_index: ArrayLike, prefix: str = "") -> None:
+        self.seed, self.draw_index, self.prefix = seed, _draw_index(draw_index), prefix
+
+    def __call__(self, stream: str, shape: tuple[int, ...] = ()) -> NDArray[np.float64]:
+        return uniforms(self.seed, self.prefix + stream, self.draw_index, shape)
+
+    def keys(self, streams) -> NDArray[np.uint64]:
+        """The ``(k0, k1)`` of each stream, shape (len(streams), 2)."""
+        return np.array([stream_key(self.seed, self.prefix + s) for s in streams], dtype=np.uint64).reshape(-1, 2)
+
+
 @_jit.jit
 def mix64_scalar(z):
     """:func:`mix64` of one ``uint64`` (for compiled loops)."""
