@@ -111,7 +111,7 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
                             ("output", output, (S, Y)), ("infra", infra, (Y,))):
         if arr.ndim != 1 + len(tail) or arr.shape[1:] != tail:
             problems.append(f"{name}: shape {arr.shape}, expected (D, {', '.join(map(str, tail))})")
-        elif arr.size and not arr.min() >= -1e-9:                       # also catches NaN
+        elif arr.size and not _rows(arr).min() >= -1e-9:                # also catches NaN
             problems.append(f"{name}: negative or NaN values (min {np.nanmin(arr):g}), expected >= 0")
     if problems:
         raise ParameterError("counting: lever or output paths invalid", problems)
@@ -121,6 +121,11 @@ def _check_inputs(funds: Array, talent: Array, land: Array, output: Array, infra
         raise ModelError(f"counting: sector output in the base year must be positive (it scales the enterprise "
                          f"ceiling), got <= 0 for {', '.join(bad)}")
     return max(a.shape[0] for a in (funds, talent, land, output, infra))
+
+
+def _rows(a: Array) -> Array:
+    """``a`` without its repeats: one row when every draw shares it (a broadcast view), else ``a``."""
+    return a[:1] if a.ndim and a.strides[0] == 0 else a
 
 
 def _draw_count(d_inputs: int, q: Mapping[str, Array]) -> int:
@@ -317,7 +322,8 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     funds, talent, land, output, infra = (np.asarray(a, dtype=np.float64) for a in (funds, talent, land, output, infra))
     q = _read(p, output.shape[1] if output.ndim == 3 else None)
     d = _draw_count(_check_inputs(funds, talent, land, output, infra, sectors), q)
-    funds, talent, land = (a if a.size == 0 or a.min() >= 0.0 else np.maximum(a, 0.0) for a in (funds, talent, land))
+    funds, talent, land = (a if a.size == 0 or _rows(a).min() >= 0.0 else np.maximum(a, 0.0)
+                           for a in (funds, talent, land))
     if noise is None:
         return _without_detail(_expected(q, funds, talent, land, output, infra, d), detail)
     from jdmodel.counting import kernel
