@@ -117,7 +117,7 @@ from jdmodel import engine
 from jdmodel.params.scenario import options
 from jdmodel.pipeline.sampling import sample_values
 from jdmodel.pipeline.simulate import run_engine
-from jdmodel.uncertainty.rng import uniforms
+from jdmodel.uncertainty.rng import KeyedNoise
 from jdmodel.uncertainty.sweep import DEFAULT_CHUNK, empty_reductions, indicators
 
 sc = jd.load_scenario("plan")
@@ -133,9 +133,10 @@ def engine_parts(n):
         values = sample_values(sc, n, seed, "lhs", a, b)[0]
         c1 = time.process_time()
         engine.run({{k: v for k, v in values.items() if not k.startswith("counting.")}}, plan=sc.plan,
-                   totals=sc.targets.total_of, options=options(sc))
+                   totals=sc.targets.total_of, options=options(sc), detail=False)
         c2 = time.process_time()
-        out = run_engine(sc, values, noise=lambda s, shape: uniforms(seed, f"counting.{{s}}", idx, shape))
+        # as a sweep's chunk runs it: uniforms drawn in the counting loop, no detail
+        out = run_engine(sc, values, noise=KeyedNoise(seed, idx, prefix="counting."), detail=False)
         c3 = time.process_time()
         if red is None:
             red = empty_reductions(out, sc.plan.years.all, sc.targets, n, indicators(sc.plan))

@@ -1,7 +1,7 @@
 """Compiled loops where they pay: numba when it is installed, numpy otherwise.
 
-The hot loops of a sweep (the Latin-hypercube permutation, the counter-based uniforms, the
-counting models, the reductions) are written twice: once as vectorised numpy, which is the
+The hot loops of a sweep (the Latin-hypercube permutation, the counter-based uniforms, the triangular
+inverse CDF, a lever year of the growth block, the counting models, the reductions) are written twice: once as vectorised numpy, which is the
 readable reference and the fallback, and once as a per-draw loop compiled by numba, which walks
 each draw's data once instead of dozens of times. Tests prove the two equal: integer results
 (designs, uniforms, counts, histograms) to the bit, floating-point ones to rounding (numpy's
