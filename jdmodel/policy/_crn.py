@@ -48,6 +48,10 @@ def check_sectors(sectors, where: str, plan) -> tuple[str, ...]:
     return tuple(s for s in known if s in sectors)
 
 
+#: engine outputs only a run with ``detail`` gives (``jdmodel.engine.run``)
+_DETAIL_ONLY = frozenset({"capital", "talent", "land", "tfp", "candidates_mean", "enterprise_ceiling",
+                          "projects_pipeline_mean"})
+
 class CRNEnsemble:
     """The draws of a scenario, ready to run under many lever settings.
 
@@ -133,7 +137,8 @@ class CRNEnsemble:
                 paths = np.stack([np.broadcast_to(np.asarray(c.get(k, base), dtype=float), (self.n_lever_years,))
                                   for c in chunk])
                 values[k] = np.repeat(paths, d, axis=0)
-            out = self._engine(values, self._noise(g) if noise else None)
+            need = wanted if wanted is not None else [t.indicator for t in self.targets]
+            out = self._engine(values, self._noise(g) if noise else None, detail=bool(set(need) & _DETAIL_ONLY))
             names = wanted if wanted is not None else [t.indicator for t in self.targets if t.indicator in out]
             missing = [nm for nm in names if nm not in out]
             if missing:
@@ -143,23 +148,18 @@ class CRNEnsemble:
             return {}
         return {nm: np.concatenate([c[nm] for c in chunks]) for nm in chunks[0]}
 
-    def _engine(self, values, noise):
+    def _engine(self, values, noise, detail: bool = True):
         from jdmodel.pipeline.simulate import run_engine
 
-        return run_engine(self.scenario, values, noise=noise)
+        return run_engine(self.scenario, values, noise=noise, detail=detail)
 
     def _noise(self, g: int):
         if self.draws == 1:
             return None
-        from jdmodel.uncertainty.rng import uniforms
+        from jdmodel.uncertainty.rng import KeyedNoise
 
-        draw_index = np.tile(np.arange(self.draws, dtype=np.int64), g)
-        seed = self.seed
-
-        def noise(stream: str, shape: tuple[int, ...]) -> Array:
-            return uniforms(seed, f"counting.{stream}", draw_index, shape)
-
-        return noise
+        # the same uniforms for every setting (common random numbers), drawn in the counting loop
+        return KeyedNoise(self.seed, np.tile(np.arange(self.draws, dtype=np.int64), g), prefix="counting.")
 
     # ------------------------------------------------------------------------------------------
     def available(self) -> tuple[Target, ...]:
