@@ -476,6 +476,26 @@ def test_compiled_counting_equals_the_numpy_models_to_the_bit(central, monkeypat
         assert reference["enterprises"].max() > 500     # the fallback to scipy was exercised
 
 
+@pytest.mark.parametrize("extreme", [False, True])
+def test_compiled_expected_paths_equal_the_numpy_ones_to_the_bit(central, monkeypatch, extreme):
+    """``noise=None`` (central runs, the budget search): the compiled loop's expected paths against
+    ``model._expected``, with and without the paths a sweep leaves out."""
+    pytest.importorskip("numba")
+    from jdmodel import _jit
+
+    p, lv = _random_inputs(central, 2000, 5, extreme)
+    compiled = simulate_counts(p, noise=None, **lv)
+    lean = simulate_counts(p, noise=None, detail=False, **lv)
+    monkeypatch.setattr(_jit, "ENABLED", False)
+    reference = simulate_counts(p, noise=None, **lv)
+    assert compiled.keys() == reference.keys() and set(reference) - set(lean) == {
+        "candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"}
+    for k in reference:
+        assert np.array_equal(compiled[k], reference[k]), k
+        assert k not in lean or np.array_equal(lean[k], reference[k]), k
+    assert not np.array_equal(reference["enterprises"], np.floor(reference["enterprises"]))   # means, not counts
+
+
 def test_counting_shapes_come_from_the_inputs(central):
     # three sectors and six lever years: nothing in the model assumes the shipped plan's sizes
     p = dict(central)

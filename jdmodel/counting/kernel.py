@@ -1,4 +1,4 @@
-"""The stochastic counting models as one compiled loop per draw (numba).
+"""The counting models as one compiled loop per draw (numba): the stochastic counts, and the expected paths.
 
 The same equations as :mod:`jdmodel.counting.model` (``enterprise_rates``, ``project_rates``,
 ``scenario_rates``, :mod:`~jdmodel.counting.lags`, :mod:`~jdmodel.counting.quantiles`), walked
@@ -268,6 +268,74 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
 
 
 @jit
+def _expected_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ent, proj, scen, cand, ceil,
+                    pipe, detail):
+    """The expected paths (``noise=None``) of every draw: :func:`_draw` with each count replaced by its
+    mean, the operations of ``model._expected`` (``enterprise_rates``, ``project_rates``,
+    ``scenario_rates``) in their order, so the same bits."""
+    D, S, T = ent.shape[0], funds.shape[1], funds.shape[2]
+    stream, mat, landed = np.empty(T + 1), np.empty(T), np.empty(T + 1)
+    for d in range(D):
+        r = d if detail else 0
+        total_share = 0.0
+        for s in range(S):
+            total_share += share[d, s]
+        rate = pd[d, 1]
+        arr_scale = rate / (1.0 + pd[d, 4])
+        stream[0] = rate
+        for t in range(T):
+            fsum = 0.0
+            lsum = 0.0
+            for s in range(S):
+                fsum += funds[d, s, t]
+                lsum += land[d, s, t]
+            stream[t + 1] = arr_scale * (1.0 + fsum / pd[d, 2] + lsum / pd[d, 3])
+        passed = pd[d, 5] * pd[d, 6]
+        plag = pd[d, 7] + pd[d, 8]
+        _matured(stream, plag, mat)
+        if detail:
+            _pending(stream, plag, pipe[d])
+            for t in range(T + 1):
+                pipe[d, t] = passed * pipe[d, t]
+        proj[d, 0] = pd[d, 0]
+        landed[0] = passed * rate
+        cum = 0.0
+        for t in range(T):
+            landed[t + 1] = passed * mat[t]
+            cum = landed[t + 1] if t == 0 else cum + landed[t + 1]
+            proj[d, t + 1] = pd[d, 0] + cum
+        _matured(landed, pd[d, 11], mat)
+        scen[d, 0] = pd[d, 9]
+        cum = 0.0
+        for t in range(T):
+            z = pd[d, 10] * mat[t] + pd[d, 12] * infra_term[d, t]
+            cum = z if t == 0 else cum + z
+            scen[d, t + 1] = pd[d, 9] + cum
+        for s in range(S):
+            p = pe[:, d, s]
+            base = p[0] * share[d, s] / total_share
+            for t in range(T + 1):
+                ceil[r, s, t] = p[12] * base * growth[d, s, t]
+            before = p[1] * base
+            scale = before / (1.0 + p[6])
+            stream[0] = before
+            for t in range(T):
+                support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
+                stream[t + 1] = scale * growth[d, s, t + 1] * support
+            _matured(stream, p[7], mat)
+            if detail:
+                _pending(stream, p[7], cand[d, s])
+            e = base
+            ent[d, s, 0] = e
+            for t in range(T):
+                raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
+                room = p[11] * ceil[r, s, t + 1]
+                total = raw + room
+                e = (1.0 - p[11]) * e + (raw * room / total if total > 0.0 else 0.0)
+                ent[d, s, t + 1] = e
+
+
+@jit
 def _all_draws(pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
                up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, ok, detail):
     S, T = funds.shape[1], funds.shape[2]
@@ -333,10 +401,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     q : mapping
         Parameters as ``model._read`` returns them.
     funds, talent, land : array (D or 1, S, T); output : array (D or 1, S, Y); infra : array (D or 1, Y)
-    u : mapping or (draw_index, keys)
+    u : mapping or (draw_index, keys) or None
         Uniforms by noise stream, leading axis D or 1; or the draws' absolute indices (D,) and the
         streams' keys (7, 2) in the order of ``_STREAMS``, from which the loop draws the same uniforms
-        as ``rng.uniforms`` itself.
+        as ``rng.uniforms`` itself; or None for the expected paths (``model._expected``'s numbers).
     d : int
         Number of draws.
     detail : bool
@@ -364,8 +432,8 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     pd = np.empty((d, len(DISTRICT)))
     for i, name in enumerate(DISTRICT):
         pd[:, i] = q[name]
-    keyed = not isinstance(u, Mapping)
-    if not keyed:
+    keyed = u is not None and not isinstance(u, Mapping)
+    if isinstance(u, Mapping):
         streams = [full(u[k], (d, *shape)) for k, shape in zip(_STREAMS, ((S,), (S, T), (S, T), (), (T,), (), (T,)),
                                                                 strict=True)]
     rows = d if detail else 1                      # without detail: one row of scratch for the ceiling
@@ -387,7 +455,10 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     counts = (out["enterprises"], out["projects"], out["scenarios"], out["candidates_mean"],
               out["enterprise_ceiling"], out["projects_pipeline_mean"], _bound_table(), *qt._binomial_tables(), ok,
               detail)
-    if keyed:
+    if u is None:
+        _expected_draws(*common, *counts[:6], detail)
+        ok[:] = True
+    elif keyed:
         _all_draws_keyed(*common, *u, *counts)
     else:
         _all_draws(*common, *streams, *counts)

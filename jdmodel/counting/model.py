@@ -324,9 +324,12 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
     d = _draw_count(_check_inputs(funds, talent, land, output, infra, sectors), q)
     funds, talent, land = (a if a.size == 0 or _rows(a).min() >= 0.0 else np.maximum(a, 0.0)
                            for a in (funds, talent, land))
-    if noise is None:
-        return _without_detail(_expected(q, funds, talent, land, output, infra, d), detail)
     from jdmodel.counting import kernel
+
+    if noise is None:
+        if _jit.enabled():                                   # the same numbers in one compiled pass
+            return kernel.simulate(q, funds, talent, land, output, infra, None, d, detail)[0]
+        return _without_detail(_expected(q, funds, talent, land, output, infra, d), detail)
     from jdmodel.uncertainty.rng import KeyedNoise
 
     shapes = noise_shapes(*funds.shape[1:])
