@@ -45,6 +45,13 @@ def jit(fn: Callable) -> Callable:
     return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
 
 
+def jit_inline(fn: Callable) -> Callable:
+    """:func:`jit`, and inlined into the compiled functions that call it (a small helper of a hot loop)."""
+    if numba is None:
+        return fn
+    return numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")(fn)
+
+
 def enabled() -> bool:
     """True when compiled loops are available and switched on."""
     return ENABLED and numba is not None

@@ -25,7 +25,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from jdmodel._jit import jit
+from jdmodel._jit import jit, jit_inline
 from jdmodel.counting import quantiles as qt
 from jdmodel.uncertainty.rng import draw_hash, uniform_at
 
@@ -178,23 +178,11 @@ def _pending(stream, lag, out):
         out[tau] = w + phi * stream[max(tau - fi, 0)]
 
 
-@jit
-def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
-          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log,
-          detail):
-    """One draw of the three counting models; returns False when a quantile needs scipy.
-
-    The uniforms are the draw's own: ``ue_base`` (S,), ``ue_in``, ``ue_out`` (S, T), ``up_base``,
-    ``us_base`` numbers, ``up_land``, ``us_new`` (T,). Without ``detail`` the expected paths (``cand``, ``pipe``) are not computed and ``ceil`` has one
-    row, reused by every draw as scratch.
-    """
+@jit_inline
+def _projects_in(d, pd, funds, land, stream, mat, pipe, detail):
+    """A draw's project proposals into ``stream`` (T + 1,) and their landing rates, matured, into ``mat``
+    (``project_rates``); with ``detail`` its pipeline into ``pipe[d]``. Returns the share that passes."""
     S, T = funds.shape[1], funds.shape[2]
-    r = d if detail else 0
-    ok = True
-    total_share = 0.0
-    for s in range(S):
-        total_share += share[d, s]
-    # projects first: their landings feed the scenarios
     rate = pd[d, 1]
     arr_scale = rate / (1.0 + pd[d, 4])
     stream[0] = rate
@@ -212,9 +200,60 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
         _pending(stream, plag, pipe[d])
         for t in range(T + 1):
             pipe[d, t] = passed * pipe[d, t]
+    return passed
+
+
+@jit_inline
+def _enterprises_in(d, s, p, share_s, total_share, funds, talent, land, growth, ceil_row, stream, mat, cand, detail):
+    """Sector ``s``'s candidate arrivals of a draw into ``stream``, matured into ``mat``, and its ceiling
+    into ``ceil_row`` (``enterprise_rates``; ``p``: its parameters in ``ENTERPRISE`` order); with
+    ``detail`` its candidates into ``cand[d, s]``. Returns the 2020 stock (the base)."""
+    T = funds.shape[2]
+    base = p[0] * share_s / total_share
+    for t in range(T + 1):
+        ceil_row[t] = p[12] * base * growth[d, s, t]
+    before = p[1] * base
+    scale = before / (1.0 + p[6])
+    stream[0] = before
+    for t in range(T):
+        support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
+        stream[t + 1] = scale * growth[d, s, t + 1] * support
+    _matured(stream, p[7], mat)
+    if detail:
+        _pending(stream, p[7], cand[d, s])
+    return base
+
+
+@jit_inline
+def _entry_mean(p, graduation_t, matured_t, ceiling_t):
+    """Expected entries of a sector-year: graduations, saturating at the exits the ceiling allows."""
+    raw = (p[8] + (1.0 - p[8]) * p[9] * graduation_t) * matured_t
+    room = p[11] * ceiling_t
+    total = raw + room
+    return raw * room / total if total > 0.0 else 0.0
+
+
+@jit
+def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term, ue_base, ue_in, ue_out, up_base,
+          up_land, us_base, us_new, ent, proj, scen, cand, ceil, pipe, PG, BG, BF, stream, mat, landed, entries, stock, exit_log,
+          detail):
+    """One draw of the three counting models; returns False when a quantile needs scipy.
+
+    The uniforms are the draw's own: ``ue_base`` (S,), ``ue_in``, ``ue_out`` (S, T), ``up_base``,
+    ``us_base`` numbers, ``up_land``, ``us_new`` (T,). Without ``detail`` the expected paths (``cand``, ``pipe``) are not computed and ``ceil`` has one
+    row, reused by every draw as scratch.
+    """
+    S, T = funds.shape[1], funds.shape[2]
+    r = d if detail else 0
+    ok = True
+    total_share = 0.0
+    for s in range(S):
+        total_share += share[d, s]
+    # projects first: their landings feed the scenarios
+    passed = _projects_in(d, pd, funds, land, stream, mat, pipe, detail)
     base_p = math.floor(pd[d, 0] + up_base)
     proj[d, 0] = base_p
-    landed[0] = passed * rate
+    landed[0] = passed * pd[d, 1]
     cum = 0.0
     for t in range(T):
         k = poisson_q(up_land[t], passed * mat[t], PG)
@@ -235,23 +274,10 @@ def _draw(d, pe, share, pd, funds, talent, land, growth, graduation, infra_term,
     # (the sectors' binomial table reads are independent, so their cache misses overlap)
     for s in range(S):
         p = pe[:, d, s]
-        base = p[0] * share[d, s] / total_share
-        for t in range(T + 1):
-            ceil[r, s, t] = p[12] * base * growth[d, s, t]
-        before = p[1] * base
-        scale = before / (1.0 + p[6])
-        stream[0] = before
+        base = _enterprises_in(d, s, p, share[d, s], total_share, funds, talent, land, growth, ceil[r, s], stream,
+                               mat, cand, detail)
         for t in range(T):
-            support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
-            stream[t + 1] = scale * growth[d, s, t + 1] * support
-        _matured(stream, p[7], mat)
-        if detail:
-            _pending(stream, p[7], cand[d, s])
-        for t in range(T):
-            raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
-            room = p[11] * ceil[r, s, t + 1]
-            total = raw + room
-            k = poisson_q(ue_in[s, t], raw * room / total if total > 0.0 else 0.0, PG)
+            k = poisson_q(ue_in[s, t], _entry_mean(p, graduation[d, s, t], mat[t], ceil[r, s, t + 1]), PG)
             ok = ok and k >= 0.0
             entries[s, t] = k
         stock[s] = math.floor(base + ue_base[s])
@@ -280,25 +306,9 @@ def _expected_draws(pe, share, pd, funds, talent, land, growth, graduation, infr
         total_share = 0.0
         for s in range(S):
             total_share += share[d, s]
-        rate = pd[d, 1]
-        arr_scale = rate / (1.0 + pd[d, 4])
-        stream[0] = rate
-        for t in range(T):
-            fsum = 0.0
-            lsum = 0.0
-            for s in range(S):
-                fsum += funds[d, s, t]
-                lsum += land[d, s, t]
-            stream[t + 1] = arr_scale * (1.0 + fsum / pd[d, 2] + lsum / pd[d, 3])
-        passed = pd[d, 5] * pd[d, 6]
-        plag = pd[d, 7] + pd[d, 8]
-        _matured(stream, plag, mat)
-        if detail:
-            _pending(stream, plag, pipe[d])
-            for t in range(T + 1):
-                pipe[d, t] = passed * pipe[d, t]
+        passed = _projects_in(d, pd, funds, land, stream, mat, pipe, detail)
         proj[d, 0] = pd[d, 0]
-        landed[0] = passed * rate
+        landed[0] = passed * pd[d, 1]
         cum = 0.0
         for t in range(T):
             landed[t + 1] = passed * mat[t]
@@ -313,25 +323,11 @@ def _expected_draws(pe, share, pd, funds, talent, land, growth, graduation, infr
             scen[d, t + 1] = pd[d, 9] + cum
         for s in range(S):
             p = pe[:, d, s]
-            base = p[0] * share[d, s] / total_share
-            for t in range(T + 1):
-                ceil[r, s, t] = p[12] * base * growth[d, s, t]
-            before = p[1] * base
-            scale = before / (1.0 + p[6])
-            stream[0] = before
-            for t in range(T):
-                support = 1.0 + funds[d, s, t] / p[3] + talent[d, s, t] / p[4] + land[d, s, t] / p[5]
-                stream[t + 1] = scale * growth[d, s, t + 1] * support
-            _matured(stream, p[7], mat)
-            if detail:
-                _pending(stream, p[7], cand[d, s])
-            e = base
+            e = _enterprises_in(d, s, p, share[d, s], total_share, funds, talent, land, growth, ceil[r, s], stream,
+                                mat, cand, detail)
             ent[d, s, 0] = e
             for t in range(T):
-                raw = (p[8] + (1.0 - p[8]) * p[9] * graduation[d, s, t]) * mat[t]
-                room = p[11] * ceil[r, s, t + 1]
-                total = raw + room
-                e = (1.0 - p[11]) * e + (raw * room / total if total > 0.0 else 0.0)
+                e = (1.0 - p[11]) * e + _entry_mean(p, graduation[d, s, t], mat[t], ceil[r, s, t + 1])
                 ent[d, s, t + 1] = e
 
 
