@@ -27,6 +27,8 @@ SECTOR_PARAMS = ("base_output", "margin", "va_share", "pre_growth", "depreciatio
 #: per-sector parameters that default to zero when a plan declares no shock
 OPTIONAL_SECTOR_PARAMS = ("shock", "rebound")
 LEVERS = ("funds", "talent", "land")
+#: the state paths a run without ``detail`` leaves out
+STATE_PATHS = ("capital", "talent", "land", "tfp")
 #: the per-sector parameters of a lever year's state update, in the order ``growth.year_into`` takes them
 _STEP_PARAMS = ("depreciation", "investment_rate", "leverage", "talent_attrition", "talent_organic", "tfp_growth",
                 "infra_effect", "environment_effect")
@@ -151,8 +153,8 @@ def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[
     p = x.sector
     M0 = p["base_output"]                                                   # measured, base year
     ratio = p["margin"] * p["va_share"]                                     # value added per unit measured
-    dev = growth.shock_deviation(p["shock"], p["rebound"], len(years),
-                                 None if plan.shock is None else plan.shock[0] - years[0])   # (D, Y, S)
+    shock_start = None if plan.shock is None else plan.shock[0] - years[0]
+    dev = growth.shock_deviation(p["shock"], p["rebound"], len(years), shock_start)           # (D, Y, S)
     V = M0 * ratio / (1.0 + dev[:, 0])                                       # trend value added, base year
     K = growth.initial_capital(V, p["investment_rate"], p["pre_growth"], p["depreciation"])
     H = np.broadcast_to(p["talent_base"], M0.shape).astype(float)
@@ -169,7 +171,7 @@ def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[
     compiled = _jit.enabled()
     # without detail the compiled pass flags a bad state instead of storing the state paths
     lean = compiled and not detail
-    names = ("value_added",) if lean else ("value_added", "capital", "talent", "land", "tfp")
+    names = ("value_added",) if lean else ("value_added", *STATE_PATHS)
     store = {name: np.empty((len(years), x.n_draws, len(sectors))) for name in names}
     out = {name: np.moveaxis(arr, 0, 1) for name, arr in store.items()}
     for name, arr in zip(names, (V, K, H, L, A), strict=False):
@@ -181,7 +183,7 @@ def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[
         if compiled:            # capital, talent, land and TFP in one pass over the draws, the same bits
             growth.year_into(t, K, H, L, A, V, *(p[k] for k in _STEP_PARAMS), x.levers["funds"], x.levers["talent"],
                              x.levers["land"], d_infra, d_env, remaining, granted_path,
-                             *(store.get(k, store["value_added"]) for k in ("capital", "talent", "land", "tfp")),
+                             *(store.get(k, store["value_added"]) for k in STATE_PATHS),
                              not lean, bad)
         else:
             K = growth.capital_step(K, p["depreciation"], p["investment_rate"] * V, p["leverage"],
@@ -198,8 +200,9 @@ def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[
         if market is not None:
             V = market.value_added(V, K, H, L, t + 1)
         store["value_added"][t + 1] = V
-    for t in _shock_years(plan, len(years)):      # the measured year, shock included (d = 0 elsewhere)
-        out["value_added"][:, t] *= 1.0 + dev[:, t]
+    if shock_start is not None:          # the measured year, shock included: d is zero outside the span's two years
+        for t in range(max(shock_start, 0), min(shock_start + 2, len(years))):
+            out["value_added"][:, t] *= 1.0 + dev[:, t]
     out["output"] = out["value_added"] / ratio[:, None, :]
     if market is not None:
         out["market"] = market.levels
@@ -229,7 +232,7 @@ def _run(values, plan, totals, options, noise, io, detail: bool = True) -> dict[
     if not diagnose.all_finite(out, [k for k in out if k not in _CHECKED]):
         raise diagnose.result_error(out, values, plan)
     if not detail:
-        for name in ("capital", "talent", "land", "tfp"):
+        for name in STATE_PATHS:
             out.pop(name, None)
     return out
 
@@ -277,14 +280,6 @@ def _market(plan, options, values, n, years, sectors, M_trend0, K, H, L, p) -> _
     share0 = M_trend0[:, j] / levels[:, 0]
     return _MarketSector(j, levels, share0, q0, _per_draw(values["market.share_elasticity"], n),
                          p["margin"][:, j] * p["va_share"][:, j], a, b, c)
-
-
-def _shock_years(plan, n_years: int) -> list[int]:
-    """Indices of the years in which the plan's shock deviation can be non-zero."""
-    if plan.shock is None:
-        return []
-    start = plan.shock[0] - plan.years.all[0]
-    return [t for t in (start, start + 1) if 0 <= t < n_years]
 
 
 def _per_draw(value, n: int) -> Array:

@@ -382,6 +382,8 @@ def _bound_table() -> NDArray[np.uint8]:
     return qt._poisson_tables()[1].astype(np.uint8)
 
 
+#: the expected paths returned beside the counts, left out when ``detail`` is False
+DETAIL = ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean")
 #: the noise streams in the order the loops read them, with their shapes after the draw axis
 _STREAMS = ("counting.enterprises.base", "counting.enterprises.entries", "counting.enterprises.exits",
             "counting.projects.base", "counting.projects.landed", "counting.scenarios.base", "counting.scenarios.new")
@@ -459,6 +461,6 @@ def simulate(q: Mapping[str, Array], funds: Array, talent: Array, land: Array, o
     else:
         _all_draws(*common, *streams, *counts)
     if not detail:
-        for name in ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean"):
+        for name in DETAIL:
             del out[name]
     return out, ok

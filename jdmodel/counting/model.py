@@ -361,11 +361,9 @@ def simulate_counts(p: Mapping[str, NDArray], *, funds: NDArray, talent: NDArray
 
 def _without_detail(out: dict[str, Array], detail: bool) -> dict[str, Array]:
     """``out`` without the expected paths unless ``detail``."""
-    return out if detail else {k: v for k, v in out.items() if k not in _DETAIL}
+    from jdmodel.counting.kernel import DETAIL
 
-
-#: the expected paths returned beside the counts (left out when ``detail`` is False)
-_DETAIL = ("candidates_mean", "enterprise_ceiling", "projects_pipeline_mean")
+    return out if detail else {k: v for k, v in out.items() if k not in DETAIL}
 
 
 def _full(out: dict[str, Array], d: int) -> dict[str, Array]:

@@ -48,9 +48,14 @@ def check_sectors(sectors, where: str, plan) -> tuple[str, ...]:
     return tuple(s for s in known if s in sectors)
 
 
-#: engine outputs only a run with ``detail`` gives (``jdmodel.engine.run``)
-_DETAIL_ONLY = frozenset({"capital", "talent", "land", "tfp", "candidates_mean", "enterprise_ceiling",
-                          "projects_pipeline_mean"})
+
+def _detail_only() -> frozenset[str]:
+    """Engine outputs only a run with ``detail`` gives (``jdmodel.engine.run``)."""
+    from jdmodel.counting.kernel import DETAIL
+    from jdmodel.engine import STATE_PATHS
+
+    return frozenset(STATE_PATHS + DETAIL)
+
 
 class CRNEnsemble:
     """The draws of a scenario, ready to run under many lever settings.
@@ -138,7 +143,7 @@ class CRNEnsemble:
                                   for c in chunk])
                 values[k] = np.repeat(paths, d, axis=0)
             need = wanted if wanted is not None else [t.indicator for t in self.targets]
-            out = self._engine(values, self._noise(g) if noise else None, detail=bool(set(need) & _DETAIL_ONLY))
+            out = self._engine(values, self._noise(g) if noise else None, detail=bool(set(need) & _detail_only()))
             names = wanted if wanted is not None else [t.indicator for t in self.targets if t.indicator in out]
             missing = [nm for nm in names if nm not in out]
             if missing:
